@@ -1,0 +1,302 @@
+//! Attestors, as `gcloud container binauthz attestors describe --format=json` prints them.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::crypto::{PkixKey, SignatureAlgorithm};
+use crate::document;
+use crate::error::{ErrorCode, InputError, InputResult, join_path};
+use crate::limits::{MAX_ATTESTORS, MAX_CONFIG_BYTES, MAX_KEYS_PER_ATTESTOR};
+use crate::names::{AttestorName, KeyId, NoteName};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[expect(
+    dead_code,
+    reason = "output-only fields are type-checked and then ignored"
+)]
+struct RawAttestor {
+    name: Option<String>,
+    description: Option<String>,
+    user_owned_grafeas_note: Option<RawNote>,
+    /// v1beta1's name for the same object.
+    user_owned_drydock_note: Option<RawNote>,
+    update_time: Option<String>,
+    etag: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[expect(
+    dead_code,
+    reason = "output-only fields are type-checked and then ignored"
+)]
+struct RawNote {
+    note_reference: Option<String>,
+    public_keys: Option<Vec<RawKey>>,
+    delegation_service_account_email: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawKey {
+    id: Option<String>,
+    comment: Option<String>,
+    pkix_public_key: Option<RawPkix>,
+    ascii_armored_pgp_public_key: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawPkix {
+    public_key_pem: Option<String>,
+    signature_algorithm: Option<String>,
+    key_id: Option<String>,
+}
+
+/// The key material of one attestor key.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum PublicKey {
+    /// A PKIX (X.509 SubjectPublicKeyInfo) key with its signature algorithm.
+    Pkix(PkixKey),
+}
+
+/// One public key of an attestor, with the id that signatures name it by.
+#[derive(Debug, Clone)]
+pub struct AttestorKey {
+    id: KeyId,
+    comment: Option<String>,
+    key: PublicKey,
+}
+
+impl AttestorKey {
+    /// The id signatures must name in `publicKeyId` (the default id when the document left it blank).
+    pub fn id(&self) -> &KeyId {
+        &self.id
+    }
+
+    /// The key's comment, if any.
+    pub fn comment(&self) -> Option<&str> {
+        self.comment.as_deref()
+    }
+
+    /// The key material.
+    pub fn key(&self) -> &PublicKey {
+        &self.key
+    }
+
+    /// A short description for messages, e.g. `ECDSA_P256_SHA256`.
+    pub fn algorithm_name(&self) -> &'static str {
+        match &self.key {
+            PublicKey::Pkix(k) => k.algorithm().name(),
+        }
+    }
+}
+
+/// A validated attestor.
+#[derive(Debug, Clone)]
+pub struct Attestor {
+    name: AttestorName,
+    description: Option<String>,
+    note: NoteName,
+    keys: Vec<AttestorKey>,
+}
+
+impl Attestor {
+    /// Parses one attestor, or a list of attestors (YAML or JSON).
+    pub fn parse_many(text: &str) -> InputResult<Vec<Attestor>> {
+        Self::from_value_many(document::parse(text, MAX_CONFIG_BYTES)?)
+    }
+
+    /// Validates one attestor object, or an array of them.
+    pub fn from_value_many(value: Value) -> InputResult<Vec<Attestor>> {
+        match value {
+            Value::Array(items) => {
+                if items.len() > MAX_ATTESTORS {
+                    return Err(InputError::new(
+                        ErrorCode::Limit,
+                        "",
+                        format!("more than {MAX_ATTESTORS} attestors"),
+                    ));
+                }
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| Self::from_value(v).map_err(|e| e.within(&format!("[{i}]"))))
+                    .collect()
+            }
+            other => Ok(vec![Self::from_value(other)?]),
+        }
+    }
+
+    /// Validates one attestor object.
+    pub fn from_value(value: Value) -> InputResult<Attestor> {
+        if !value.is_object() {
+            return Err(InputError::invalid(
+                "",
+                "an attestor must be a mapping with name and userOwnedGrafeasNote",
+            ));
+        }
+        let raw: RawAttestor = document::from_value(value)?;
+        let name_text = raw
+            .name
+            .ok_or_else(|| InputError::invalid("name", "field is required"))?;
+        let name = AttestorName::parse(&name_text).ok_or_else(|| {
+            InputError::invalid(
+                "name",
+                format!("`{name_text}` is not an attestor name of the form projects/PROJECT/attestors/ATTESTOR"),
+            )
+        })?;
+        let (note_field, note) = match (raw.user_owned_grafeas_note, raw.user_owned_drydock_note) {
+            (Some(n), None) => ("userOwnedGrafeasNote", n),
+            (None, Some(n)) => ("userOwnedDrydockNote", n),
+            (None, None) => {
+                return Err(InputError::invalid(
+                    "userOwnedGrafeasNote",
+                    "field is required",
+                ));
+            }
+            (Some(_), Some(_)) => {
+                return Err(InputError::invalid(
+                    "userOwnedDrydockNote",
+                    "set userOwnedGrafeasNote or its v1beta1 name userOwnedDrydockNote, not both",
+                ));
+            }
+        };
+        let note_ref_path = format!("{note_field}.noteReference");
+        let note_text = note
+            .note_reference
+            .ok_or_else(|| InputError::invalid(&note_ref_path, "field is required"))?;
+        let note_name = NoteName::parse(&note_text).ok_or_else(|| {
+            InputError::invalid(
+                &note_ref_path,
+                format!("`{note_text}` is not a note name of the form projects/PROJECT/notes/NOTE"),
+            )
+        })?;
+        let raw_keys = note.public_keys.unwrap_or_default();
+        if raw_keys.len() > MAX_KEYS_PER_ATTESTOR {
+            return Err(InputError::new(
+                ErrorCode::Limit,
+                format!("{note_field}.publicKeys"),
+                format!("more than {MAX_KEYS_PER_ATTESTOR} keys"),
+            ));
+        }
+        let keys = raw_keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| key_from_raw(k, &format!("{note_field}.publicKeys[{i}]")))
+            .collect::<InputResult<Vec<_>>>()?;
+        Ok(Attestor {
+            name,
+            description: raw.description,
+            note: note_name,
+            keys,
+        })
+    }
+
+    /// The attestor's resource name.
+    pub fn name(&self) -> &AttestorName {
+        &self.name
+    }
+
+    /// The description, if any.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The note that the attestor's attestations are filed under.
+    pub fn note(&self) -> &NoteName {
+        &self.note
+    }
+
+    /// The attestor's keys, in document order.
+    pub fn keys(&self) -> &[AttestorKey] {
+        &self.keys
+    }
+
+    /// Every key whose id is `id` (several when keys are being rotated).
+    pub fn keys_with_id<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a AttestorKey> + 'a {
+        self.keys.iter().filter(move |k| k.id.as_str() == id)
+    }
+}
+
+fn key_from_raw(raw: RawKey, path: &str) -> InputResult<AttestorKey> {
+    let at = |f: &str| join_path(path, f);
+    let pkix = match (raw.pkix_public_key, raw.ascii_armored_pgp_public_key) {
+        (Some(_), Some(_)) => {
+            return Err(InputError::invalid(
+                path,
+                "a key has either pkixPublicKey or asciiArmoredPgpPublicKey, not both",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(InputError::new(
+                ErrorCode::Unsupported,
+                at("asciiArmoredPgpPublicKey"),
+                "PGP attestor keys are not supported yet; use a PKIX key (pkixPublicKey)",
+            ));
+        }
+        (None, None) => {
+            return Err(InputError::invalid(
+                path,
+                "a key needs pkixPublicKey (or asciiArmoredPgpPublicKey)",
+            ));
+        }
+        (Some(p), None) => p,
+    };
+    let alg_path = at("pkixPublicKey.signatureAlgorithm");
+    let alg_name = pkix
+        .signature_algorithm
+        .ok_or_else(|| InputError::invalid(&alg_path, "field is required"))?;
+    let algorithm = SignatureAlgorithm::from_name(&alg_name).ok_or_else(|| {
+        let expected: Vec<&str> = SignatureAlgorithm::ALL
+            .iter()
+            .flat_map(|a| a.names().iter().copied())
+            .collect();
+        let what = if alg_name == "SIGNATURE_ALGORITHM_UNSPECIFIED" {
+            "is not a usable value".to_owned()
+        } else if alg_name == "ML_DSA_65" {
+            "(post-quantum ML-DSA) is not supported".to_owned()
+        } else {
+            "is not a known signature algorithm".to_owned()
+        };
+        InputError::invalid(
+            &alg_path,
+            format!(
+                "`{alg_name}` {what}; expected one of {}",
+                expected.join(", ")
+            ),
+        )
+    })?;
+    let pem_path = at("pkixPublicKey.publicKeyPem");
+    let pem = pkix
+        .public_key_pem
+        .ok_or_else(|| InputError::invalid(&pem_path, "field is required"))?;
+    let key = PkixKey::from_pem(&pem, algorithm)
+        .map_err(|e| InputError::invalid(&pem_path, e.to_string()))?;
+    let given_id = raw.id.filter(|s| !s.is_empty());
+    let pkix_id = pkix.key_id.filter(|s| !s.is_empty());
+    if let (Some(a), Some(b)) = (&given_id, &pkix_id)
+        && a != b
+    {
+        return Err(InputError::invalid(
+            at("pkixPublicKey.keyId"),
+            format!(
+                "keyId `{b}` differs from the key's id `{a}`; they must be equal (or keyId left blank)"
+            ),
+        ));
+    }
+    let id = given_id.or(pkix_id).unwrap_or_else(|| key.default_key_id());
+    if id.len() > 2048 || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(InputError::invalid(
+            at("id"),
+            "key id must be a URI without whitespace, at most 2048 characters",
+        ));
+    }
+    Ok(AttestorKey {
+        id: KeyId::new(id),
+        comment: raw.comment,
+        key: PublicKey::Pkix(key),
+    })
+}

@@ -1,0 +1,19 @@
+//! Verification of attestation signatures made with PKIX public keys.
+//!
+//! This mirrors GCP Binary Authorization's `PkixPublicKey`: a PEM
+//! `SubjectPublicKeyInfo` together with one of the [`SignatureAlgorithm`] values.
+//! [`PkixKey::from_pem`] validates the key against the algorithm (key type, curve and
+//! exact RSA modulus size) and [`PkixKey::verify`] checks signatures over raw bytes.
+//!
+//! Everything here is pure and deterministic: no I/O, clock or randomness.
+
+mod algorithm;
+mod error;
+mod key;
+mod key_id;
+mod pem;
+
+pub use algorithm::{DigestAlgorithm, KeyKind, SignatureAlgorithm, SignatureScheme};
+pub use error::{KeyError, MismatchHint, VerifyError};
+pub use key::PkixKey;
+pub use key_id::{DEFAULT_KEY_ID_PREFIX, default_key_id_for_spki_der};

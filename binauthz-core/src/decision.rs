@@ -1,0 +1,282 @@
+//! Decisions: what was decided for each image, which rule and attestors decided it, and why
+//! (spec/README.md §8.2–8.4). Every type serializes to the JSON shape all bindings share.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::names::AttestorName;
+use crate::policy::{EnforcementMode, EvaluationMode, RuleKind};
+use crate::request::Context;
+
+/// The outcome for one image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    /// Conformant: admitted.
+    Allowed,
+    /// A violation under an enforced rule: blocked.
+    Denied,
+    /// A violation under a dry-run rule: admitted and logged.
+    DryRunViolation,
+    /// A violation admitted because breakglass was requested.
+    Breakglass,
+}
+
+impl Verdict {
+    /// Whether the image may run.
+    pub fn admits(self) -> bool {
+        !matches!(self, Verdict::Denied)
+    }
+}
+
+/// The evaluation step that settled an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Stage {
+    /// Breakglass admitted the image.
+    Breakglass,
+    /// Google's documented system images (`globalPolicyEvaluationMode: ENABLE`).
+    SystemImage,
+    /// An `admissionWhitelistPatterns` entry.
+    Allowlist,
+    /// The applicable admission rule.
+    Rule,
+}
+
+/// The kind of a reason; stable across releases and bindings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ReasonKind {
+    /// The request asked for breakglass.
+    Breakglass,
+    /// Matched Google's documented system images.
+    SystemImage,
+    /// Matched an allowlist pattern.
+    Allowlisted,
+    /// The rule is ALWAYS_ALLOW.
+    AlwaysAllow,
+    /// The rule is ALWAYS_DENY.
+    AlwaysDeny,
+    /// An attestor was satisfied.
+    Attested,
+    /// REQUIRE_ATTESTATION on a reference without a valid sha256 digest.
+    TagReference,
+    /// No occurrence under the attestor's note for the image's digest.
+    NoAttestation,
+    /// The attestor has no public keys.
+    NoPublicKeys,
+    /// An occurrence carries no signatures.
+    NoSignatures,
+    /// A signature names a key id the attestor does not have.
+    UnknownKeyId,
+    /// A signature does not verify with the key of that id.
+    SignatureInvalid,
+    /// The signature verified but the payload is not a JSON object.
+    PayloadNotJson,
+    /// The payload lacks `critical.image.docker-manifest-digest`.
+    PayloadMissingDigest,
+    /// The payload is signed for another digest.
+    PayloadDigestMismatch,
+}
+
+/// One explanation: what happened, in words, with the attestor, key and occurrence concerned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reason {
+    /// The stable kind.
+    pub kind: ReasonKind,
+    /// A sentence for people.
+    pub message: String,
+    /// The attestor concerned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attestor: Option<AttestorName>,
+    /// The key id concerned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// The occurrence concerned (its name, or resource URI), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occurrence: Option<String>,
+    /// The allowlist or system pattern concerned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+}
+
+impl Reason {
+    /// A reason with only a kind and a message.
+    pub fn new(kind: ReasonKind, message: impl Into<String>) -> Self {
+        Reason {
+            kind,
+            message: message.into(),
+            attestor: None,
+            key_id: None,
+            occurrence: None,
+            pattern: None,
+        }
+    }
+}
+
+/// The rule that applied to an image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppliedRule {
+    /// The kind of rule.
+    pub kind: RuleKind,
+    /// The map key of a specific rule (normalised); `None` for the default rule.
+    pub key: Option<String>,
+    /// The rule's evaluation mode.
+    pub evaluation_mode: EvaluationMode,
+    /// The rule's enforcement mode.
+    pub enforcement_mode: EnforcementMode,
+}
+
+impl AppliedRule {
+    /// `default`, or `KIND:KEY` (for audit records).
+    pub fn label(&self) -> String {
+        match &self.key {
+            Some(key) => format!("{}:{key}", self.kind),
+            None => self.kind.to_string(),
+        }
+    }
+
+    /// GCP's phrase for the rule: `default admission rule`, `cluster admission rule for KEY`, …
+    pub fn phrase(&self) -> String {
+        match &self.key {
+            Some(key) => format!("{} for {key}", self.kind.phrase()),
+            None => self.kind.phrase().to_owned(),
+        }
+    }
+}
+
+/// The attestation that satisfied an attestor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifiedBy {
+    /// The id of the key whose signature verified.
+    pub key_id: String,
+    /// The occurrence (its name, or resource URI).
+    pub occurrence: String,
+}
+
+/// How one attestor fared for one image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttestorResult {
+    /// The attestor.
+    pub attestor: AttestorName,
+    /// Whether a valid attestation was found.
+    pub satisfied: bool,
+    /// What satisfied it.
+    pub verified_by: Option<VerifiedBy>,
+    /// `attested` when satisfied; every failure otherwise.
+    pub reasons: Vec<Reason>,
+}
+
+/// The decision for one image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageDecision {
+    /// The image reference as given.
+    pub image: String,
+    /// Its digest, when it has a valid one.
+    pub digest: Option<String>,
+    /// Whether the image may run.
+    pub allowed: bool,
+    /// The outcome.
+    pub verdict: Verdict,
+    /// The step that settled it.
+    pub stage: Stage,
+    /// The allowlist or system pattern that matched, if that settled it.
+    pub matched_pattern: Option<String>,
+    /// The rule that applied (also reported under breakglass); `None` when an allowlist settled it.
+    pub rule: Option<AppliedRule>,
+    /// Per-attestor results for REQUIRE_ATTESTATION rules.
+    pub attestors: Vec<AttestorResult>,
+    /// Why the image was settled this way.
+    pub reasons: Vec<Reason>,
+    /// GCP-style denial text for a violation (also for dry-run and breakglass violations).
+    pub denial: Option<String>,
+}
+
+/// A verified attestation, as the audit record lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditVerification {
+    /// The attestor satisfied.
+    pub attestor: AttestorName,
+    /// The key whose signature verified.
+    pub key_id: String,
+    /// The occurrence.
+    pub occurrence: String,
+}
+
+/// One image in the audit record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditImage {
+    /// The image reference.
+    pub image: String,
+    /// Its digest, when valid.
+    pub digest: Option<String>,
+    /// The outcome.
+    pub verdict: Verdict,
+    /// `default`, `cluster:KEY`, …, or `allowlist`/`systemImage` when no rule applied.
+    pub rule: String,
+    /// The attestations that verified.
+    pub verified_by: Vec<AuditVerification>,
+    /// The failure messages of a violation.
+    pub violations: Vec<String>,
+}
+
+/// A flat record of the decision for an audit log, with GKE's audit-log labels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRecord {
+    /// Whether the request was admitted.
+    pub allowed: bool,
+    /// The policy's name.
+    pub policy: Option<String>,
+    /// Whether breakglass was requested.
+    pub breakglass: bool,
+    /// Whether any image was admitted only because its rule is dry-run.
+    pub dry_run: bool,
+    /// The request's context.
+    pub context: Context,
+    /// One entry per image.
+    pub images: Vec<AuditImage>,
+    /// GKE's `imagepolicywebhook.image-policy.k8s.io/*` labels.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// The decision for a whole request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    /// Whether the deploy may proceed: every image is admitted.
+    pub allowed: bool,
+    /// Whether breakglass was requested.
+    pub breakglass: bool,
+    /// The policy's name.
+    pub policy: Option<String>,
+    /// A summary: GCP-style denial text, or what was admitted.
+    pub message: String,
+    /// Remarks about how the request was interpreted (e.g. a missing context value).
+    pub notes: Vec<String>,
+    /// Per-image decisions, in request order.
+    pub images: Vec<ImageDecision>,
+    /// The audit record.
+    pub audit: AuditRecord,
+}
+
+impl Decision {
+    /// The decision as pretty-printed JSON.
+    pub fn to_json_pretty(&self) -> String {
+        // Serializing these plain structs cannot fail (no maps with non-string keys).
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}
+
+pub(crate) const LABEL_BREAKGLASS: &str = "imagepolicywebhook.image-policy.k8s.io/break-glass";
+pub(crate) const LABEL_DRY_RUN: &str = "imagepolicywebhook.image-policy.k8s.io/dry-run";
+pub(crate) const LABEL_OVERRIDDEN: &str =
+    "imagepolicywebhook.image-policy.k8s.io/overridden-verification-result";

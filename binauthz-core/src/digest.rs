@@ -1,0 +1,64 @@
+//! The sha256 image digest that attestations bind to.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A `sha256:` digest with exactly 64 lower-case hex digits. A value of this type is always
+/// valid: there is no way to build one from a tag or a malformed digest.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(into = "String")]
+pub struct Digest {
+    /// The 64 hex digits, without the `sha256:` prefix.
+    hex: String,
+}
+
+impl Digest {
+    /// Parses `sha256:` followed by 64 lower-case hex digits.
+    pub fn parse(s: &str) -> Option<Self> {
+        let hex = s.strip_prefix("sha256:")?;
+        (hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))).then(
+            || Digest {
+                hex: hex.to_owned(),
+            },
+        )
+    }
+
+    /// The 64 hex digits.
+    pub fn hex(&self) -> &str {
+        &self.hex
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "sha256:{}", self.hex)
+    }
+}
+
+impl From<Digest> for String {
+    fn from(d: Digest) -> String {
+        d.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEX: &str = "37e5287945774f27b418ce567cd77f4bbc9ef44a1bcd1a2312369f31f9cce567";
+
+    #[test]
+    fn only_sha256_with_64_lower_hex_is_a_digest() {
+        assert_eq!(
+            Digest::parse(&format!("sha256:{HEX}")).unwrap().to_string(),
+            format!("sha256:{HEX}")
+        );
+        assert!(Digest::parse(&format!("sha256:{}", HEX.to_uppercase())).is_none());
+        assert!(Digest::parse(&format!("sha256:{}", &HEX[1..])).is_none());
+        assert!(Digest::parse(&format!("sha256:{HEX}0")).is_none());
+        assert!(Digest::parse(&format!("sha512:{HEX}")).is_none());
+        assert!(Digest::parse(HEX).is_none());
+        assert!(Digest::parse("sha256:").is_none());
+    }
+}

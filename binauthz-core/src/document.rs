@@ -1,0 +1,281 @@
+//! Reading YAML or JSON documents into typed structures, with bounds and field-path errors.
+
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+use crate::error::{ErrorCode, InputError, InputResult};
+use crate::limits::MAX_DEPTH;
+use crate::yaml;
+
+/// Parses `text` as JSON when it starts with `{` or `[`, as YAML otherwise, enforcing the
+/// size limit `max_bytes` and the nesting limit.
+pub(crate) fn parse(text: &str, max_bytes: usize) -> InputResult<Value> {
+    if text.len() > max_bytes {
+        return Err(InputError::new(
+            ErrorCode::Limit,
+            "",
+            format!(
+                "document is {} bytes, more than the limit of {max_bytes} bytes",
+                text.len()
+            ),
+        ));
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        // serde_json stops at 128 levels of nesting by itself; our own limit is checked below.
+        let value = serde_json::from_str::<Strict>(text)
+            .map_err(|e| InputError::new(ErrorCode::Syntax, "", format!("invalid JSON: {e}")))?
+            .0;
+        check_depth(&value)?;
+        Ok(value)
+    } else {
+        if trimmed.is_empty() {
+            return Err(InputError::new(ErrorCode::Syntax, "", "document is empty"));
+        }
+        let value = yaml::to_json_value(text).map_err(|e| {
+            let code = if e.contains("recursion limit") || e.contains("repetition limit") {
+                ErrorCode::Limit
+            } else {
+                ErrorCode::Syntax
+            };
+            InputError::new(code, "", format!("invalid YAML: {e}"))
+        })?;
+        check_depth(&value)?;
+        check_size(&value, max_bytes)?;
+        Ok(value)
+    }
+}
+
+/// A JSON value that refuses duplicate object keys. serde_json and serde_yaml would otherwise
+/// keep the last of two equal keys, and a policy that says two things must not mean either.
+pub(crate) struct Strict(pub(crate) Value);
+
+impl<'de> de::Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Strict(value) = map.next_value()?;
+            if out.insert(key.clone(), value).is_some() {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate key `{key}` in one object"
+                )));
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Parses raw bytes, rejecting non-UTF-8 input with a clear error.
+pub(crate) fn parse_bytes(bytes: &[u8], max_bytes: usize) -> InputResult<Value> {
+    if bytes.len() > max_bytes {
+        return parse_too_large(bytes.len(), max_bytes);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        InputError::new(
+            ErrorCode::Syntax,
+            "",
+            format!("document is not UTF-8 text: {e}"),
+        )
+    })?;
+    parse(text, max_bytes)
+}
+
+fn parse_too_large(len: usize, max_bytes: usize) -> InputResult<Value> {
+    Err(InputError::new(
+        ErrorCode::Limit,
+        "",
+        format!("document is {len} bytes, more than the limit of {max_bytes} bytes"),
+    ))
+}
+
+/// Converts a parsed value into `T`, turning serde's message into a field-path error.
+pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> InputResult<T> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let path = clean_path(&e.path().to_string());
+        InputError::invalid(path, e.into_inner().to_string())
+    })
+}
+
+/// serde_path_to_error prints the root as `.`; we print nothing.
+fn clean_path(path: &str) -> String {
+    if path == "." {
+        String::new()
+    } else {
+        path.to_owned()
+    }
+}
+
+fn check_depth(value: &Value) -> InputResult<()> {
+    // Iterative, so that checking depth cannot itself overflow the stack.
+    let mut stack: Vec<(&Value, usize)> = vec![(value, 1)];
+    while let Some((v, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match v {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        if depth > MAX_DEPTH {
+            return Err(InputError::new(
+                ErrorCode::Limit,
+                "",
+                format!("document nests deeper than the limit of {MAX_DEPTH} levels"),
+            ));
+        }
+        stack.extend(children.map(|c| (c, depth + 1)));
+    }
+    Ok(())
+}
+
+/// YAML aliases can make a small text expand into a large value; bound the expanded size too.
+fn check_size(value: &Value, max_bytes: usize) -> InputResult<()> {
+    let mut total: usize = 0;
+    let mut stack: Vec<&Value> = vec![value];
+    while let Some(v) = stack.pop() {
+        total = total.saturating_add(match v {
+            Value::String(s) => s.len() + 2,
+            Value::Array(items) => {
+                stack.extend(items.iter());
+                2
+            }
+            Value::Object(map) => {
+                for (k, child) in map {
+                    total = total.saturating_add(k.len() + 3);
+                    stack.push(child);
+                }
+                2
+            }
+            _ => 8,
+        });
+        if total > max_bytes {
+            return Err(InputError::new(
+                ErrorCode::Limit,
+                "",
+                format!("document expands (through YAML aliases) to more than {max_bytes} bytes"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_and_yaml_give_the_same_value() {
+        let j = parse(r#"{"a": [1, "x"]}"#, 1000).unwrap();
+        let y = parse("a:\n- 1\n- x\n", 1000).unwrap();
+        assert_eq!(j, y);
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped() {
+        assert!(parse("\u{feff}{\"a\": 1}", 1000).is_ok());
+    }
+
+    #[test]
+    fn oversized_document_is_a_limit_error() {
+        let e = parse(&"a".repeat(11), 10).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Limit);
+    }
+
+    #[test]
+    fn deep_nesting_is_a_limit_error() {
+        let text = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        assert_eq!(parse(&text, 10_000).unwrap_err().code(), ErrorCode::Limit);
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse(&ok, 10_000).is_ok());
+    }
+
+    #[test]
+    fn yaml_alias_bomb_fails_without_exhausting_memory() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let e = parse(&text, 1_000_000).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Limit, "{e}");
+    }
+
+    #[test]
+    fn syntax_errors_say_which_language() {
+        assert!(
+            parse("{\"a\": ", 100)
+                .unwrap_err()
+                .message()
+                .starts_with("invalid JSON")
+        );
+        assert!(
+            parse("a: [", 100)
+                .unwrap_err()
+                .message()
+                .starts_with("invalid YAML")
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_rejected_in_both_languages() {
+        let e = parse(r#"{"a": 1, "a": 2}"#, 100).unwrap_err();
+        assert!(e.message().contains("duplicate key `a`"), "{e}");
+        assert!(parse("a: 1\na: 2\n", 100).is_err());
+    }
+
+    #[test]
+    fn non_utf8_is_a_syntax_error() {
+        assert_eq!(
+            parse_bytes(&[0xff, 0xfe, 0x00], 100).unwrap_err().code(),
+            ErrorCode::Syntax
+        );
+    }
+}

@@ -1,0 +1,476 @@
+//! The engine: a policy compiled with its attestors, evaluating requests (spec/README.md §7).
+
+use std::collections::BTreeMap;
+
+use crate::allowlist::system_image_match;
+use crate::attestor::Attestor;
+use crate::config::Config;
+use crate::decision::{
+    AppliedRule, AttestorResult, AuditImage, AuditRecord, AuditVerification, Decision,
+    ImageDecision, LABEL_BREAKGLASS, LABEL_DRY_RUN, LABEL_OVERRIDDEN, Reason, ReasonKind, Stage,
+    Verdict,
+};
+use crate::digest::Digest;
+use crate::error::{Error, ErrorCode, InputError};
+use crate::image::ImageRef;
+use crate::names::AttestorName;
+use crate::policy::{
+    AdmissionRule, EnforcementMode, GlobalPolicyEvaluationMode, Policy, RuleAction, RuleKind,
+    normalize_istio,
+};
+use crate::request::{Context, Request};
+use crate::verify::check_attestor;
+
+/// GCP's denial reason for an attestor without a valid attestation.
+const NO_VALID_ATTESTATION: &str =
+    "No attestations found that were valid and signed by a key trusted by the attestor";
+/// GCP's denial reason for a reference without a digest.
+const TAG_REFERENCE: &str = "Expected digest with sha256 scheme, but got tag or malformed digest";
+
+/// A policy compiled with its attestors. Immutable, `Send + Sync`: build it once, share it.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    policy: Policy,
+    attestors: BTreeMap<AttestorName, Attestor>,
+}
+
+/// The outcome of evaluating one image against the policy, before breakglass and dry-run.
+struct Evaluated {
+    conformant: bool,
+    stage: Stage,
+    matched_pattern: Option<String>,
+    rule: Option<(AppliedRule, EnforcementMode)>,
+    attestors: Vec<AttestorResult>,
+    reasons: Vec<Reason>,
+    detail: Option<String>,
+}
+
+impl Engine {
+    /// Compiles a policy with its attestors. Every attestor the policy names must be present.
+    pub fn new(policy: Policy, attestors: Vec<Attestor>) -> Result<Self, Error> {
+        let mut by_name = BTreeMap::new();
+        for (i, a) in attestors.into_iter().enumerate() {
+            let name = a.name().clone();
+            if by_name.insert(name.clone(), a).is_some() {
+                return Err(Error::Config(InputError::invalid(
+                    format!("attestors[{i}].name"),
+                    format!("attestor `{name}` is defined twice"),
+                )));
+            }
+        }
+        for (name, path) in policy.required_attestors() {
+            if !by_name.contains_key(name) {
+                return Err(Error::Config(InputError::new(
+                    ErrorCode::Reference,
+                    format!("policy.{path}"),
+                    format!(
+                        "the policy requires attestor `{name}`, but no attestor with that name was given"
+                    ),
+                )));
+            }
+        }
+        Ok(Engine {
+            policy,
+            attestors: by_name,
+        })
+    }
+
+    /// Compiles a config document (YAML or JSON text).
+    pub fn from_config_str(text: &str) -> Result<Self, Error> {
+        let config = Config::parse(text).map_err(Error::Config)?;
+        Self::new(config.policy, config.attestors)
+    }
+
+    /// Compiles a config document given as bytes (rejecting text that is not UTF-8).
+    pub fn from_config_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let config = Config::parse_bytes(bytes).map_err(Error::Config)?;
+        Self::new(config.policy, config.attestors)
+    }
+
+    /// The compiled policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The attestors, by name.
+    pub fn attestors(&self) -> impl Iterator<Item = &Attestor> {
+        self.attestors.values()
+    }
+
+    /// Evaluates a request document (YAML or JSON text).
+    pub fn evaluate_str(&self, request: &str) -> Result<Decision, Error> {
+        let request = Request::parse(request).map_err(Error::Request)?;
+        Ok(self.evaluate(&request))
+    }
+
+    /// Evaluates a request document given as bytes (rejecting text that is not UTF-8).
+    pub fn evaluate_bytes(&self, request: &[u8]) -> Result<Decision, Error> {
+        let request = Request::parse_bytes(request).map_err(Error::Request)?;
+        Ok(self.evaluate(&request))
+    }
+
+    /// Evaluates a request. A [`Request`] always has at least one image, so this cannot fail.
+    pub fn evaluate(&self, request: &Request) -> Decision {
+        let context = request.context();
+        let mut notes = Vec::new();
+        let (rule_kind, rule_key, rule) = self.select_rule(context, &mut notes);
+        let mut cache: BTreeMap<(AttestorName, Digest), AttestorResult> = BTreeMap::new();
+        let images: Vec<ImageDecision> = request
+            .images()
+            .iter()
+            .map(|image| {
+                let evaluated = self.evaluate_image(
+                    image,
+                    rule_kind,
+                    rule_key.as_deref(),
+                    rule,
+                    request,
+                    &mut cache,
+                );
+                finish(image, evaluated, context.breakglass)
+            })
+            .collect();
+        let allowed = images.iter().all(|i| i.allowed);
+        let message = summary(&images, allowed);
+        let audit = audit_record(&self.policy, context, &images, allowed);
+        Decision {
+            allowed,
+            breakglass: context.breakglass,
+            policy: self.policy.name().map(str::to_owned),
+            message,
+            notes,
+            images,
+            audit,
+        }
+    }
+
+    /// The one rule that applies to this context (spec §7 step 4).
+    fn select_rule(
+        &self,
+        context: &Context,
+        notes: &mut Vec<String>,
+    ) -> (RuleKind, Option<String>, &AdmissionRule) {
+        let specific = self.policy.specific_rules();
+        let Some(kind) = specific.kind() else {
+            return (RuleKind::Default, None, self.policy.default_rule());
+        };
+        let key = match kind {
+            RuleKind::Cluster => context.cluster.clone(),
+            RuleKind::Namespace => context.namespace.clone(),
+            RuleKind::ServiceAccount => context.namespace.as_ref().map(|ns| {
+                format!(
+                    "{ns}:{}",
+                    context.service_account.as_deref().unwrap_or("default")
+                )
+            }),
+            RuleKind::IstioIdentity => context
+                .istio_identity
+                .as_deref()
+                .map(|id| normalize_istio(id).to_owned()),
+            RuleKind::Default => None,
+        };
+        match key {
+            None => {
+                notes.push(format!(
+                    "the policy has {} but the request's context does not say which {} applies, so the default rule was used",
+                    kind.field(),
+                    context_field(kind)
+                ));
+                (RuleKind::Default, None, self.policy.default_rule())
+            }
+            Some(key) => match specific.get(&key) {
+                Some(rule) => (kind, Some(key), rule),
+                None => (RuleKind::Default, None, self.policy.default_rule()),
+            },
+        }
+    }
+
+    fn evaluate_image(
+        &self,
+        image: &ImageRef,
+        kind: RuleKind,
+        key: Option<&str>,
+        rule: &AdmissionRule,
+        request: &Request,
+        cache: &mut BTreeMap<(AttestorName, Digest), AttestorResult>,
+    ) -> Evaluated {
+        let text = image.as_str();
+        if self.policy.global_mode() == GlobalPolicyEvaluationMode::Enable
+            && let Some(pattern) = system_image_match(text)
+        {
+            let reason = Reason {
+                pattern: Some(pattern.to_owned()),
+                ..Reason::new(
+                    ReasonKind::SystemImage,
+                    format!(
+                        "{text} matches Google system image path `{pattern}` (globalPolicyEvaluationMode: ENABLE)"
+                    ),
+                )
+            };
+            return settled_by_pattern(Stage::SystemImage, pattern, reason);
+        }
+        if let Some(pattern) = self.policy.allowlist().iter().find(|p| p.matches(text)) {
+            let reason = Reason {
+                pattern: Some(pattern.to_string()),
+                ..Reason::new(
+                    ReasonKind::Allowlisted,
+                    format!("{text} matches admissionWhitelistPatterns entry `{pattern}`"),
+                )
+            };
+            return settled_by_pattern(Stage::Allowlist, pattern.as_str(), reason);
+        }
+        let applied = AppliedRule {
+            kind,
+            key: key.map(str::to_owned),
+            evaluation_mode: rule.evaluation_mode(),
+            enforcement_mode: rule.enforcement_mode(),
+        };
+        let phrase = applied.phrase();
+        let mut out = Evaluated {
+            conformant: false,
+            stage: Stage::Rule,
+            matched_pattern: None,
+            rule: Some((applied, rule.enforcement_mode())),
+            attestors: Vec::new(),
+            reasons: Vec::new(),
+            detail: None,
+        };
+        match rule.action() {
+            RuleAction::AlwaysAllow => {
+                out.conformant = true;
+                out.reasons.push(Reason::new(
+                    ReasonKind::AlwaysAllow,
+                    format!("the {phrase} is ALWAYS_ALLOW"),
+                ));
+            }
+            RuleAction::AlwaysDeny => {
+                out.reasons.push(Reason::new(
+                    ReasonKind::AlwaysDeny,
+                    format!("denied by always_deny admission rule (the {phrase} is ALWAYS_DENY)"),
+                ));
+                out.detail = Some("Denied by always_deny admission rule".to_owned());
+            }
+            RuleAction::RequireAttestation(required) => {
+                let Some(digest) = image.digest() else {
+                    let why = match image.malformed_digest() {
+                        Some(d) => {
+                            format!("`@{d}` is not a sha256 digest with 64 lower-case hex digits")
+                        }
+                        None => "the reference has a tag or no version, not a digest".to_owned(),
+                    };
+                    out.reasons.push(Reason::new(
+                        ReasonKind::TagReference,
+                        format!("expected digest with sha256 scheme, but got tag or malformed digest: {why}; the {phrase} requires attestations, which bind digests, so deploy {} by @sha256 digest", image.repository()),
+                    ));
+                    out.detail = Some(TAG_REFERENCE.to_owned());
+                    return out;
+                };
+                let mut details = Vec::new();
+                for name in required {
+                    let result = match self.attestors.get(name) {
+                        Some(attestor) => cache
+                            .entry((name.clone(), digest.clone()))
+                            .or_insert_with(|| {
+                                check_attestor(attestor, digest, request.attestations())
+                            })
+                            .clone(),
+                        // Engine::new guarantees presence; stay fail-closed regardless.
+                        None => AttestorResult {
+                            attestor: name.clone(),
+                            satisfied: false,
+                            verified_by: None,
+                            reasons: vec![Reason {
+                                attestor: Some(name.clone()),
+                                ..Reason::new(
+                                    ReasonKind::NoPublicKeys,
+                                    format!("attestor {name} is not configured"),
+                                )
+                            }],
+                        },
+                    };
+                    if !result.satisfied {
+                        let specifics: Vec<&str> =
+                            result.reasons.iter().map(|r| r.message.as_str()).collect();
+                        details.push(format!(
+                            "Image {text} denied by attestor {name}: {NO_VALID_ATTESTATION} ({})",
+                            specifics.join("; ")
+                        ));
+                    }
+                    out.reasons.extend(result.reasons.iter().cloned());
+                    out.attestors.push(result);
+                }
+                out.conformant = details.is_empty();
+                if !out.conformant {
+                    out.detail = Some(details.join(" "));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn context_field(kind: RuleKind) -> &'static str {
+    match kind {
+        RuleKind::Cluster => "cluster",
+        RuleKind::Namespace => "namespace",
+        RuleKind::ServiceAccount => "namespace and service account",
+        RuleKind::IstioIdentity => "Istio identity",
+        RuleKind::Default => "rule",
+    }
+}
+
+fn settled_by_pattern(stage: Stage, pattern: &str, reason: Reason) -> Evaluated {
+    Evaluated {
+        conformant: true,
+        stage,
+        matched_pattern: Some(pattern.to_owned()),
+        rule: None,
+        attestors: Vec::new(),
+        reasons: vec![reason],
+        detail: None,
+    }
+}
+
+/// Applies breakglass and dry-run to an evaluated image.
+fn finish(image: &ImageRef, e: Evaluated, breakglass: bool) -> ImageDecision {
+    let enforcement = e.rule.as_ref().map(|(_, m)| *m);
+    let verdict = if e.conformant {
+        Verdict::Allowed
+    } else if breakglass {
+        Verdict::Breakglass
+    } else if enforcement == Some(EnforcementMode::DryRun) {
+        Verdict::DryRunViolation
+    } else {
+        Verdict::Denied
+    };
+    let mut reasons = e.reasons;
+    let stage = if breakglass {
+        reasons.insert(
+            0,
+            Reason::new(
+                ReasonKind::Breakglass,
+                "breakglass was requested: the image is admitted whatever the policy says, and the event is logged",
+            ),
+        );
+        Stage::Breakglass
+    } else {
+        e.stage
+    };
+    let rule = e.rule.map(|(r, _)| r);
+    let denial = match (&e.detail, &rule) {
+        (Some(detail), Some(rule)) if !e.conformant => Some(format!(
+            "Image {image} denied by Binary Authorization {}. {detail}",
+            rule.phrase()
+        )),
+        _ => None,
+    };
+    ImageDecision {
+        image: image.as_str().to_owned(),
+        digest: image.digest().map(ToString::to_string),
+        allowed: verdict.admits(),
+        verdict,
+        stage,
+        matched_pattern: e.matched_pattern,
+        rule,
+        attestors: e.attestors,
+        reasons,
+        denial,
+    }
+}
+
+fn summary(images: &[ImageDecision], allowed: bool) -> String {
+    if !allowed {
+        let denials: Vec<&str> = images
+            .iter()
+            .filter(|i| i.verdict == Verdict::Denied)
+            .filter_map(|i| i.denial.as_deref())
+            .collect();
+        return denials.join("\n");
+    }
+    let n = images.len();
+    let plural = if n == 1 { "image" } else { "images" };
+    let dry = images
+        .iter()
+        .filter(|i| i.verdict == Verdict::DryRunViolation)
+        .count();
+    let glass = images
+        .iter()
+        .filter(|i| i.verdict == Verdict::Breakglass)
+        .count();
+    let mut parts = vec![format!("{n} {plural} admitted")];
+    if dry > 0 {
+        parts.push(format!("{dry} with a dry-run policy violation"));
+    }
+    if glass > 0 {
+        parts.push(format!("{glass} only because of breakglass"));
+    }
+    parts.join(", ")
+}
+
+fn audit_record(
+    policy: &Policy,
+    context: &Context,
+    images: &[ImageDecision],
+    allowed: bool,
+) -> AuditRecord {
+    let dry_run = images.iter().any(|i| i.verdict == Verdict::DryRunViolation);
+    let mut labels = BTreeMap::new();
+    if context.breakglass {
+        labels.insert(LABEL_BREAKGLASS.to_owned(), "true".to_owned());
+    }
+    if dry_run {
+        labels.insert(LABEL_DRY_RUN.to_owned(), "true".to_owned());
+    }
+    let overridden: String = images
+        .iter()
+        .filter(|i| matches!(i.verdict, Verdict::DryRunViolation | Verdict::Breakglass))
+        .filter_map(|i| i.denial.as_ref().map(|d| format!("'{}' : {d}\n", i.image)))
+        .collect();
+    if !overridden.is_empty() {
+        labels.insert(LABEL_OVERRIDDEN.to_owned(), overridden);
+    }
+    let images = images
+        .iter()
+        .map(|i| AuditImage {
+            image: i.image.clone(),
+            digest: i.digest.clone(),
+            verdict: i.verdict,
+            rule: match (&i.rule, i.matched_pattern.is_some()) {
+                (Some(rule), _) => rule.label(),
+                (None, true) if i.reasons.iter().any(|r| r.kind == ReasonKind::SystemImage) => {
+                    "systemImage".to_owned()
+                }
+                _ => "allowlist".to_owned(),
+            },
+            verified_by: i
+                .attestors
+                .iter()
+                .filter_map(|a| {
+                    a.verified_by.as_ref().map(|v| AuditVerification {
+                        attestor: a.attestor.clone(),
+                        key_id: v.key_id.clone(),
+                        occurrence: v.occurrence.clone(),
+                    })
+                })
+                .collect(),
+            violations: if i.verdict == Verdict::Allowed {
+                Vec::new()
+            } else {
+                i.reasons
+                    .iter()
+                    .filter(|r| !matches!(r.kind, ReasonKind::Attested | ReasonKind::Breakglass))
+                    .map(|r| r.message.clone())
+                    .collect()
+            },
+        })
+        .collect();
+    AuditRecord {
+        allowed,
+        policy: policy.name().map(str::to_owned),
+        breakglass: context.breakglass,
+        dry_run,
+        context: context.clone(),
+        images,
+        labels,
+    }
+}

@@ -1,0 +1,341 @@
+//! The Binary Authorization policy (`projects/P/policy`), as `gcloud container binauthz policy
+//! export` prints it, validated into a form in which ambiguous policies cannot exist.
+
+mod keys;
+mod raw;
+mod rule;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub(crate) use keys::normalize_istio;
+pub use rule::{AdmissionRule, EnforcementMode, EvaluationMode, RuleAction};
+
+use crate::allowlist::AllowlistPattern;
+use crate::document;
+use crate::error::{InputError, InputResult};
+use crate::limits::{MAX_CONFIG_BYTES, MAX_POLICY_ENTRIES};
+use crate::names::AttestorName;
+use raw::{RawGlobalMode, RawPolicy, RawRule};
+
+/// Whether Google's system-image exemptions apply (`globalPolicyEvaluationMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum GlobalPolicyEvaluationMode {
+    /// Exempt Google's documented system images.
+    Enable,
+    /// Do not (the default when the field is absent).
+    Disable,
+}
+
+/// Which kind of specific rule a rule is, or the default rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RuleKind {
+    /// `defaultAdmissionRule`.
+    Default,
+    /// `clusterAdmissionRules`, keyed by `LOCATION.CLUSTER_ID`.
+    Cluster,
+    /// `kubernetesNamespaceAdmissionRules`, keyed by namespace.
+    Namespace,
+    /// `kubernetesServiceAccountAdmissionRules`, keyed by `NAMESPACE:NAME`.
+    ServiceAccount,
+    /// `istioServiceIdentityAdmissionRules`, keyed by identity without `spiffe://`.
+    IstioIdentity,
+}
+
+impl RuleKind {
+    /// How GCP's denial text names a rule of this kind.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            RuleKind::Default => "default admission rule",
+            RuleKind::Cluster => "cluster admission rule",
+            RuleKind::Namespace => "Kubernetes namespace admission rule",
+            RuleKind::ServiceAccount => "Kubernetes service account admission rule",
+            RuleKind::IstioIdentity => "Istio service identity admission rule",
+        }
+    }
+
+    /// The policy field that holds rules of this kind.
+    pub fn field(self) -> &'static str {
+        match self {
+            RuleKind::Default => "defaultAdmissionRule",
+            RuleKind::Cluster => "clusterAdmissionRules",
+            RuleKind::Namespace => "kubernetesNamespaceAdmissionRules",
+            RuleKind::ServiceAccount => "kubernetesServiceAccountAdmissionRules",
+            RuleKind::IstioIdentity => "istioServiceIdentityAdmissionRules",
+        }
+    }
+}
+
+impl fmt::Display for RuleKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RuleKind::Default => "default",
+            RuleKind::Cluster => "cluster",
+            RuleKind::Namespace => "namespace",
+            RuleKind::ServiceAccount => "serviceAccount",
+            RuleKind::IstioIdentity => "istioIdentity",
+        })
+    }
+}
+
+/// The specific rules of a policy: GCP allows one kind per policy, so this holds one kind or none.
+/// Keys are normalised (Istio identities without `spiffe://`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecificRules {
+    kind: Option<RuleKind>,
+    rules: BTreeMap<String, AdmissionRule>,
+}
+
+impl SpecificRules {
+    /// The kind of the specific rules, or `None` when the policy has only a default rule.
+    pub fn kind(&self) -> Option<RuleKind> {
+        self.kind
+    }
+
+    /// The rule for a normalised key.
+    pub fn get(&self, key: &str) -> Option<&AdmissionRule> {
+        self.rules.get(key)
+    }
+
+    /// Every (key, rule) pair, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &AdmissionRule)> {
+        self.rules.iter().map(|(k, r)| (k.as_str(), r))
+    }
+}
+
+/// A validated policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    name: Option<String>,
+    description: Option<String>,
+    global_mode: GlobalPolicyEvaluationMode,
+    allowlist: Vec<AllowlistPattern>,
+    default_rule: AdmissionRule,
+    specific: SpecificRules,
+    etag: Option<String>,
+    update_time: Option<String>,
+}
+
+impl Policy {
+    /// Parses a policy document (YAML or JSON).
+    pub fn parse(text: &str) -> InputResult<Self> {
+        Self::from_value(document::parse(text, MAX_CONFIG_BYTES)?)
+    }
+
+    /// Validates an already-parsed policy document.
+    pub fn from_value(value: Value) -> InputResult<Self> {
+        if !value.is_object() {
+            return Err(InputError::invalid(
+                "",
+                "a policy must be a mapping with at least defaultAdmissionRule",
+            ));
+        }
+        let raw: RawPolicy = document::from_value(value)?;
+        Self::from_raw(raw)
+    }
+
+    fn from_raw(raw: RawPolicy) -> InputResult<Self> {
+        if let Some(name) = &raw.name {
+            let ok = name
+                .strip_suffix("/policy")
+                .and_then(|p| {
+                    p.strip_prefix("projects/")
+                        .or_else(|| p.strip_prefix("locations/"))
+                })
+                .is_some_and(|id| !id.is_empty() && !id.contains('/'));
+            if !ok {
+                return Err(InputError::invalid(
+                    "name",
+                    format!("`{name}` is not a policy name of the form projects/PROJECT/policy"),
+                ));
+            }
+        }
+        let global_mode = match raw.global_policy_evaluation_mode {
+            None | Some(RawGlobalMode::Disable) => GlobalPolicyEvaluationMode::Disable,
+            Some(RawGlobalMode::Enable) => GlobalPolicyEvaluationMode::Enable,
+            Some(RawGlobalMode::Unspecified) => {
+                return Err(InputError::invalid(
+                    "globalPolicyEvaluationMode",
+                    "GLOBAL_POLICY_EVALUATION_MODE_UNSPECIFIED is not a usable value; expected ENABLE or DISABLE (or leave the field out)",
+                ));
+            }
+        };
+        let patterns = raw.admission_whitelist_patterns.unwrap_or_default();
+        if patterns.len() > MAX_POLICY_ENTRIES {
+            return Err(too_many("admissionWhitelistPatterns"));
+        }
+        let mut allowlist = Vec::with_capacity(patterns.len());
+        for (i, p) in patterns.into_iter().enumerate() {
+            let path = format!("admissionWhitelistPatterns[{i}].namePattern");
+            let text = p
+                .name_pattern
+                .ok_or_else(|| InputError::invalid(&path, "field is required"))?;
+            let pattern = AllowlistPattern::parse(&text)
+                .map_err(|e| InputError::invalid(&path, e.to_string()))?;
+            allowlist.push(pattern);
+        }
+        let default_rule = match raw.default_admission_rule {
+            Some(r) => AdmissionRule::from_raw(r, "defaultAdmissionRule")?,
+            None => {
+                return Err(InputError::invalid(
+                    "defaultAdmissionRule",
+                    "field is required: every policy needs a default rule",
+                ));
+            }
+        };
+        let specific = specific_rules(
+            raw.cluster_admission_rules,
+            raw.kubernetes_namespace_admission_rules,
+            raw.kubernetes_service_account_admission_rules,
+            raw.istio_service_identity_admission_rules,
+        )?;
+        Ok(Policy {
+            name: raw.name,
+            description: raw.description,
+            global_mode,
+            allowlist,
+            default_rule,
+            specific,
+            etag: raw.etag,
+            update_time: raw.update_time,
+        })
+    }
+
+    /// The policy's resource name, if the document had one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The description, if any.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// `globalPolicyEvaluationMode` (absent means DISABLE).
+    pub fn global_mode(&self) -> GlobalPolicyEvaluationMode {
+        self.global_mode
+    }
+
+    /// `admissionWhitelistPatterns`, in order.
+    pub fn allowlist(&self) -> &[AllowlistPattern] {
+        &self.allowlist
+    }
+
+    /// `defaultAdmissionRule`.
+    pub fn default_rule(&self) -> &AdmissionRule {
+        &self.default_rule
+    }
+
+    /// The specific rules (at most one kind).
+    pub fn specific_rules(&self) -> &SpecificRules {
+        &self.specific
+    }
+
+    /// `etag`, carried through unchanged.
+    pub fn etag(&self) -> Option<&str> {
+        self.etag.as_deref()
+    }
+
+    /// `updateTime`, carried through unchanged.
+    pub fn update_time(&self) -> Option<&str> {
+        self.update_time.as_deref()
+    }
+
+    /// Every attestor any rule requires, with the field path of the first rule naming it.
+    pub fn required_attestors(&self) -> Vec<(&AttestorName, String)> {
+        let mut rules: Vec<(&AdmissionRule, String)> =
+            vec![(&self.default_rule, "defaultAdmissionRule".to_owned())];
+        if let Some(kind) = self.specific.kind {
+            for (key, rule) in &self.specific.rules {
+                rules.push((rule, format!("{}.{key}", kind.field())));
+            }
+        }
+        let mut out: Vec<(&AttestorName, String)> = Vec::new();
+        for (rule, path) in rules {
+            for (i, a) in rule.required_attestors().iter().enumerate() {
+                if !out.iter().any(|(seen, _)| *seen == a) {
+                    out.push((a, format!("{path}.requireAttestationsBy[{i}]")));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn too_many(field: &str) -> InputError {
+    InputError::new(
+        crate::error::ErrorCode::Limit,
+        field,
+        format!("more than {MAX_POLICY_ENTRIES} entries"),
+    )
+}
+
+type RawRules = Option<BTreeMap<String, RawRule>>;
+
+fn specific_rules(
+    cluster: RawRules,
+    namespace: RawRules,
+    service_account: RawRules,
+    istio: RawRules,
+) -> InputResult<SpecificRules> {
+    type KeyCheck = fn(&str) -> Result<String, String>;
+    let candidates: [(RuleKind, RawRules, KeyCheck); 4] = [
+        (RuleKind::Cluster, cluster, keys::cluster),
+        (RuleKind::Namespace, namespace, keys::namespace),
+        (
+            RuleKind::ServiceAccount,
+            service_account,
+            keys::service_account,
+        ),
+        (RuleKind::IstioIdentity, istio, keys::istio),
+    ];
+    let present: Vec<_> = candidates
+        .into_iter()
+        .filter(|(_, rules, _)| rules.as_ref().is_some_and(|r| !r.is_empty()))
+        .collect();
+    if present.len() > 1 {
+        let names: Vec<&str> = present.iter().map(|(k, _, _)| k.field()).collect();
+        return Err(InputError::invalid(
+            names.get(1).copied().unwrap_or_default(),
+            format!(
+                "a policy may set only one kind of specific rule, but this one sets {}",
+                names.join(" and ")
+            ),
+        ));
+    }
+    let Some((kind, Some(raw_rules), check)) = present.into_iter().next() else {
+        return Ok(SpecificRules {
+            kind: None,
+            rules: BTreeMap::new(),
+        });
+    };
+    if raw_rules.len() > MAX_POLICY_ENTRIES {
+        return Err(too_many(kind.field()));
+    }
+    let mut rules = BTreeMap::new();
+    for (key, raw) in raw_rules {
+        let path = format!("{}.{key}", kind.field());
+        let normalized = check(&key).map_err(|m| InputError::invalid(&path, m))?;
+        let rule = AdmissionRule::from_raw(raw, &path)?;
+        if rules.insert(normalized, rule).is_some() {
+            return Err(InputError::invalid(
+                path,
+                format!(
+                    "key `{key}` names the same identity as another key (the spiffe:// prefix is ignored)"
+                ),
+            ));
+        }
+    }
+    Ok(SpecificRules {
+        kind: Some(kind),
+        rules,
+    })
+}
+
+#[cfg(test)]
+mod tests;

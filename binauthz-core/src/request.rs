@@ -1,0 +1,152 @@
+//! Evaluation requests: the images to admit, the attestations at hand, and where they run
+//! (spec/README.md §8.1).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::attestation::Occurrence;
+use crate::document;
+use crate::error::{ErrorCode, InputError, InputResult};
+use crate::image::ImageRef;
+use crate::limits::{MAX_IMAGES, MAX_OCCURRENCES, MAX_REQUEST_BYTES};
+
+/// Where the images are being deployed; selects the specific rule that applies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Context {
+    /// `LOCATION.CLUSTER_ID`, for cluster rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// Kubernetes namespace, for namespace and service-account rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Service account name within `namespace` (`default` when absent and a namespace is given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<String>,
+    /// Istio/ASM service identity, with or without `spiffe://`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub istio_identity: Option<String>,
+    /// Breakglass: admit everything, but still evaluate and record what would have happened.
+    #[serde(default)]
+    pub breakglass: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest {
+    images: Option<Vec<String>>,
+    attestations: Option<Vec<Value>>,
+    context: Option<Value>,
+}
+
+/// A validated request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    images: Vec<ImageRef>,
+    attestations: Vec<Occurrence>,
+    context: Context,
+}
+
+impl Request {
+    /// Builds a request from parts. An empty image list is an error: it must never be "allowed".
+    pub fn new(
+        images: Vec<ImageRef>,
+        attestations: Vec<Occurrence>,
+        context: Context,
+    ) -> InputResult<Self> {
+        if images.is_empty() {
+            return Err(InputError::invalid(
+                "images",
+                "the request has no images; an empty request is never admitted",
+            ));
+        }
+        if images.len() > MAX_IMAGES {
+            return Err(InputError::new(
+                ErrorCode::Limit,
+                "images",
+                format!("more than {MAX_IMAGES} images in one request"),
+            ));
+        }
+        if attestations.len() > MAX_OCCURRENCES {
+            return Err(InputError::new(
+                ErrorCode::Limit,
+                "attestations",
+                format!("more than {MAX_OCCURRENCES} attestation occurrences"),
+            ));
+        }
+        Ok(Request {
+            images,
+            attestations,
+            context,
+        })
+    }
+
+    /// Parses a request document (YAML or JSON).
+    pub fn parse(text: &str) -> InputResult<Self> {
+        Self::from_value(document::parse(text, MAX_REQUEST_BYTES)?)
+    }
+
+    /// Parses request bytes, rejecting text that is not UTF-8.
+    pub fn parse_bytes(bytes: &[u8]) -> InputResult<Self> {
+        Self::from_value(document::parse_bytes(bytes, MAX_REQUEST_BYTES)?)
+    }
+
+    /// Validates a parsed request document.
+    pub fn from_value(value: Value) -> InputResult<Self> {
+        if !value.is_object() {
+            return Err(InputError::invalid(
+                "",
+                "a request must be a mapping with an images list",
+            ));
+        }
+        let raw: RawRequest = document::from_value(value)?;
+        let texts = raw.images.unwrap_or_default();
+        if texts.len() > MAX_IMAGES {
+            return Err(InputError::new(
+                ErrorCode::Limit,
+                "images",
+                format!("more than {MAX_IMAGES} images in one request"),
+            ));
+        }
+        let images = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ImageRef::parse(t).map_err(|e| e.within(&format!("images[{i}]"))))
+            .collect::<InputResult<Vec<_>>>()?;
+        let occurrences = raw.attestations.unwrap_or_default();
+        if occurrences.len() > MAX_OCCURRENCES {
+            return Err(InputError::new(
+                ErrorCode::Limit,
+                "attestations",
+                format!("more than {MAX_OCCURRENCES} attestation occurrences"),
+            ));
+        }
+        let attestations = occurrences
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                Occurrence::from_value(v).map_err(|e| e.within(&format!("attestations[{i}]")))
+            })
+            .collect::<InputResult<Vec<_>>>()?;
+        let context = match raw.context {
+            None | Some(Value::Null) => Context::default(),
+            Some(v) => document::from_value(v).map_err(|e| e.within("context"))?,
+        };
+        Self::new(images, attestations, context)
+    }
+
+    /// The images, in request order.
+    pub fn images(&self) -> &[ImageRef] {
+        &self.images
+    }
+
+    /// The attestation occurrences supplied with the request.
+    pub fn attestations(&self) -> &[Occurrence] {
+        &self.attestations
+    }
+
+    /// The deployment context.
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+}
