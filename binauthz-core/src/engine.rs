@@ -46,7 +46,8 @@ struct Evaluated {
 }
 
 impl Engine {
-    /// Compiles a policy with its attestors. Every attestor the policy names must be present.
+    /// Compiles a policy with its attestors. Every attestor the policy names must be present
+    /// (error paths are relative to the policy, and `attestors[i]` to the attestor list).
     pub fn new(policy: Policy, attestors: Vec<Attestor>) -> Result<Self, Error> {
         let mut by_name = BTreeMap::new();
         for (i, a) in attestors.into_iter().enumerate() {
@@ -62,7 +63,7 @@ impl Engine {
             if !by_name.contains_key(name) {
                 return Err(Error::Config(InputError::new(
                     ErrorCode::Reference,
-                    format!("policy.{path}"),
+                    path,
                     format!(
                         "the policy requires attestor `{name}`, but no attestor with that name was given"
                     ),
@@ -77,14 +78,22 @@ impl Engine {
 
     /// Compiles a config document (YAML or JSON text).
     pub fn from_config_str(text: &str) -> Result<Self, Error> {
-        let config = Config::parse(text).map_err(Error::Config)?;
-        Self::new(config.policy, config.attestors)
+        Self::from_config(Config::parse(text).map_err(Error::Config)?)
+    }
+
+    /// Compiles a parsed config; error paths are relative to the config document.
+    pub fn from_config(config: Config) -> Result<Self, Error> {
+        Self::new(config.policy, config.attestors).map_err(|e| match e {
+            Error::Config(e) if e.code() == ErrorCode::Reference => {
+                Error::Config(e.within("policy"))
+            }
+            other => other,
+        })
     }
 
     /// Compiles a config document given as bytes (rejecting text that is not UTF-8).
     pub fn from_config_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        let config = Config::parse_bytes(bytes).map_err(Error::Config)?;
-        Self::new(config.policy, config.attestors)
+        Self::from_config(Config::parse_bytes(bytes).map_err(Error::Config)?)
     }
 
     /// The compiled policy.

@@ -13,8 +13,13 @@ use std::path::{Path, PathBuf};
 use binauthz_core::Engine;
 use serde_json::{Value, json};
 
+/// The committed vectors, or another directory of cases (`BINAUTHZ_CONFORMANCE_CASES`), which the
+/// test command uses to run freshly generated vectors too.
 fn cases_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/conformance/cases")
+    match std::env::var_os("BINAUTHZ_CONFORMANCE_CASES") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/conformance/cases"),
+    }
 }
 
 fn text_of(case: &Value, object: &str, text: &str) -> String {

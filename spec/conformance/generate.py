@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Regenerate the binauthz conformance vectors (spec/README.md §9).
 
-Usage:  python3 spec/conformance/generate.py
+Usage:  python3 spec/conformance/generate.py [--out DIR]
+
+With `--out DIR` the files go to DIR instead of beside this script (the test command uses this
+to check that freshly made keys and signatures give the same decisions as the committed ones).
 
 Python 3.11 standard library plus the `openssl` command (OpenSSL 3.0). The script wipes and
 recreates `keys/` (throwaway test keys, private keys included) and `cases/` (one JSON file per
@@ -27,8 +30,9 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-CASES_DIR = HERE / "cases"
-KEYS_DIR = HERE / "keys"
+OUT = HERE
+CASES_DIR = OUT / "cases"
+KEYS_DIR = OUT / "keys"
 
 # ---------------------------------------------------------------------------------------------
 # openssl helpers
@@ -1801,7 +1805,7 @@ def check_case(c: dict) -> None:
 
 def write_readme(counts: dict[str, int], total: int) -> None:
     rows = "\n".join(f"| {g} | {n} |" for g, n in counts.items())
-    (HERE / "README.md").write_text(f"""# binauthz conformance vectors
+    (OUT / "README.md").write_text(f"""# binauthz conformance vectors
 
 The executable form of [`../README.md`](../README.md) (the spec); §9 there defines the case format.
 
@@ -1842,7 +1846,12 @@ cases.
 
 
 def main() -> None:
-    global _SCRATCH
+    global _SCRATCH, OUT, CASES_DIR, KEYS_DIR
+    import argparse
+    parser = argparse.ArgumentParser(description="Regenerate the binauthz conformance vectors.")
+    parser.add_argument("--out", type=Path, default=HERE, help="output directory (default: beside this script)")
+    OUT = parser.parse_args().out.resolve()
+    CASES_DIR, KEYS_DIR = OUT / "cases", OUT / "keys"
     _SCRATCH = Path(tempfile.mkdtemp(prefix="binauthz-conformance-"))
     for d in (CASES_DIR, KEYS_DIR):
         shutil.rmtree(d, ignore_errors=True)
@@ -1860,8 +1869,7 @@ def main() -> None:
         (CASES_DIR / f"{n:03d}-{c['name']}.json").write_text(
             json.dumps(c, indent=2, sort_keys=False) + "\n")
     write_readme(counts, len(CASES))
-    print(f"wrote {len(CASES)} cases to {CASES_DIR.relative_to(HERE.parent.parent)}, "
-          f"{len(KEYS)} keys to {KEYS_DIR.relative_to(HERE.parent.parent)}")
+    print(f"wrote {len(CASES)} cases to {CASES_DIR}, {len(KEYS)} keys to {KEYS_DIR}")
 
 
 if __name__ == "__main__":

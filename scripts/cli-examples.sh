@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs `binauthz evaluate` on spec/examples and checks the outcomes spec/examples/README.md
+# documents: exit status, verdict lines and error messages.
+#   bash scripts/cli-examples.sh [PATH-TO-binauthz]
+set -uo pipefail
+BIN=$(realpath "${1:-target/debug/binauthz}")
+cd "$(dirname "$0")/../spec/examples"
+API=us-docker.pkg.dev/acme/payments/api@sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6
+WORKER=us-docker.pkg.dev/acme/payments/worker@sha256:f902dfc35a58ee5073167c3776c130f250af83d09e7e21548f3ce6c8f9125cff
+MIGRATE=us-docker.pkg.dev/acme/base-images/migrate:1.2
+EVAL=("$BIN" evaluate --policy policy.yaml --attestor attestors.yaml --attestations attestations.json)
+passed=0 failed=0
+
+# check NAME WANT_STATUS WANT_PATTERN -- COMMAND...: runs COMMAND, checks its exit status and
+# that stdout+stderr matches the extended regex.
+check() {
+  local name=$1 want=$2 pattern=$3; shift 4
+  local out status
+  out=$("$@" 2>&1); status=$?
+  if [[ $status -eq $want ]] && grep -Eq -- "$pattern" <<<"$out"; then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name: exit $status (want $want), output:"; echo "$out" | sed 's/^/    /'
+  fi
+}
+
+check "pod in payments is blocked by the worker" 1 "^DENIED +us-docker.pkg.dev/acme/payments/worker" -- \
+  "${EVAL[@]}" --namespace payments --image "$MIGRATE" --image "$API" --image "$WORKER"
+check "api is allowed" 0 "^ALLOWED +$API" -- "${EVAL[@]}" --image "$API"
+check "migrate is allowlisted" 0 "^ALLOWED .*admissionWhitelistPatterns" -- "${EVAL[@]}" --image "$MIGRATE"
+check "system image under ENABLE" 0 "Google system image" -- "${EVAL[@]}" --image gke.gcr.io/kube-proxy:v1
+check "tag is denied" 1 "expected digest with sha256 scheme" -- "${EVAL[@]}" --image us-docker.pkg.dev/acme/payments/api:v1.4.2
+check "staging is dry run" 0 "^DRY_RUN_VIOLATION" -- "${EVAL[@]}" --namespace staging --image us-docker.pkg.dev/acme/payments/api:v1.4.2
+check "breakglass admits the worker" 0 "^BREAKGLASS +$WORKER" -- "${EVAL[@]}" --breakglass --image "$WORKER"
+check "json output has allowed" 1 '^  "allowed": false' -- "${EVAL[@]}" --output json --image "$WORKER"
+check "missing attestor file names the attestor" 2 "no attestor with that name" -- \
+  "$BIN" evaluate --policy policy.yaml --image "$API"
+check "bad policy names the file and field" 2 "bad-policy.yaml: .defaultAdmissionRule.evaluationMode.: unknown variant" -- \
+  bash -c "sed 's/evaluationMode: REQUIRE_ATTESTATION/evaluationMode: REQUIRE_ATTESTATIONS/' policy.yaml > \"\${TMPDIR:-/tmp}/bad-policy.yaml\" && cd \"\${TMPDIR:-/tmp}\" && '$BIN' evaluate --policy bad-policy.yaml --image x"
+check "usage error exits 2" 2 "required" -- "$BIN" evaluate --policy policy.yaml
+
+echo "cli: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The one test command (README): installs what a fresh machine lacks, then runs every suite.
+#   bash scripts/test-all.sh            everything (about 10-15 minutes cold on 2 cores)
+#   FUZZ_SECONDS=60 bash scripts/test-all.sh   longer fuzz smoke per target (default 15)
+set -euo pipefail
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR=never CARGO_INCREMENTAL=0 CARGO_NET_RETRY=5
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+T0=$SECONDS
+step() { echo; echo "=== $* (t+$((SECONDS - T0))s)"; }
+FUZZ_SECONDS=${FUZZ_SECONDS:-15}
+CARGO_FUZZ_VERSION=0.13.2
+
+# ---- tools (each step is a no-op when already present) ----
+step "tools"
+command -v openssl >/dev/null && command -v python3 >/dev/null && command -v cc >/dev/null || {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq openssl python3 gcc >/dev/null
+}
+rustup target add wasm32-unknown-unknown >/dev/null
+HAVE_NIGHTLY=0
+if rustup toolchain list | grep -q '^nightly'; then HAVE_NIGHTLY=1; fi
+if ((HAVE_NIGHTLY)) && [[ "$(cargo fuzz --version 2>/dev/null || true)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]]; then
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+fi
+
+# ---- Rust: format, lints, unit/integration/property/conformance tests ----
+step "cargo fmt --check"
+cargo fmt --all --check
+(cd fuzz && cargo fmt --check)
+step "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+step "cargo test (unit, integration, property, conformance, doc)"
+cargo test --workspace --locked
+
+# ---- conformance vectors regenerated with fresh keys must give the same decisions ----
+step "conformance with freshly generated vectors"
+rm -rf target/conformance-fresh
+python3 spec/conformance/generate.py --out target/conformance-fresh
+BINAUTHZ_CONFORMANCE_CASES="$ROOT/target/conformance-fresh/cases" \
+  cargo test --locked -p binauthz-core --test conformance
+
+# ---- the CLI on the shipped examples (the README's main command) ----
+step "CLI on spec/examples"
+cargo build --locked -p binauthz-cli
+bash scripts/cli-examples.sh target/debug/binauthz
+
+# ---- C ABI and WASM build (their full suites come with the FFI and WASM issues) ----
+step "C ABI: link the static and shared library from C"
+cargo build --locked --release -p binauthz-ffi
+VERSION=$(awk -F'"' '/^version/ {print $2; exit}' Cargo.toml)
+cc -Wall -Wextra -Werror -o target/c_smoke_static binauthz-ffi/tests/c/smoke.c target/release/libbinauthz.a -lpthread -ldl -lm
+cc -Wall -Wextra -Werror -o target/c_smoke_shared binauthz-ffi/tests/c/smoke.c -Ltarget/release -lbinauthz -Wl,-rpath,"$ROOT/target/release"
+target/c_smoke_static "$VERSION"
+target/c_smoke_shared "$VERSION"
+step "WASM: the core builds for wasm32-unknown-unknown"
+cargo build --locked -p binauthz-wasm --target wasm32-unknown-unknown --profile wasm
+
+# ---- fuzz smoke ----
+if ((HAVE_NIGHTLY)); then
+  step "fuzz smoke (${FUZZ_SECONDS}s per target)"
+  (
+    cd fuzz
+    cargo +nightly fuzz build -O
+    for t in $(cargo +nightly fuzz list); do
+      # New inputs go to corpus/$t (ignored by git); spec/ seeds every target.
+      mkdir -p "corpus/$t"
+      if ! cargo +nightly fuzz run -O "$t" "corpus/$t" ../spec/conformance/cases ../spec/examples -- \
+          -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 >"../target/fuzz-$t.log" 2>&1; then
+        tail -40 "../target/fuzz-$t.log"
+        echo "fuzz target $t failed"
+        exit 1
+      fi
+      echo "$t: $(grep -E '^Done' "../target/fuzz-$t.log" || echo 'ran')"
+    done
+  )
+else
+  echo "nightly toolchain not installed: fuzz smoke skipped"
+fi
+
+step "all suites passed"
