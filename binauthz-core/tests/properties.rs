@@ -18,7 +18,12 @@ fn case(name: &str) -> Value {
     let path = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().ends_with(&format!("-{name}.json")))
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .ends_with(&format!("-{name}.json"))
+        })
         .unwrap_or_else(|| panic!("no conformance case named {name}"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }

@@ -31,6 +31,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(p) = AllowlistPattern::parse(pattern) {
-        assert_eq!(p.matches(image), oracle(pattern, image), "{pattern:?} vs {image:?}");
+        assert_eq!(
+            p.matches(image),
+            oracle(pattern, image),
+            "{pattern:?} vs {image:?}"
+        );
     }
 });
