@@ -76,23 +76,12 @@ impl Occurrence {
 
     /// Validates one occurrence object, or an array of them.
     pub fn from_value_many(value: Value) -> InputResult<Vec<Occurrence>> {
-        match value {
-            Value::Array(items) => {
-                if items.len() > MAX_OCCURRENCES {
-                    return Err(InputError::new(
-                        ErrorCode::Limit,
-                        "",
-                        format!("more than {MAX_OCCURRENCES} attestation occurrences"),
-                    ));
-                }
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| Self::from_value(v).map_err(|e| e.within(&format!("[{i}]"))))
-                    .collect()
-            }
-            other => Ok(vec![Self::from_value(other)?]),
-        }
+        document::one_or_many(
+            value,
+            MAX_OCCURRENCES,
+            "attestation occurrences",
+            Self::from_value,
+        )
     }
 
     /// Validates one occurrence object.

@@ -111,23 +111,7 @@ impl Attestor {
 
     /// Validates one attestor object, or an array of them.
     pub fn from_value_many(value: Value) -> InputResult<Vec<Attestor>> {
-        match value {
-            Value::Array(items) => {
-                if items.len() > MAX_ATTESTORS {
-                    return Err(InputError::new(
-                        ErrorCode::Limit,
-                        "",
-                        format!("more than {MAX_ATTESTORS} attestors"),
-                    ));
-                }
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| Self::from_value(v).map_err(|e| e.within(&format!("[{i}]"))))
-                    .collect()
-            }
-            other => Ok(vec![Self::from_value(other)?]),
-        }
+        document::one_or_many(value, MAX_ATTESTORS, "attestors", Self::from_value)
     }
 
     /// Validates one attestor object.

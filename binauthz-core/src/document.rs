@@ -136,6 +136,33 @@ fn parse_too_large(len: usize, max_bytes: usize) -> InputResult<Value> {
     ))
 }
 
+/// Validates one object, or each object of an array (at most `max`, with `[i]` error paths):
+/// gcloud prints one resource or a list depending on the command.
+pub(crate) fn one_or_many<T>(
+    value: Value,
+    max: usize,
+    what: &str,
+    one: impl Fn(Value) -> InputResult<T>,
+) -> InputResult<Vec<T>> {
+    match value {
+        Value::Array(items) => {
+            if items.len() > max {
+                return Err(InputError::new(
+                    ErrorCode::Limit,
+                    "",
+                    format!("more than {max} {what}"),
+                ));
+            }
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| one(v).map_err(|e| e.within(&format!("[{i}]"))))
+                .collect()
+        }
+        other => Ok(vec![one(other)?]),
+    }
+}
+
 /// Converts a parsed value into `T`, turning serde's message into a field-path error.
 pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> InputResult<T> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {

@@ -1,0 +1,210 @@
+//! Signature verification for each key type, and diagnosis of why a signature failed.
+
+use p256::ecdsa::signature::Verifier as _;
+use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
+use sha2::{Digest as _, Sha256, Sha384, Sha512};
+
+use super::super::algorithm::{DigestAlgorithm, SignatureAlgorithm, SignatureScheme};
+use super::super::error::{MismatchHint, VerifyError};
+use super::bit_len;
+
+pub(super) fn malformed(algorithm: SignatureAlgorithm, detail: String) -> VerifyError {
+    VerifyError::Malformed { algorithm, detail }
+}
+
+const DIGESTS: [DigestAlgorithm; 3] = [
+    DigestAlgorithm::Sha256,
+    DigestAlgorithm::Sha384,
+    DigestAlgorithm::Sha512,
+];
+
+fn digest_message(digest: DigestAlgorithm, message: &[u8]) -> Vec<u8> {
+    match digest {
+        DigestAlgorithm::Sha256 => Sha256::digest(message).to_vec(),
+        DigestAlgorithm::Sha384 => Sha384::digest(message).to_vec(),
+        DigestAlgorithm::Sha512 => Sha512::digest(message).to_vec(),
+    }
+}
+
+/// The error for a signature that is not a DER ECDSA signature.
+fn ecdsa_not_der(
+    algorithm: SignatureAlgorithm,
+    curve: &str,
+    field_len: usize,
+    signature: &[u8],
+) -> VerifyError {
+    let raw_note = if signature.len() == 2 * field_len {
+        format!(
+            "; its {} bytes look like a raw {curve} r||s (IEEE P1363) value",
+            signature.len()
+        )
+    } else {
+        String::new()
+    };
+    malformed(
+        algorithm,
+        format!(
+            "signature is not a DER-encoded ECDSA signature (raw r||s signatures are not \
+             accepted); {algorithm} needs an ASN.1 DER SEQUENCE of r and s{raw_note}"
+        ),
+    )
+}
+
+macro_rules! ecdsa_verifier {
+    ($name:ident, $krate:ident, $curve:literal, $field_len:literal) => {
+        pub(super) fn $name(
+            algorithm: SignatureAlgorithm,
+            key: &$krate::ecdsa::VerifyingKey,
+            message: &[u8],
+            signature: &[u8],
+        ) -> Result<(), VerifyError> {
+            let der = $krate::ecdsa::DerSignature::from_bytes(signature)
+                .map_err(|_| ecdsa_not_der(algorithm, $curve, $field_len, signature))?;
+            let sig = $krate::ecdsa::Signature::try_from(der).map_err(|_| {
+                malformed(
+                    algorithm,
+                    format!(
+                        "signature is a DER ECDSA signature but its r or s is zero or not \
+                         below the {} group order",
+                        $curve
+                    ),
+                )
+            })?;
+            if key.verify(message, &sig).is_ok() {
+                return Ok(());
+            }
+            let expected = algorithm.digest();
+            let hint = DIGESTS
+                .into_iter()
+                .filter(|digest| *digest != expected)
+                .find(|digest| {
+                    key.verify_prehash(&digest_message(*digest, message), &sig)
+                        .is_ok()
+                })
+                .map(|found| MismatchHint::WrongDigest { found, expected });
+            Err(VerifyError::Mismatch { algorithm, hint })
+        }
+    };
+}
+
+ecdsa_verifier!(verify_p256, p256, "P-256", 32);
+ecdsa_verifier!(verify_p384, p384, "P-384", 48);
+ecdsa_verifier!(verify_p521, p521, "P-521", 66);
+
+/// RSA signature padding variants tried while verifying and diagnosing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RsaPadding {
+    /// RSASSA-PKCS1-v1_5.
+    Pkcs1v15,
+    /// RSASSA-PSS with salt length equal to the digest length (what GCP accepts).
+    PssDigestSalt,
+    /// RSASSA-PSS with any salt length (diagnosis only).
+    PssAnySalt,
+}
+
+fn rsa_verifies(
+    key: &rsa::PublicKey,
+    padding: RsaPadding,
+    digest: DigestAlgorithm,
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
+    macro_rules! with_digest {
+        ($digest:ty) => {
+            match padding {
+                RsaPadding::Pkcs1v15 => key.pkcs1v15_verify::<$digest>(message, signature),
+                RsaPadding::PssDigestSalt => key.pss_verify::<$digest>(message, signature),
+                RsaPadding::PssAnySalt => key.verify(
+                    rsa::Pss::<$digest> {
+                        blinded: false,
+                        digest: <$digest>::new(),
+                        salt_len: None,
+                    },
+                    &<$digest>::digest(message),
+                    signature,
+                ),
+            }
+            .is_ok()
+        };
+    }
+    match digest {
+        DigestAlgorithm::Sha256 => with_digest!(Sha256),
+        DigestAlgorithm::Sha384 => with_digest!(Sha384),
+        DigestAlgorithm::Sha512 => with_digest!(Sha512),
+    }
+}
+
+pub(super) fn verify_rsa(
+    algorithm: SignatureAlgorithm,
+    key: &rsa::PublicKey,
+    modulus: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), VerifyError> {
+    let k = modulus.len();
+    if signature.len() != k {
+        return Err(malformed(
+            algorithm,
+            format!(
+                "signature is {} bytes but {algorithm} signatures with this {}-bit key are \
+                 exactly {k} bytes",
+                signature.len(),
+                bit_len(modulus)
+            ),
+        ));
+    }
+    // Both are k bytes big-endian, so lexicographic order is numeric order.
+    if signature >= modulus {
+        return Err(malformed(
+            algorithm,
+            "signature value is not below the key's RSA modulus, so it cannot be an RSA \
+             signature for this key"
+                .to_owned(),
+        ));
+    }
+    let expected = algorithm.digest();
+    let (padding, other_padding) = match algorithm.scheme() {
+        SignatureScheme::RsaPss => (RsaPadding::PssDigestSalt, RsaPadding::Pkcs1v15),
+        _ => (RsaPadding::Pkcs1v15, RsaPadding::PssAnySalt),
+    };
+    if rsa_verifies(key, padding, expected, message, signature) {
+        return Ok(());
+    }
+    Err(VerifyError::Mismatch {
+        algorithm,
+        hint: diagnose_rsa(key, padding, other_padding, expected, message, signature),
+    })
+}
+
+/// Finds out whether a failed RSA signature verifies under a nearby scheme.
+fn diagnose_rsa(
+    key: &rsa::PublicKey,
+    padding: RsaPadding,
+    other_padding: RsaPadding,
+    expected: DigestAlgorithm,
+    message: &[u8],
+    signature: &[u8],
+) -> Option<MismatchHint> {
+    if padding == RsaPadding::PssDigestSalt
+        && rsa_verifies(key, RsaPadding::PssAnySalt, expected, message, signature)
+    {
+        return Some(MismatchHint::PssSaltLength {
+            expected: expected.output_len(),
+        });
+    }
+    if rsa_verifies(key, other_padding, expected, message, signature) {
+        return Some(match other_padding {
+            RsaPadding::Pkcs1v15 => MismatchHint::Pkcs1v15InsteadOfPss,
+            _ => MismatchHint::PssInsteadOfPkcs1v15,
+        });
+    }
+    let same_family = match padding {
+        RsaPadding::Pkcs1v15 => RsaPadding::Pkcs1v15,
+        _ => RsaPadding::PssAnySalt,
+    };
+    DIGESTS
+        .into_iter()
+        .filter(|digest| *digest != expected)
+        .find(|digest| rsa_verifies(key, same_family, *digest, message, signature))
+        .map(|found| MismatchHint::WrongDigest { found, expected })
+}
