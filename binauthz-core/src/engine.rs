@@ -139,6 +139,10 @@ impl Engine {
                 finish(image, evaluated, context.breakglass)
             })
             .collect();
+        if images.iter().all(|i| i.rule.is_none()) {
+            // No image reached the rules, so how the rule was chosen does not matter.
+            notes.clear();
+        }
         let allowed = images.iter().all(|i| i.allowed);
         let message = summary(&images, allowed);
         let audit = audit_record(&self.policy, context, &images, allowed);

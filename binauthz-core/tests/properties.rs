@@ -7,26 +7,12 @@
     reason = "test code: a failed expectation should panic"
 )]
 
-use std::path::Path;
+mod common;
 
 use binauthz_core::{Attestor, Engine, ImageRef, Occurrence, Policy, Request};
+use common::case;
 use proptest::prelude::*;
 use serde_json::Value;
-
-fn case(name: &str) -> Value {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/conformance/cases");
-    let path = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .ends_with(&format!("-{name}.json"))
-        })
-        .unwrap_or_else(|| panic!("no conformance case named {name}"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 /// A committed case with a valid attestation for one image: (engine, request, attested digest hex).
 fn attested_case(name: &str) -> (Engine, Value, String) {
@@ -88,6 +74,12 @@ proptest! {
         let decision = engine.evaluate_str(&request.to_string()).unwrap();
         prop_assert!(!decision.allowed);
     }
+
+}
+
+// Fewer cases: each one is a full signature verification, slow in debug builds.
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     /// Flipping any bit of the signature or the payload never leaves the image admitted.
     #[test]
