@@ -1,4 +1,8 @@
 //! Helpers shared by the integration tests: loading conformance cases by name.
+#![allow(
+    dead_code,
+    reason = "each test crate uses a different subset of the helpers"
+)]
 
 use std::path::Path;
 
