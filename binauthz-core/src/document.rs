@@ -33,18 +33,40 @@ pub(crate) fn parse(text: &str, max_bytes: usize) -> InputResult<Value> {
         if trimmed.is_empty() {
             return Err(InputError::new(ErrorCode::Syntax, "", "document is empty"));
         }
-        let value = yaml::to_json_value(text).map_err(|e| {
-            let code = if e.contains("recursion limit") || e.contains("repetition limit") {
-                ErrorCode::Limit
-            } else {
-                ErrorCode::Syntax
-            };
-            InputError::new(code, "", format!("invalid YAML: {e}"))
-        })?;
+        let value = yaml::to_json_value(text).map_err(|e| yaml_error(&e))?;
         check_depth(&value)?;
         check_size(&value, max_bytes)?;
         Ok(value)
     }
+}
+
+/// Like [`parse`], but YAML may hold several documents (a Kubernetes manifest); JSON is one.
+pub(crate) fn parse_all(text: &str, max_bytes: usize) -> InputResult<Vec<Value>> {
+    if text.len() > max_bytes {
+        return parse_too_large(text.len(), max_bytes).map(|v| vec![v]);
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        return parse(text, max_bytes).map(|v| vec![v]);
+    }
+    let values = yaml::to_json_values(text).map_err(|e| yaml_error(&e))?;
+    let mut total = 0usize;
+    for v in &values {
+        check_depth(v)?;
+        check_size(v, max_bytes.saturating_sub(total))?;
+        total = total.saturating_add(v.to_string().len());
+    }
+    Ok(values)
+}
+
+fn yaml_error(e: &str) -> InputError {
+    let code = if e.contains("recursion limit") || e.contains("repetition limit") {
+        ErrorCode::Limit
+    } else {
+        ErrorCode::Syntax
+    };
+    InputError::new(code, "", format!("invalid YAML: {e}"))
 }
 
 /// A JSON value that refuses duplicate object keys. serde_json and serde_yaml would otherwise

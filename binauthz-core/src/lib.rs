@@ -29,6 +29,7 @@ mod document;
 pub mod engine;
 pub mod error;
 pub mod image;
+pub mod kubernetes;
 pub mod limits;
 pub mod names;
 pub mod payload;

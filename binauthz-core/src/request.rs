@@ -8,6 +8,7 @@ use crate::attestation::Occurrence;
 use crate::document;
 use crate::error::{ErrorCode, InputError, InputResult};
 use crate::image::ImageRef;
+use crate::kubernetes;
 use crate::limits::{MAX_IMAGES, MAX_OCCURRENCES, MAX_REQUEST_BYTES};
 
 /// Where the images are being deployed; selects the specific rule that applies.
@@ -35,6 +36,7 @@ pub struct Context {
 #[serde(deny_unknown_fields)]
 struct RawRequest {
     images: Option<Vec<String>>,
+    object: Option<Value>,
     attestations: Option<Vec<Value>>,
     context: Option<Value>,
 }
@@ -100,7 +102,25 @@ impl Request {
             ));
         }
         let raw: RawRequest = document::from_value(value)?;
-        let texts = raw.images.unwrap_or_default();
+        let context = match raw.context {
+            None | Some(Value::Null) => Context::default(),
+            Some(v) => document::from_value(v).map_err(|e| e.within("context"))?,
+        };
+        let (texts, context) = match (raw.images, raw.object) {
+            (Some(_), Some(_)) => {
+                return Err(InputError::invalid(
+                    "object",
+                    "give either `images` or a Kubernetes `object`, not both",
+                ));
+            }
+            (None, Some(object)) => {
+                let workload =
+                    kubernetes::workload_from_value(&object).map_err(|e| e.within("object"))?;
+                let context = workload.context(&context);
+                (workload.images(), context)
+            }
+            (images, None) => (images.unwrap_or_default(), context),
+        };
         if texts.len() > MAX_IMAGES {
             return Err(InputError::new(
                 ErrorCode::Limit,
@@ -128,10 +148,6 @@ impl Request {
                 Occurrence::from_value(v).map_err(|e| e.within(&format!("attestations[{i}]")))
             })
             .collect::<InputResult<Vec<_>>>()?;
-        let context = match raw.context {
-            None | Some(Value::Null) => Context::default(),
-            Some(v) => document::from_value(v).map_err(|e| e.within("context"))?,
-        };
         Self::new(images, attestations, context)
     }
 

@@ -1,0 +1,149 @@
+use super::*;
+use crate::ErrorCode;
+
+const DEPLOYMENT: &str = include_str!("../../spec/examples/deployment.yaml");
+
+fn pod_spec_doc(kind: &str, wrap: &str) -> String {
+    let pod = "metadata:\n  labels:\n    app: x\nspec:\n  serviceAccountName: sa\n  containers:\n  - name: c\n    image: gcr.io/p/c:1\n  initContainers:\n  - name: i\n    image: gcr.io/p/i:1\n  ephemeralContainers:\n  - name: e\n    image: gcr.io/p/e:1\n";
+    let indent = |s: &str, n: usize| {
+        s.lines()
+            .map(|l| format!("{}{l}\n", " ".repeat(n)))
+            .collect::<String>()
+    };
+    let body = match wrap {
+        "" => {
+            let spec = pod.split_once("spec:").map(|(_, s)| s).unwrap_or_default();
+            return format!(
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: w\n  labels:\n    app: x\nspec:{spec}"
+            );
+        }
+        "template" => format!("template:\n{}", indent(pod, 2)),
+        "spec.template" => format!("spec:\n  template:\n{}", indent(pod, 4)),
+        _ => format!(
+            "spec:\n  jobTemplate:\n    spec:\n      template:\n{}",
+            indent(pod, 8)
+        ),
+    };
+    format!("apiVersion: v1\nkind: {kind}\nmetadata:\n  name: w\n{body}")
+}
+
+#[test]
+fn every_supported_kind_yields_all_three_container_lists() {
+    for (kind, wrap) in [
+        ("Pod", ""),
+        ("Deployment", "spec.template"),
+        ("StatefulSet", "spec.template"),
+        ("DaemonSet", "spec.template"),
+        ("ReplicaSet", "spec.template"),
+        ("ReplicationController", "spec.template"),
+        ("Job", "spec.template"),
+        ("CronJob", "cron"),
+        ("PodTemplate", "template"),
+    ] {
+        let w = &parse_manifests(&pod_spec_doc(kind, wrap)).unwrap()[0];
+        assert_eq!(w.kind, kind);
+        assert_eq!(
+            w.images(),
+            ["gcr.io/p/c:1", "gcr.io/p/i:1", "gcr.io/p/e:1"],
+            "{kind}"
+        );
+        assert_eq!(w.containers[1].container_type, ContainerType::InitContainer);
+        assert_eq!(w.service_account.as_deref(), Some("sa"));
+    }
+}
+
+#[test]
+fn example_deployment_gives_namespace_service_account_and_images() {
+    let w = &parse_manifests(DEPLOYMENT).unwrap()[0];
+    assert_eq!(w.namespace.as_deref(), Some("payments"));
+    let ctx = w.context(&Context::default());
+    assert_eq!(ctx.namespace.as_deref(), Some("payments"));
+    assert_eq!(ctx.service_account.as_deref(), Some("payments"));
+    assert!(!ctx.breakglass);
+    assert_eq!(w.images().len(), 3);
+}
+
+#[test]
+fn namespace_falls_back_to_the_flag_then_default() {
+    let w = &parse_manifests(&pod_spec_doc("Pod", "")).unwrap()[0];
+    let flag = Context {
+        namespace: Some("team".into()),
+        ..Context::default()
+    };
+    assert_eq!(w.context(&flag).namespace.as_deref(), Some("team"));
+    assert_eq!(
+        w.context(&Context::default()).namespace.as_deref(),
+        Some("default")
+    );
+}
+
+#[test]
+fn breakglass_from_label_or_legacy_annotation() {
+    let label = DEPLOYMENT.replace(
+        "      labels:\n        app: payments\n    spec:",
+        "      labels:\n        app: payments\n        image-policy.k8s.io/break-glass: \"true\"\n    spec:",
+    );
+    assert!(parse_manifests(&label).unwrap()[0].breakglass);
+    let annotation = DEPLOYMENT.replace(
+        "      labels:\n        app: payments\n    spec:",
+        "      labels:\n        app: payments\n      annotations:\n        alpha.image-policy.k8s.io/break-glass: \"true\"\n    spec:",
+    );
+    assert!(parse_manifests(&annotation).unwrap()[0].breakglass);
+    let other = DEPLOYMENT.replace(
+        "      labels:\n        app: payments\n    spec:",
+        "      labels:\n        app: payments\n        image-policy.k8s.io/break-glass: \"false\"\n    spec:",
+    );
+    assert!(!parse_manifests(&other).unwrap()[0].breakglass);
+}
+
+#[test]
+fn multi_document_manifests_and_lists() {
+    let two = format!(
+        "{}\n---\n{}",
+        pod_spec_doc("Pod", ""),
+        pod_spec_doc("Job", "spec.template")
+    );
+    assert_eq!(parse_manifests(&two).unwrap().len(), 2);
+    let list = serde_json::json!({"kind": "List", "items": [
+        crate::yaml::to_json_value(&pod_spec_doc("Pod", "")).unwrap()
+    ]});
+    assert_eq!(parse_manifests(&list.to_string()).unwrap().len(), 1);
+}
+
+#[test]
+fn unknown_kinds_and_objects_without_pods_are_clear_errors() {
+    let e = parse_manifests("kind: Service\nmetadata:\n  name: s\nspec: {}\n").unwrap_err();
+    assert!(
+        e.message().contains("kind `Service` has no pod spec"),
+        "{e}"
+    );
+    assert!(e.message().contains("Service s"), "{e}");
+    let e = parse_manifests("kind: Deployment\nmetadata:\n  name: d\nspec: {}\n").unwrap_err();
+    assert_eq!(e.path(), "spec.template");
+    let e = parse_manifests("kind: Pod\nspec:\n  containers: []\n").unwrap_err();
+    assert!(e.message().contains("no containers"), "{e}");
+    assert_eq!(parse_manifests("").unwrap_err().code(), ErrorCode::Invalid);
+}
+
+#[test]
+fn admission_review_takes_namespace_from_the_request() {
+    let pod = crate::yaml::to_json_value(&pod_spec_doc("Pod", "")).unwrap();
+    let review = serde_json::json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {"uid": "u-1", "namespace": "prod", "object": pod}});
+    let r = parse_admission_review(&review.to_string()).unwrap();
+    assert_eq!(r.uid, "u-1");
+    assert_eq!(r.workload.namespace.as_deref(), Some("prod"));
+    let e = parse_admission_review(r#"{"kind": "AdmissionReview", "request": {"uid": "u"}}"#)
+        .unwrap_err();
+    assert_eq!(e.path(), "request.object");
+}
+
+#[test]
+fn extract_gives_a_request_skeleton() {
+    let x = extract_str(DEPLOYMENT).unwrap();
+    let v = serde_json::to_value(&x).unwrap();
+    assert_eq!(v["images"].as_array().unwrap().len(), 3);
+    assert_eq!(v["context"]["namespace"], "payments");
+    assert_eq!(v["containers"][0]["type"], "CONTAINER");
+}
