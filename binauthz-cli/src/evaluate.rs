@@ -6,6 +6,7 @@ use binauthz_core::limits::{MAX_CONFIG_BYTES, MAX_REQUEST_BYTES};
 use binauthz_core::{Attestor, Context, Engine, ImageRef, Occurrence, Policy, Request};
 use clap::{Args, ValueEnum};
 
+use crate::Exit;
 use crate::input::{CliError, read_text};
 use crate::output;
 
@@ -54,8 +55,8 @@ pub struct EvaluateArgs {
     output: OutputFormat,
 }
 
-/// Runs the command; `Ok(true)` when the deploy may proceed.
-pub fn run(args: &EvaluateArgs) -> Result<bool, CliError> {
+/// Runs the command.
+pub fn run(args: &EvaluateArgs) -> Result<Exit, CliError> {
     let policy_name = args.policy.display().to_string();
     let policy_text = read_text(&args.policy, MAX_CONFIG_BYTES)?;
     let policy = Policy::parse(&policy_text).map_err(|e| CliError::input(&policy_name, &e))?;
@@ -98,5 +99,9 @@ pub fn run(args: &EvaluateArgs) -> Result<bool, CliError> {
         OutputFormat::Json => println!("{}", decision.to_json_pretty()),
         OutputFormat::Text => print!("{}", output::text(&decision)),
     }
-    Ok(decision.allowed)
+    Ok(if decision.allowed {
+        Exit::Ok
+    } else {
+        Exit::Blocked
+    })
 }

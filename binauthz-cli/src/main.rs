@@ -11,19 +11,41 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Exit status when the deploy may proceed.
-const EXIT_ALLOWED: u8 = 0;
-/// Exit status when at least one image is blocked.
-const EXIT_BLOCKED: u8 = 1;
-/// Exit status for bad input or usage.
-const EXIT_BAD_INPUT: u8 = 2;
+pub use input::CliError;
+
+/// How a command ended, as the process exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: the deploy proceeds / the check passed.
+    Ok,
+    /// 1: blocked (or warnings with `--deny-warnings`).
+    Blocked,
+    /// 2: bad input or usage.
+    BadInput,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(match e {
+            Exit::Ok => 0,
+            Exit::Blocked => 1,
+            Exit::BadInput => 2,
+        })
+    }
+}
+
+const EXIT_STATUS_HELP: &str = "\
+Exit status:
+  0  the deploy may proceed (allowed, dry-run violation or breakglass) / the check passed
+  1  blocked: at least one image is denied (lint: warnings with --deny-warnings)
+  2  bad input or usage: the message on stderr names the file and the field";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "binauthz",
     version = binauthz_core::VERSION,
     about = "Deploy-time container image policy engine, compatible with Google Cloud Binary Authorization",
-    long_about = None
+    after_help = EXIT_STATUS_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -33,9 +55,6 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Decide whether images may run under a policy, given their attestations.
-    ///
-    /// Exit status: 0 the deploy proceeds (allowed, dry-run violation or breakglass),
-    /// 1 blocked, 2 bad input or usage.
     Evaluate(evaluate::EvaluateArgs),
 }
 
@@ -45,18 +64,21 @@ fn main() -> ExitCode {
         Err(e) => {
             // --help and --version print to stdout and succeed; usage errors exit 2.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { EXIT_BAD_INPUT } else { 0 });
+            return if e.use_stderr() {
+                Exit::BadInput.into()
+            } else {
+                Exit::Ok.into()
+            };
         }
     };
     let result = match cli.command {
         Command::Evaluate(args) => evaluate::run(&args),
     };
     match result {
-        Ok(true) => ExitCode::from(EXIT_ALLOWED),
-        Ok(false) => ExitCode::from(EXIT_BLOCKED),
+        Ok(exit) => exit.into(),
         Err(e) => {
             eprintln!("binauthz: error: {e}");
-            ExitCode::from(EXIT_BAD_INPUT)
+            Exit::BadInput.into()
         }
     }
 }
