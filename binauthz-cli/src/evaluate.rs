@@ -1,14 +1,15 @@
-//! `binauthz evaluate`.
+//! `binauthz evaluate`: images, a manifest or an AdmissionReview against a policy.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use binauthz_core::limits::{MAX_CONFIG_BYTES, MAX_REQUEST_BYTES};
-use binauthz_core::{Attestor, Context, Engine, ImageRef, Occurrence, Policy, Request};
-use clap::{Args, ValueEnum};
+use binauthz_core::kubernetes::{self, Workload};
+use binauthz_core::limits::MAX_REQUEST_BYTES;
+use binauthz_core::{Context, Decision, Engine, ImageRef, Occurrence, Request};
+use clap::{ArgGroup, Args, ValueEnum};
+use serde_json::json;
 
-use crate::Exit;
 use crate::input::{CliError, read_text};
-use crate::output;
+use crate::{Exit, audit_log, load, output};
 
 /// How to print the decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -19,8 +20,24 @@ pub enum OutputFormat {
     Json,
 }
 
+const EXAMPLES: &str = "\
+Examples (from the repository root):
+  binauthz evaluate --policy spec/examples/policy.yaml --attestor spec/examples/attestors.yaml \\
+      --attestations spec/examples/attestations.json \\
+      --image us-docker.pkg.dev/acme/payments/api@sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6
+  binauthz evaluate --policy spec/examples/policy.yaml --attestor spec/examples/attestors.yaml \\
+      --attestations spec/examples/attestations.json --manifest spec/examples/deployment.yaml
+  kubectl get deploy payments -o yaml | binauthz evaluate --policy policy.yaml ... --manifest -
+
+Exit status: 0 the deploy proceeds (allowed, dry-run violation or breakglass), 1 blocked,
+2 bad input or usage.";
+
 /// Arguments of `binauthz evaluate`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = EXAMPLES,
+    group(ArgGroup::new("what").required(true).args(["images", "manifest", "admission_review"]))
+)]
 pub struct EvaluateArgs {
     /// Policy file (YAML or JSON, as `gcloud container binauthz policy export` prints it).
     #[arg(long, value_name = "FILE")]
@@ -33,12 +50,21 @@ pub struct EvaluateArgs {
     #[arg(long = "attestations", value_name = "FILE")]
     attestations: Vec<PathBuf>,
     /// Image reference to evaluate (repeat for each image).
-    #[arg(long = "image", value_name = "REF", required = true)]
+    #[arg(long = "image", value_name = "REF")]
     images: Vec<String>,
+    /// Kubernetes manifest (multi-document YAML or JSON; `-` for standard input): every workload
+    /// in it is evaluated as one admission request, with its own namespace and service account.
+    #[arg(long, value_name = "FILE")]
+    manifest: Option<PathBuf>,
+    /// An admission.k8s.io/v1 AdmissionReview (`-` for standard input); prints the
+    /// AdmissionReview response.
+    #[arg(long, value_name = "FILE")]
+    admission_review: Option<PathBuf>,
     /// Cluster the images deploy to, as LOCATION.CLUSTER_ID (selects cluster rules).
     #[arg(long, value_name = "LOCATION.CLUSTER_ID")]
     cluster: Option<String>,
-    /// Kubernetes namespace (selects namespace and service-account rules).
+    /// Kubernetes namespace (selects namespace and service-account rules; a manifest's own
+    /// metadata.namespace wins).
     #[arg(long, value_name = "NS")]
     namespace: Option<String>,
     /// Kubernetes service account name within --namespace (rule key NS:NAME).
@@ -53,55 +79,154 @@ pub struct EvaluateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     output: OutputFormat,
+    /// Append each decision's audit record, with the time, as a JSON line to FILE (the format
+    /// `binauthz replay --log` reads).
+    #[arg(long, value_name = "FILE")]
+    audit_log: Option<PathBuf>,
+}
+
+impl EvaluateArgs {
+    fn context(&self) -> Context {
+        Context {
+            cluster: self.cluster.clone(),
+            namespace: self.namespace.clone(),
+            service_account: self.service_account.clone(),
+            istio_identity: self.istio_identity.clone(),
+            breakglass: self.breakglass,
+        }
+    }
 }
 
 /// Runs the command.
 pub fn run(args: &EvaluateArgs) -> Result<Exit, CliError> {
-    let policy_name = args.policy.display().to_string();
-    let policy_text = read_text(&args.policy, MAX_CONFIG_BYTES)?;
-    let policy = Policy::parse(&policy_text).map_err(|e| CliError::input(&policy_name, &e))?;
-
-    let mut attestors = Vec::new();
-    for path in &args.attestors {
-        let name = path.display().to_string();
-        let text = read_text(path, MAX_CONFIG_BYTES)?;
-        attestors.extend(Attestor::parse_many(&text).map_err(|e| CliError::input(&name, &e))?);
-    }
-    let engine = Engine::new(policy, attestors).map_err(|e| {
-        CliError::new(
-            format!("{policy_name} with the --attestor files"),
-            e.input(),
-        )
-    })?;
-
-    let mut occurrences = Vec::new();
-    for path in &args.attestations {
-        let name = path.display().to_string();
-        let text = read_text(path, MAX_REQUEST_BYTES)?;
-        occurrences.extend(Occurrence::parse_many(&text).map_err(|e| CliError::input(&name, &e))?);
-    }
-    let images = args
-        .images
-        .iter()
-        .map(|i| ImageRef::parse(i).map_err(|e| CliError::new(format!("--image `{i}`"), e)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let context = Context {
-        cluster: args.cluster.clone(),
-        namespace: args.namespace.clone(),
-        service_account: args.service_account.clone(),
-        istio_identity: args.istio_identity.clone(),
-        breakglass: args.breakglass,
-    };
-    let request =
-        Request::new(images, occurrences, context).map_err(|e| CliError::new("request", e))?;
-    let decision = engine.evaluate(&request);
-    match args.output {
-        OutputFormat::Json => println!("{}", decision.to_json_pretty()),
-        OutputFormat::Text => print!("{}", output::text(&decision)),
-    }
-    Ok(if decision.allowed {
-        Exit::Ok
+    let engine = load::engine(&args.policy, &args.attestors)?;
+    let occurrences = load::occurrences(&args.attestations)?;
+    let context = args.context();
+    let allowed = if let Some(path) = &args.admission_review {
+        admission_review(args, &engine, occurrences, path)?
+    } else if let Some(path) = &args.manifest {
+        manifest(args, &engine, occurrences, &context, path)?
     } else {
-        Exit::Blocked
-    })
+        let images = args
+            .images
+            .iter()
+            .map(|i| ImageRef::parse(i).map_err(|e| CliError::new(format!("--image `{i}`"), e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let request =
+            Request::new(images, occurrences, context).map_err(|e| CliError::new("request", e))?;
+        let decision = engine.evaluate(&request);
+        log(args, &decision)?;
+        match args.output {
+            OutputFormat::Json => println!("{}", decision.to_json_pretty()),
+            OutputFormat::Text => print!("{}", output::text(&decision)),
+        }
+        decision.allowed
+    };
+    Ok(if allowed { Exit::Ok } else { Exit::Blocked })
+}
+
+fn log(args: &EvaluateArgs, decision: &Decision) -> Result<(), CliError> {
+    match &args.audit_log {
+        Some(path) => audit_log::append(path, decision),
+        None => Ok(()),
+    }
+}
+
+fn evaluate_workload(
+    engine: &Engine,
+    workload: &Workload,
+    occurrences: Vec<Occurrence>,
+    fallback: &Context,
+    source: &str,
+) -> Result<Decision, CliError> {
+    let images = workload
+        .images()
+        .iter()
+        .map(|i| ImageRef::parse(i).map_err(|e| CliError::new(format!("{source}: image `{i}`"), e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let request = Request::new(images, occurrences, workload.context(fallback))
+        .map_err(|e| CliError::new(source, e))?;
+    Ok(engine.evaluate(&request))
+}
+
+fn manifest(
+    args: &EvaluateArgs,
+    engine: &Engine,
+    occurrences: Vec<Occurrence>,
+    context: &Context,
+    path: &Path,
+) -> Result<bool, CliError> {
+    let name = path.display().to_string();
+    let text = read_text(path, MAX_REQUEST_BYTES)?;
+    let workloads = kubernetes::parse_manifests(&text).map_err(|e| CliError::input(&name, &e))?;
+    let mut results = Vec::new();
+    for w in &workloads {
+        let decision = evaluate_workload(engine, w, occurrences.clone(), context, &name)?;
+        log(args, &decision)?;
+        results.push((w, decision));
+    }
+    let allowed = results.iter().all(|(_, d)| d.allowed);
+    match args.output {
+        OutputFormat::Json => {
+            let objects: Vec<_> = results
+                .iter()
+                .map(|(w, d)| {
+                    json!({
+                        "kind": w.kind, "name": w.name,
+                        "namespace": d.audit.context.namespace,
+                        "serviceAccount": d.audit.context.service_account,
+                        "decision": d,
+                    })
+                })
+                .collect();
+            let doc = json!({"allowed": allowed, "objects": objects});
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_else(|_| doc.to_string())
+            );
+        }
+        OutputFormat::Text => {
+            for (w, d) in &results {
+                println!(
+                    "{} {} (namespace {}, service account {}):",
+                    w.kind,
+                    w.name.as_deref().unwrap_or("(unnamed)"),
+                    d.audit.context.namespace.as_deref().unwrap_or("default"),
+                    d.audit
+                        .context
+                        .service_account
+                        .as_deref()
+                        .unwrap_or("default"),
+                );
+                print!("{}", output::text(d));
+            }
+        }
+    }
+    Ok(allowed)
+}
+
+fn admission_review(
+    args: &EvaluateArgs,
+    engine: &Engine,
+    occurrences: Vec<Occurrence>,
+    path: &Path,
+) -> Result<bool, CliError> {
+    let name = path.display().to_string();
+    let text = read_text(path, MAX_REQUEST_BYTES)?;
+    let review =
+        kubernetes::parse_admission_review(&text).map_err(|e| CliError::input(&name, &e))?;
+    let decision = evaluate_workload(
+        engine,
+        &review.workload,
+        occurrences,
+        &args.context(),
+        &name,
+    )?;
+    log(args, &decision)?;
+    let response = kubernetes::admission_response(&review, &decision);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&response).unwrap_or_else(|_| response.to_string())
+    );
+    Ok(decision.allowed)
 }

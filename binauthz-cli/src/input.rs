@@ -27,6 +27,11 @@ impl CliError {
     pub fn input(source: &str, e: &InputError) -> Self {
         Self::new(source, e)
     }
+
+    /// An I/O error while writing `target`.
+    pub fn write(target: &str, e: &std::io::Error) -> Self {
+        Self::new(target, format!("cannot write: {e}"))
+    }
 }
 
 impl fmt::Display for CliError {
@@ -37,16 +42,28 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
-/// Reads a whole file as UTF-8, refusing files larger than `limit` bytes without reading them
-/// entirely.
+/// Reads a whole file (`-` is standard input) as UTF-8, refusing input larger than `limit`
+/// bytes without reading it entirely.
 pub fn read_text(path: &Path, limit: usize) -> Result<String, CliError> {
-    let name = path.display().to_string();
-    let file = File::open(path).map_err(|e| CliError::new(&name, format!("cannot open: {e}")))?;
-    let mut bytes = Vec::new();
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    file.take(cap)
-        .read_to_end(&mut bytes)
-        .map_err(|e| CliError::new(&name, format!("cannot read: {e}")))?;
+    let mut bytes = Vec::new();
+    let name = if path == Path::new("-") {
+        let name = "standard input".to_owned();
+        std::io::stdin()
+            .lock()
+            .take(cap)
+            .read_to_end(&mut bytes)
+            .map_err(|e| CliError::new(&name, format!("cannot read: {e}")))?;
+        name
+    } else {
+        let name = path.display().to_string();
+        let file =
+            File::open(path).map_err(|e| CliError::new(&name, format!("cannot open: {e}")))?;
+        file.take(cap)
+            .read_to_end(&mut bytes)
+            .map_err(|e| CliError::new(&name, format!("cannot read: {e}")))?;
+        name
+    };
     if bytes.len() > limit {
         return Err(CliError::new(
             &name,

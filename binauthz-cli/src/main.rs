@@ -3,9 +3,13 @@
 //! All file and terminal I/O of the project lives here; the decisions are binauthz-core's.
 #![forbid(unsafe_code)]
 
+mod audit_log;
+mod completions;
 mod evaluate;
 mod input;
+mod load;
 mod output;
+mod replay;
 
 use std::process::ExitCode;
 
@@ -56,6 +60,10 @@ struct Cli {
 enum Command {
     /// Decide whether images may run under a policy, given their attestations.
     Evaluate(evaluate::EvaluateArgs),
+    /// Replay logged admission requests against a new policy: what would it newly block?
+    Replay(replay::ReplayArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +81,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Evaluate(args) => evaluate::run(&args),
+        Command::Replay(args) => replay::run(&args),
+        Command::Completions(args) => completions::run::<Cli>(&args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -1,6 +1,8 @@
 //! Text rendering of a decision: one line per image, for people.
 
 use std::fmt::Write as _;
+use std::io::IsTerminal as _;
+use std::sync::OnceLock;
 
 use binauthz_core::decision::Stage;
 use binauthz_core::{Decision, ImageDecision, ReasonKind, Verdict};
@@ -9,13 +11,8 @@ use binauthz_core::{Decision, ImageDecision, ReasonKind, Verdict};
 pub fn text(decision: &Decision) -> String {
     let mut out = String::new();
     for image in &decision.images {
-        let _ = writeln!(
-            out,
-            "{:<17} {}  {}",
-            label(image.verdict),
-            image.image,
-            why(image)
-        );
+        let verdict = paint(image.verdict, &format!("{:<17}", label(image.verdict)));
+        let _ = writeln!(out, "{verdict} {}  {}", image.image, why(image));
     }
     for note in &decision.notes {
         let _ = writeln!(out, "note: {note}");
@@ -27,6 +24,26 @@ pub fn text(decision: &Decision) -> String {
     };
     let _ = writeln!(out, "{verdict}: {}", first_line(&decision.message));
     out
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set (no-color.org).
+fn colour_enabled() -> bool {
+    static ENABLED: OnceLock<bool> = OnceLock::new();
+    *ENABLED.get_or_init(|| {
+        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+    })
+}
+
+fn paint(v: Verdict, text: &str) -> String {
+    if !colour_enabled() {
+        return text.to_owned();
+    }
+    let code = match v {
+        Verdict::Allowed => "32",
+        Verdict::Denied => "1;31",
+        Verdict::DryRunViolation | Verdict::Breakglass => "33",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
 }
 
 fn label(v: Verdict) -> &'static str {

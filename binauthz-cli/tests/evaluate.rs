@@ -1,0 +1,240 @@
+//! `binauthz evaluate` end to end: images, manifests, AdmissionReviews, audit log, exit codes.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed expectation should panic"
+)]
+
+mod common;
+
+use common::{Run, binauthz, binauthz_with_stdin, example, root, temp_dir};
+use serde_json::Value;
+
+const API: &str = "us-docker.pkg.dev/acme/payments/api@sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6";
+const WORKER: &str = "us-docker.pkg.dev/acme/payments/worker@sha256:f902dfc35a58ee5073167c3776c130f250af83d09e7e21548f3ce6c8f9125cff";
+
+fn k8s(name: &str) -> String {
+    root()
+        .join("spec/kubernetes")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn evaluate(extra: &[&str]) -> Run {
+    let policy = example("policy.yaml");
+    let attestors = example("attestors.yaml");
+    let attestations = example("attestations.json");
+    let mut args = vec![
+        "evaluate",
+        "--policy",
+        &policy,
+        "--attestor",
+        &attestors,
+        "--attestations",
+        &attestations,
+    ];
+    args.extend_from_slice(extra);
+    binauthz(&args)
+}
+
+#[test]
+fn attested_image_is_allowed_with_exit_0() {
+    let r = evaluate(&["--image", API]);
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("ALLOWED "), "{}", r.stdout);
+}
+
+#[test]
+fn missing_attestation_blocks_with_exit_1_and_gke_text() {
+    let r = evaluate(&["--image", WORKER]);
+    assert_eq!(r.status, 1);
+    assert!(r.stdout.contains(&format!(
+        "Image {WORKER} denied by Binary Authorization default admission rule."
+    )));
+}
+
+#[test]
+fn json_output_has_a_top_level_allowed() {
+    let r = evaluate(&["--output", "json", "--image", API, "--image", WORKER]);
+    assert_eq!(r.status, 1);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["allowed"], false);
+    assert_eq!(v["images"][0]["verdict"], "ALLOWED");
+    assert_eq!(v["images"][1]["verdict"], "DENIED");
+}
+
+#[test]
+fn manifest_evaluates_each_workload_with_its_namespace() {
+    let r = evaluate(&["--manifest", &example("deployment.yaml")]);
+    assert_eq!(r.status, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("Deployment payments (namespace payments, service account payments):")
+    );
+    assert_eq!(r.stdout.matches("ALLOWED ").count(), 2);
+    assert_eq!(r.stdout.matches("DENIED ").count(), 1);
+}
+
+#[test]
+fn manifest_with_every_kind_and_breakglass() {
+    let r = evaluate(&["--output", "json", "--manifest", &k8s("workloads.yaml")]);
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let kinds: Vec<&str> = v["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Pod",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicaSet",
+            "ReplicationController",
+            "Job",
+            "CronJob",
+            "PodTemplate"
+        ]
+    );
+    let cron = &v["objects"][6]["decision"];
+    assert_eq!(cron["breakglass"], true);
+    assert_eq!(cron["images"][0]["verdict"], "BREAKGLASS");
+}
+
+#[test]
+fn manifest_from_stdin_and_namespace_flag_fallback() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: us-docker.pkg.dev/acme/payments/api:v1.4.2\n";
+    let policy = example("policy.yaml");
+    let attestors = example("attestors.yaml");
+    let args = [
+        "evaluate",
+        "--policy",
+        &policy,
+        "--attestor",
+        &attestors,
+        "--namespace",
+        "staging",
+        "--manifest",
+        "-",
+    ];
+    let r = binauthz_with_stdin(&args, pod);
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("(namespace staging, service account default)")
+    );
+    assert!(r.stdout.contains("DRY_RUN_VIOLATION"));
+}
+
+#[test]
+fn unknown_kind_is_a_clear_error() {
+    let dir = temp_dir("unknown-kind");
+    let path = dir.join("svc.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n",
+    )
+    .unwrap();
+    let r = evaluate(&["--manifest", path.to_str().unwrap()]);
+    assert_eq!(r.status, 2);
+    assert!(r.stderr.contains("svc.yaml"), "{}", r.stderr);
+    assert!(r.stderr.contains("Service web"), "{}", r.stderr);
+    assert!(r.stderr.contains("has no pod spec"), "{}", r.stderr);
+}
+
+#[test]
+fn admission_review_response_echoes_uid_and_denies() {
+    let r = evaluate(&["--admission-review", &k8s("admission-review.json")]);
+    assert_eq!(r.status, 1, "{}{}", r.stdout, r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["kind"], "AdmissionReview");
+    assert_eq!(v["apiVersion"], "admission.k8s.io/v1");
+    assert_eq!(v["response"]["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
+    assert_eq!(v["response"]["allowed"], false);
+    assert_eq!(v["response"]["status"]["code"], 403);
+    let message = v["response"]["status"]["message"].as_str().unwrap();
+    assert!(message.starts_with(&format!("Image {WORKER} denied by Binary Authorization")));
+}
+
+#[test]
+fn admission_review_dry_run_violation_is_a_warning() {
+    let r = evaluate(&["--admission-review", &k8s("admission-review-staging.json")]);
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["response"]["allowed"], true);
+    assert!(v["response"].get("status").is_none());
+    let warning = v["response"]["warnings"][0].as_str().unwrap();
+    assert!(
+        warning.starts_with("dry run: Image us-docker.pkg.dev/acme/payments/api:v1.4.2 denied")
+    );
+}
+
+#[test]
+fn audit_log_appends_one_line_per_decision() {
+    let dir = temp_dir("audit-log");
+    let log = dir.join("audit.jsonl");
+    let log = log.to_str().unwrap();
+    assert_eq!(evaluate(&["--audit-log", log, "--image", API]).status, 0);
+    assert_eq!(
+        evaluate(&[
+            "--audit-log",
+            log,
+            "--manifest",
+            &example("deployment.yaml")
+        ])
+        .status,
+        1
+    );
+    let text = std::fs::read_to_string(log).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["allowed"], true);
+    assert_eq!(lines[1]["allowed"], false);
+    assert_eq!(lines[1]["context"]["namespace"], "payments");
+    let time = lines[0]["time"].as_str().unwrap();
+    assert!(time.len() == 20 && time.ends_with('Z'), "{time}");
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_file() {
+    let r = evaluate(&["--image", "gcr.io/a b"]);
+    assert_eq!(r.status, 2);
+    assert!(r.stderr.contains("--image `gcr.io/a b`"), "{}", r.stderr);
+    let r = binauthz(&["evaluate", "--policy", "/nonexistent.yaml", "--image", API]);
+    assert_eq!(r.status, 2);
+    assert!(r.stderr.contains("/nonexistent.yaml: cannot open"));
+    let r = evaluate(&["--image", API, "--manifest", &example("deployment.yaml")]);
+    assert_eq!(
+        r.status, 2,
+        "images and manifest together are a usage error"
+    );
+}
+
+#[test]
+fn help_documents_exit_status_and_examples() {
+    let r = binauthz(&["--help"]);
+    assert_eq!(r.status, 0);
+    assert!(r.stdout.contains("Exit status:"));
+    let r = binauthz(&["evaluate", "--help"]);
+    assert!(r.stdout.contains("Examples"));
+    assert!(r.stdout.contains("--manifest"));
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let r = binauthz(&["completions", shell]);
+        assert_eq!(r.status, 0, "{shell}");
+        assert!(r.stdout.contains("binauthz"), "{shell}");
+    }
+    assert_eq!(binauthz(&["completions", "tcsh"]).status, 2);
+}
