@@ -1782,11 +1782,117 @@ UZo5n7fj71/p7WbM2me6nkNOygY=
 # Output
 # ---------------------------------------------------------------------------------------------
 
+def group_kubernetes() -> None:
+    g = "kubernetes objects"
+    pol = policy(rule(DENY), kubernetesNamespaceAdmissionRules={"payments": rule(REQUIRE, [CI])})
+    cfg = config(pol, [ci_attestor()])
+
+    def pod_spec(*containers: tuple[str, str], init: tuple[str, str] | None = None,
+                 sa: str | None = None) -> dict:
+        spec: dict = {"containers": [{"name": n, "image": i} for n, i in containers]}
+        if init is not None:
+            spec["initContainers"] = [{"name": init[0], "image": init[1]}]
+        if sa is not None:
+            spec["serviceAccountName"] = sa
+        return spec
+
+    def deployment(namespace: str | None, spec: dict, labels: dict | None = None) -> dict:
+        meta: dict = {"name": "payments-api"}
+        if namespace is not None:
+            meta["namespace"] = namespace
+        template: dict = {"spec": spec}
+        if labels is not None:
+            template["metadata"] = {"labels": labels}
+        return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
+                "spec": {"template": template}}
+
+    def obj_request(obj: dict, attestations: list[dict] | None = None,
+                    context: dict | None = None) -> dict:
+        r: dict = {"object": obj}
+        if attestations is not None:
+            r["attestations"] = attestations
+        if context is not None:
+            r["context"] = context
+        return r
+
+    case(g, "object-deployment-namespace-rule",
+         "The request carries a Deployment in namespace payments instead of an images list "
+         "(spec section 10). Its namespace selects the payments rule (REQUIRE_ATTESTATION by "
+         "built-by-ci), and the image is attested: ALLOWED, rule kind namespace.",
+         cfg=cfg, req=obj_request(deployment("payments", pod_spec(("api", IMG_API))), [ci_occ()]),
+         exp=expect(True, attested(IMG_API, (CI, CI_KEY_ID), kind="namespace", key="payments")))
+    case(g, "object-namespace-from-context",
+         "A Deployment without metadata.namespace: the context's namespace (payments) applies "
+         "(spec section 10): ALLOWED under the payments rule.",
+         cfg=cfg, req=obj_request(deployment(None, pod_spec(("api", IMG_API))), [ci_occ()],
+                                  {"namespace": "payments"}),
+         exp=expect(True, attested(IMG_API, (CI, CI_KEY_ID), kind="namespace", key="payments")))
+    case(g, "object-namespace-defaults-to-default",
+         "A Deployment with no namespace and no context: namespace default, which has no rule, "
+         "so the ALWAYS_DENY default rule applies: DENIED.",
+         cfg=cfg, req=obj_request(deployment(None, pod_spec(("api", IMG_API))), [ci_occ()]),
+         exp=expect(False, denied(IMG_API, ["alwaysDeny"])))
+    case(g, "object-init-containers-are-evaluated",
+         "A Deployment in payments whose init container runs an unattested image: containers "
+         "then init containers are evaluated in order, and the init container is DENIED.",
+         cfg=cfg, req=obj_request(deployment("payments", pod_spec(("api", IMG_API),
+                                                                   init=("migrate", IMG_LEDGER))),
+                                  [ci_occ()]),
+         exp=expect(False, attested(IMG_API, (CI, CI_KEY_ID), kind="namespace", key="payments"),
+                    denied(IMG_LEDGER, ["noAttestation"], "namespace", "payments")))
+    case(g, "object-breakglass-label",
+         "The pod template has the label image-policy.k8s.io/break-glass: \"true\" (spec section "
+         "10): the unattested image is admitted with verdict BREAKGLASS.",
+         cfg=cfg, req=obj_request(deployment("payments", pod_spec(("api", IMG_API)),
+                                             {"image-policy.k8s.io/break-glass": "true"})),
+         exp=expect(True, img(IMG_API, "BREAKGLASS", "breakglass", ["breakglass", "noAttestation"],
+                              rule_kind="namespace", rule_key="payments")))
+    sa_pol = policy(rule(DENY), kubernetesServiceAccountAdmissionRules={
+        "payments:deployer": rule(ALLOW)})
+    case(g, "object-service-account-rule",
+         "The pod spec's serviceAccountName is deployer in namespace payments, which has an "
+         "ALWAYS_ALLOW service-account rule: ALLOWED, rule key payments:deployer.",
+         cfg=config(sa_pol), req=obj_request(deployment("payments", pod_spec(("api", IMG_API),
+                                                                             sa="deployer"))),
+         exp=expect(True, img(IMG_API, "ALLOWED", "rule", ["alwaysAllow"],
+                              rule_kind="serviceAccount", rule_key="payments:deployer")))
+    case(g, "object-service-account-defaults-to-default",
+         "Same policy, no serviceAccountName: the service account is default, so payments:default "
+         "has no rule and the ALWAYS_DENY default applies: DENIED.",
+         cfg=config(sa_pol), req=obj_request(deployment("payments", pod_spec(("api", IMG_API)))),
+         exp=expect(False, denied(IMG_API, ["alwaysDeny"])))
+    review = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+              "request": {"uid": "0d1c6a3e-0000-4000-8000-000000000001", "namespace": "payments",
+                          "object": {"apiVersion": "v1", "kind": "Pod",
+                                     "metadata": {"generateName": "payments-api-"},
+                                     "spec": pod_spec(("api", IMG_API))}}}
+    case(g, "object-admission-review",
+         "The object is an AdmissionReview whose Pod has no namespace; request.namespace "
+         "(payments) applies: ALLOWED under the payments rule.",
+         cfg=cfg, req=obj_request(review, [ci_occ()]),
+         exp=expect(True, attested(IMG_API, (CI, CI_KEY_ID), kind="namespace", key="payments")))
+    both = obj_request(deployment("payments", pod_spec(("api", IMG_API))))
+    both["images"] = [IMG_API]
+    case(g, "object-and-images-is-an-error",
+         "A request with both images and object is ambiguous: request error (invalid).",
+         cfg=cfg, req=both, err=expect_error("request", "invalid", "object"))
+    case(g, "object-unknown-kind",
+         "A Service has no pod spec: request error naming the kind (invalid).",
+         cfg=cfg, req=obj_request({"apiVersion": "v1", "kind": "Service",
+                                   "metadata": {"name": "web"}, "spec": {}}),
+         err=expect_error("request", "invalid", "Service"))
+    case(g, "object-without-containers",
+         "A Deployment whose pod spec has no containers: request error (invalid), never an "
+         "empty allow.",
+         cfg=cfg, req=obj_request(deployment("payments", {"containers": []})),
+         err=expect_error("request", "invalid", "containers"))
+
+
 GROUPS = [group_algorithms, group_key_ids, group_bad_signatures, group_rotation,
           group_multi_attestor, group_digest_binding, group_encodings, group_tags, group_modes,
           group_breakglass, group_allowlist, group_system_images, group_specific_rules,
           group_multiple_images, group_document_formats, group_config_errors,
-          group_request_errors]
+          group_request_errors, group_kubernetes]
 
 
 def check_case(c: dict) -> None:
@@ -1795,7 +1901,7 @@ def check_case(c: dict) -> None:
     if "expect" in c:
         e = c["expect"]
         assert e["allowed"] == all(i["verdict"] != "DENIED" for i in e["images"]), c["name"]
-        n = len(c["request"]["images"]) if "request" in c else len(e["images"])
+        n = len(c["request"].get("images", e["images"])) if "request" in c else len(e["images"])
         assert n == len(e["images"]), c["name"]
         for i in e["images"]:
             assert i["reasonKinds"] == sorted(set(i["reasonKinds"])), c["name"]
