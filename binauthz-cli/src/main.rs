@@ -7,9 +7,12 @@ mod audit_log;
 mod completions;
 mod evaluate;
 mod input;
+mod keys;
 mod load;
 mod output;
+mod payload;
 mod replay;
+mod sign;
 
 use std::process::ExitCode;
 
@@ -60,6 +63,12 @@ struct Cli {
 enum Command {
     /// Decide whether images may run under a policy, given their attestations.
     Evaluate(evaluate::EvaluateArgs),
+    /// Print the payload an attestation signs, byte-identical to gcloud's.
+    #[command(long_about = payload::LONG_ABOUT)]
+    CreateSignaturePayload(payload::PayloadArgs),
+    /// Sign an image's payload with a local private key and print the attestation occurrence.
+    #[command(long_about = sign::LONG_ABOUT)]
+    Sign(sign::SignArgs),
     /// Replay logged admission requests against a new policy: what would it newly block?
     Replay(replay::ReplayArgs),
     /// Print shell completions (bash, zsh, fish, powershell, elvish).
@@ -81,6 +90,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Evaluate(args) => evaluate::run(&args),
+        Command::CreateSignaturePayload(args) => payload::run(&args),
+        Command::Sign(args) => sign::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Completions(args) => completions::run::<Cli>(&args),
     };

@@ -1,0 +1,548 @@
+//! Private keys for `binauthz sign`: reading PEM files, deriving the public key, signing.
+//!
+//! Private keys live only in the CLI; binauthz-core never sees them (it verifies with public keys).
+//! Accepted: unencrypted PKCS#8 (`PRIVATE KEY`, what `openssl genpkey` writes), SEC1
+//! (`EC PRIVATE KEY`, what `openssl ecparam -genkey` writes) and PKCS#1 (`RSA PRIVATE KEY`).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use binauthz_core::crypto::{DigestAlgorithm, KeyKind, SignatureAlgorithm, SignatureScheme};
+use p256::pkcs8::{DecodePrivateKey as _, EncodePublicKey as _};
+use rsa::pkcs1::DecodeRsaPrivateKey as _;
+use rsa::pkcs8::PrivateKeyInfoRef;
+use rsa::pkcs8::der::Decode as _;
+use rsa::traits::PublicKeyParts as _;
+use sha2::{Sha256, Sha512};
+use signature::{SignatureEncoding as _, Signer as _};
+
+const OID_RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+const OID_RSASSA_PSS: &str = "1.2.840.113549.1.1.10";
+const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const OID_P256: &str = "1.2.840.10045.3.1.7";
+const OID_P384: &str = "1.3.132.0.34";
+const OID_P521: &str = "1.3.132.0.35";
+
+/// Key algorithms people try that Binary Authorization PKIX keys do not support.
+const UNSUPPORTED_KEY_ALGORITHMS: &[(&str, &str)] = &[
+    ("1.3.101.112", "Ed25519"),
+    ("1.3.101.113", "Ed448"),
+    ("1.2.840.10040.4.1", "DSA"),
+    ("1.3.101.110", "X25519"),
+    ("1.3.101.111", "X448"),
+];
+
+const EXPECTED_FORMATS: &str = "expected an unencrypted PEM private key: `-----BEGIN PRIVATE KEY-----` \
+     (PKCS#8, as `openssl genpkey` writes it), `-----BEGIN EC PRIVATE KEY-----` (SEC1) or \
+     `-----BEGIN RSA PRIVATE KEY-----` (PKCS#1)";
+
+/// A private signing key of a kind GCP attestor keys use.
+pub enum PrivateKey {
+    /// ECDSA on NIST P-256.
+    P256(p256::SecretKey),
+    /// ECDSA on NIST P-384.
+    P384(p384::SecretKey),
+    /// ECDSA on NIST P-521.
+    P521(p521::SecretKey),
+    /// RSA (used with RSA-PSS or PKCS#1 v1.5).
+    Rsa(Box<rsa::PrivateKey>),
+}
+
+impl std::fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print key material.
+        write!(f, "PrivateKey({})", self.kind())
+    }
+}
+
+impl PrivateKey {
+    /// Reads the one private key in PEM `text`. Errors are lower-case sentences.
+    pub fn from_pem(text: &str) -> Result<PrivateKey, String> {
+        let blocks = pem_blocks(text)?;
+        let mut keys = Vec::new();
+        for block in &blocks {
+            match block.label.as_str() {
+                "PRIVATE KEY" | "EC PRIVATE KEY" | "RSA PRIVATE KEY" => keys.push(block),
+                "ENCRYPTED PRIVATE KEY" => {
+                    return Err(
+                        "the private key is encrypted (`-----BEGIN ENCRYPTED PRIVATE KEY-----`); \
+                         binauthz reads only unencrypted keys: decrypt a copy with \
+                         `openssl pkey -in KEY -out PLAIN.pem` and keep it safe"
+                            .to_owned(),
+                    );
+                }
+                "EC PARAMETERS" => {}
+                "PUBLIC KEY" | "RSA PUBLIC KEY" => {
+                    return Err(format!(
+                        "found a `-----BEGIN {}-----` block, which is a public key; --private-key \
+                         needs the private key (the attestor file holds the public one)",
+                        block.label
+                    ));
+                }
+                "CERTIFICATE" => {
+                    return Err("found a certificate, not a private key".to_owned());
+                }
+                "OPENSSH PRIVATE KEY" => {
+                    return Err(
+                        "the key is in OpenSSH format; convert a copy to PKCS#8 with \
+                         `ssh-keygen -p -m PKCS8 -f COPY`"
+                            .to_owned(),
+                    );
+                }
+                other => {
+                    return Err(format!(
+                        "found a `-----BEGIN {other}-----` block; {EXPECTED_FORMATS}"
+                    ));
+                }
+            }
+        }
+        let block = match keys.as_slice() {
+            [one] => *one,
+            [] => return Err(format!("no private key block found; {EXPECTED_FORMATS}")),
+            _ => {
+                return Err(
+                    "the file holds more than one private key; give a file with exactly one"
+                        .to_owned(),
+                );
+            }
+        };
+        if block.encrypted {
+            return Err(format!(
+                "the private key is encrypted (`Proc-Type: 4,ENCRYPTED`); binauthz reads only \
+                 unencrypted keys: decrypt a copy with `openssl {} -in KEY -out PLAIN.pem` and \
+                 keep it safe",
+                if block.label == "RSA PRIVATE KEY" {
+                    "rsa"
+                } else {
+                    "ec"
+                }
+            ));
+        }
+        if block.has_headers {
+            return Err(format!(
+                "the `-----BEGIN {}-----` block has PEM headers, which are not supported",
+                block.label
+            ));
+        }
+        match block.label.as_str() {
+            "PRIVATE KEY" => from_pkcs8(&block.der),
+            "EC PRIVATE KEY" => from_sec1(&block.der),
+            _ => rsa::PrivateKey::from_pkcs1_der(&block.der)
+                .map(|k| PrivateKey::Rsa(Box::new(k)))
+                .map_err(|e| format!("the PKCS#1 RSA private key is invalid ({e})")),
+        }
+    }
+
+    /// The kind of key, e.g. "an EC P-256 key" when displayed.
+    pub fn kind(&self) -> KeyKind {
+        match self {
+            PrivateKey::P256(_) => KeyKind::EcP256,
+            PrivateKey::P384(_) => KeyKind::EcP384,
+            PrivateKey::P521(_) => KeyKind::EcP521,
+            PrivateKey::Rsa(k) => KeyKind::Rsa {
+                modulus_bits: k.n().bit_width_vartime() as usize,
+            },
+        }
+    }
+
+    /// The DER `SubjectPublicKeyInfo` of the public half, as `openssl pkey -pubout` encodes it
+    /// (EC: named curve, uncompressed point; RSA: rsaEncryption with NULL parameters).
+    pub fn public_spki_der(&self) -> Result<Vec<u8>, String> {
+        let doc = match self {
+            PrivateKey::P256(k) => k.public_key().to_public_key_der(),
+            PrivateKey::P384(k) => k.public_key().to_public_key_der(),
+            PrivateKey::P521(k) => k.public_key().to_public_key_der(),
+            PrivateKey::Rsa(k) => k.to_public_key().to_public_key_der(),
+        };
+        doc.map(|d| d.as_bytes().to_vec())
+            .map_err(|e| format!("cannot encode the public key ({e})"))
+    }
+
+    /// Signs `message` (the raw payload bytes) with `algorithm`: ECDSA as ASN.1 DER, RSA-PSS
+    /// with MGF1 of the same digest and a salt as long as the digest, or RSA PKCS#1 v1.5.
+    ///
+    /// ECDSA and PKCS#1 v1.5 signatures are deterministic (RFC 6979 for ECDSA); RSA-PSS uses a
+    /// random salt from the operating system.
+    pub fn sign(&self, algorithm: SignatureAlgorithm, message: &[u8]) -> Result<Vec<u8>, String> {
+        if self.kind() != algorithm.key_kind() {
+            return Err(format!(
+                "{algorithm} needs {} but the private key is {}",
+                algorithm.key_description(),
+                self.kind()
+            ));
+        }
+        let failed = |e: signature::Error| format!("signing with {algorithm} failed ({e})");
+        let digest = algorithm.digest();
+        let signature = match (self, algorithm.scheme(), digest) {
+            (PrivateKey::P256(k), SignatureScheme::Ecdsa, DigestAlgorithm::Sha256) => {
+                let signer = p256::ecdsa::SigningKey::from(k);
+                let sig: p256::ecdsa::DerSignature = signer.try_sign(message).map_err(failed)?;
+                sig.to_vec()
+            }
+            (PrivateKey::P384(k), SignatureScheme::Ecdsa, DigestAlgorithm::Sha384) => {
+                let signer = p384::ecdsa::SigningKey::from(k);
+                let sig: p384::ecdsa::DerSignature = signer.try_sign(message).map_err(failed)?;
+                sig.to_vec()
+            }
+            (PrivateKey::P521(k), SignatureScheme::Ecdsa, DigestAlgorithm::Sha512) => {
+                let signer = p521::ecdsa::SigningKey::from(k);
+                let sig: p521::ecdsa::DerSignature = signer.try_sign(message).map_err(failed)?;
+                sig.to_vec()
+            }
+            (PrivateKey::Rsa(k), SignatureScheme::RsaPss, DigestAlgorithm::Sha256) => {
+                // `new` sets the salt length to the digest length, as GCP requires.
+                rsa::pss::SigningKey::<Sha256>::new(k.as_ref().clone())
+                    .try_sign(message)
+                    .map_err(failed)?
+                    .to_vec()
+            }
+            (PrivateKey::Rsa(k), SignatureScheme::RsaPss, DigestAlgorithm::Sha512) => {
+                rsa::pss::SigningKey::<Sha512>::new(k.as_ref().clone())
+                    .try_sign(message)
+                    .map_err(failed)?
+                    .to_vec()
+            }
+            (PrivateKey::Rsa(k), SignatureScheme::RsaPkcs1v15, DigestAlgorithm::Sha256) => {
+                rsa::pkcs1v15::SigningKey::<Sha256>::new(k.as_ref().clone())
+                    .try_sign(message)
+                    .map_err(failed)?
+                    .to_vec()
+            }
+            (PrivateKey::Rsa(k), SignatureScheme::RsaPkcs1v15, DigestAlgorithm::Sha512) => {
+                rsa::pkcs1v15::SigningKey::<Sha512>::new(k.as_ref().clone())
+                    .try_sign(message)
+                    .map_err(failed)?
+                    .to_vec()
+            }
+            _ => {
+                return Err(format!(
+                    "{algorithm} ({} with {digest}) cannot be made with {}",
+                    scheme_name(algorithm.scheme()),
+                    self.kind()
+                ));
+            }
+        };
+        Ok(signature)
+    }
+}
+
+fn scheme_name(scheme: SignatureScheme) -> &'static str {
+    match scheme {
+        SignatureScheme::RsaPss => "RSA-PSS",
+        SignatureScheme::RsaPkcs1v15 => "RSA PKCS#1 v1.5",
+        SignatureScheme::Ecdsa => "ECDSA",
+    }
+}
+
+fn from_pkcs8(der: &[u8]) -> Result<PrivateKey, String> {
+    let invalid = |e: &dyn std::fmt::Display| format!("the PKCS#8 private key is invalid ({e})");
+    let info = PrivateKeyInfoRef::from_der(der).map_err(|e| invalid(&e))?;
+    let oid = info.algorithm.oid.to_string();
+    match oid.as_str() {
+        OID_RSA_ENCRYPTION => rsa::PrivateKey::try_from(info)
+            .map(|k| PrivateKey::Rsa(Box::new(k)))
+            .map_err(|e| invalid(&e)),
+        OID_EC_PUBLIC_KEY => {
+            let curve = info
+                .algorithm
+                .parameters_oid()
+                .map_err(|_| {
+                    "the PKCS#8 EC private key has no named curve; only P-256, P-384 and P-521 \
+                     are supported"
+                        .to_owned()
+                })?
+                .to_string();
+            match curve.as_str() {
+                OID_P256 => p256::SecretKey::from_pkcs8_der(der)
+                    .map(PrivateKey::P256)
+                    .map_err(|e| invalid(&e)),
+                OID_P384 => p384::SecretKey::from_pkcs8_der(der)
+                    .map(PrivateKey::P384)
+                    .map_err(|e| invalid(&e)),
+                OID_P521 => p521::SecretKey::from_pkcs8_der(der)
+                    .map(PrivateKey::P521)
+                    .map_err(|e| invalid(&e)),
+                other => Err(format!(
+                    "the EC private key is on curve `{other}`; Binary Authorization supports \
+                     P-256, P-384 and P-521"
+                )),
+            }
+        }
+        OID_RSASSA_PSS => Err(
+            "the key is an RSASSA-PSS-only key (`openssl genpkey -algorithm RSA-PSS`); \
+             Binary Authorization RSA keys are plain rsaEncryption keys, made with \
+             `openssl genpkey -algorithm RSA`"
+                .to_owned(),
+        ),
+        other => {
+            let name = UNSUPPORTED_KEY_ALGORITHMS
+                .iter()
+                .find(|(o, _)| *o == other)
+                .map_or(String::new(), |(_, n)| format!(" ({n})"));
+            Err(format!(
+                "the private key's algorithm `{other}`{name} is not supported; Binary \
+                 Authorization PKIX keys are ECDSA (P-256, P-384, P-521) or RSA"
+            ))
+        }
+    }
+}
+
+fn from_sec1(der: &[u8]) -> Result<PrivateKey, String> {
+    // The curve OID inside the key decides; a key without parameters is tried on each curve
+    // (the private scalar's length differs: 32, 48 or 66 bytes).
+    if let Ok(k) = p256::SecretKey::from_sec1_der(der) {
+        return Ok(PrivateKey::P256(k));
+    }
+    if let Ok(k) = p384::SecretKey::from_sec1_der(der) {
+        return Ok(PrivateKey::P384(k));
+    }
+    p521::SecretKey::from_sec1_der(der)
+        .map(PrivateKey::P521)
+        .map_err(|_| {
+            "the SEC1 EC private key is invalid or not on P-256, P-384 or P-521 (the curves \
+             Binary Authorization supports)"
+                .to_owned()
+        })
+}
+
+/// One PEM block.
+#[derive(Debug)]
+struct PemBlock {
+    label: String,
+    /// RFC 1421 headers were present.
+    has_headers: bool,
+    /// A `Proc-Type: 4,ENCRYPTED` header was present (OpenSSL's legacy encryption).
+    encrypted: bool,
+    der: Vec<u8>,
+}
+
+/// Every PEM block in `text`; text outside blocks (OpenSSL's `Bag Attributes`, comments) is
+/// ignored.
+fn pem_blocks(text: &str) -> Result<Vec<PemBlock>, String> {
+    let mut blocks = Vec::new();
+    let mut lines = text.lines().map(str::trim);
+    while let Some(line) = lines.next() {
+        let Some(label) = boundary(line, "-----BEGIN ") else {
+            continue;
+        };
+        let mut block = PemBlock {
+            label: label.to_owned(),
+            has_headers: false,
+            encrypted: false,
+            der: Vec::new(),
+        };
+        let mut body = String::new();
+        let mut ended = false;
+        for line in lines.by_ref() {
+            if let Some(end) = boundary(line, "-----END ") {
+                if end != label {
+                    return Err(format!(
+                        "the `-----BEGIN {label}-----` block ends with `-----END {end}-----`"
+                    ));
+                }
+                ended = true;
+                break;
+            }
+            if line.contains(':') {
+                block.has_headers = true;
+                if line.starts_with("Proc-Type:") && line.contains("ENCRYPTED") {
+                    block.encrypted = true;
+                }
+                continue;
+            }
+            body.push_str(line);
+        }
+        if !ended {
+            return Err(format!("the `-----END {label}-----` line is missing"));
+        }
+        if !block.encrypted {
+            block.der = STANDARD.decode(body.as_bytes()).map_err(|e| {
+                format!(
+                    "the base64 content of the `-----BEGIN {label}-----` block is invalid ({e})"
+                )
+            })?;
+        }
+        blocks.push(block);
+    }
+    Ok(blocks)
+}
+
+/// The label of `-----BEGIN LABEL-----` / `-----END LABEL-----` lines.
+fn boundary<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
+    line.strip_prefix(prefix)?.strip_suffix("-----")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use binauthz_core::crypto::PkixKey;
+    use p256::pkcs8::LineEnding;
+    use rsa::pkcs1::EncodeRsaPrivateKey as _;
+    use std::path::Path;
+
+    fn key_file(dir: &str, name: &str) -> String {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../spec")
+            .join(dir)
+            .join("keys")
+            .join(name);
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    fn conformance(name: &str) -> String {
+        key_file("conformance", name)
+    }
+
+    /// The derived public key equals the committed public key, for every key type.
+    #[test]
+    fn derived_public_keys_match_the_pub_pem_files() {
+        for (name, alg) in [
+            ("ec-p256", SignatureAlgorithm::EcdsaP256Sha256),
+            ("ec-p384", SignatureAlgorithm::EcdsaP384Sha384),
+            ("ec-p521", SignatureAlgorithm::EcdsaP521Sha512),
+            ("rsa-2048", SignatureAlgorithm::RsaPss2048Sha256),
+            ("rsa-3072", SignatureAlgorithm::RsaPkcs1_3072Sha256),
+            ("rsa-4096", SignatureAlgorithm::RsaPss4096Sha512),
+        ] {
+            let key = PrivateKey::from_pem(&conformance(&format!("{name}.pem"))).unwrap();
+            let public = PkixKey::from_pem(&conformance(&format!("{name}.pub.pem")), alg).unwrap();
+            assert_eq!(key.public_spki_der().unwrap(), public.spki_der(), "{name}");
+            assert_eq!(key.kind(), alg.key_kind(), "{name}");
+        }
+    }
+
+    /// Every algorithm signs in a way the core's verifier accepts.
+    #[test]
+    fn every_algorithm_signs_verifiably() {
+        let message = b"{\"critical\": {}}\n";
+        for alg in SignatureAlgorithm::ALL {
+            let name = match alg.key_kind() {
+                KeyKind::EcP256 => "ec-p256",
+                KeyKind::EcP384 => "ec-p384",
+                KeyKind::EcP521 => "ec-p521",
+                KeyKind::Rsa { modulus_bits: 2048 } => "rsa-2048",
+                KeyKind::Rsa { modulus_bits: 3072 } => "rsa-3072",
+                _ => "rsa-4096",
+            };
+            let key = PrivateKey::from_pem(&conformance(&format!("{name}.pem"))).unwrap();
+            let public = PkixKey::from_pem(&conformance(&format!("{name}.pub.pem")), alg).unwrap();
+            let sig = key.sign(alg, message).unwrap();
+            public.verify(message, &sig).unwrap();
+            assert!(public.verify(b"other", &sig).is_err(), "{alg}");
+        }
+    }
+
+    #[test]
+    fn ecdsa_signatures_are_deterministic_der() {
+        let key = PrivateKey::from_pem(&conformance("ec-p256.pem")).unwrap();
+        let a = key.sign(SignatureAlgorithm::EcdsaP256Sha256, b"x").unwrap();
+        let b = key.sign(SignatureAlgorithm::EcdsaP256Sha256, b"x").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.first(), Some(&0x30), "DER SEQUENCE");
+    }
+
+    #[test]
+    fn wrong_key_for_algorithm_is_refused() {
+        let key = PrivateKey::from_pem(&conformance("ec-p256.pem")).unwrap();
+        let err = key
+            .sign(SignatureAlgorithm::EcdsaP384Sha384, b"x")
+            .unwrap_err();
+        assert!(err.contains("an EC P-384 key"), "{err}");
+        let rsa = PrivateKey::from_pem(&conformance("rsa-2048.pem")).unwrap();
+        let err = rsa
+            .sign(SignatureAlgorithm::RsaPss3072Sha256, b"x")
+            .unwrap_err();
+        assert!(err.contains("an RSA 2048-bit key"), "{err}");
+    }
+
+    #[test]
+    fn sec1_and_pkcs1_keys_are_read() {
+        let pkcs8 = PrivateKey::from_pem(&conformance("ec-p384.pem")).unwrap();
+        let PrivateKey::P384(secret) = &pkcs8 else {
+            panic!("not P-384")
+        };
+        let sec1 = secret.to_sec1_pem(LineEnding::LF).unwrap();
+        assert!(sec1.starts_with("-----BEGIN EC PRIVATE KEY-----"));
+        let again = PrivateKey::from_pem(&sec1).unwrap();
+        assert_eq!(
+            again.public_spki_der().unwrap(),
+            pkcs8.public_spki_der().unwrap()
+        );
+        // OpenSSL's `ecparam -genkey` puts an EC PARAMETERS block first.
+        let with_params = format!(
+            "-----BEGIN EC PARAMETERS-----\nBgUrgQQAIg==\n-----END EC PARAMETERS-----\n{}",
+            sec1.as_str()
+        );
+        assert!(matches!(
+            PrivateKey::from_pem(&with_params).unwrap(),
+            PrivateKey::P384(_)
+        ));
+
+        let rsa = PrivateKey::from_pem(&conformance("rsa-2048.pem")).unwrap();
+        let PrivateKey::Rsa(k) = &rsa else {
+            panic!("not RSA")
+        };
+        let pkcs1 = k.to_pkcs1_pem(LineEnding::LF).unwrap();
+        assert!(pkcs1.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+        let again = PrivateKey::from_pem(&pkcs1).unwrap();
+        assert_eq!(
+            again.public_spki_der().unwrap(),
+            rsa.public_spki_der().unwrap()
+        );
+    }
+
+    #[test]
+    fn other_inputs_get_clear_errors() {
+        let cases: Vec<(String, &str)> = vec![
+            (String::new(), "no private key block"),
+            ("hello".to_owned(), "no private key block"),
+            (conformance("ec-p256.pub.pem"), "public key"),
+            (
+                "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n"
+                    .to_owned(),
+                "encrypted",
+            ),
+            (
+                "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n"
+                    .to_owned(),
+                "encrypted",
+            ),
+            (
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+                    .to_owned(),
+                "OpenSSH",
+            ),
+            (
+                format!("{}{}", conformance("ec-p256.pem"), conformance("ec-p384.pem")),
+                "more than one",
+            ),
+            (
+                conformance("ec-p256.pem").replace("-----END PRIVATE KEY-----", ""),
+                "missing",
+            ),
+            (
+                "-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n".to_owned(),
+                "base64",
+            ),
+            (
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".to_owned(),
+                "PKCS#8 private key is invalid",
+            ),
+            (
+                // Ed25519 (RFC 8410 test key).
+                "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC\n-----END PRIVATE KEY-----\n"
+                    .to_owned(),
+                "Ed25519",
+            ),
+        ];
+        for (input, needle) in cases {
+            let err = PrivateKey::from_pem(&input).unwrap_err();
+            assert!(err.contains(needle), "{input:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn debug_never_prints_key_material() {
+        let key = PrivateKey::from_pem(&conformance("ec-p256.pem")).unwrap();
+        assert_eq!(format!("{key:?}"), "PrivateKey(an EC P-256 key)");
+    }
+}
