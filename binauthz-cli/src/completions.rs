@@ -17,6 +17,8 @@ pub struct CompletionsArgs {
 /// Prints the completion script for the shell.
 pub fn run<C: CommandFactory>(args: &CompletionsArgs) -> Result<Exit, CliError> {
     let mut command = C::command();
-    clap_complete::generate(args.shell, &mut command, "binauthz", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "binauthz", &mut script);
+    out!("{}", String::from_utf8_lossy(&script));
     Ok(Exit::Ok)
 }

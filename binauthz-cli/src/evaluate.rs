@@ -1,10 +1,11 @@
 //! `binauthz evaluate`: images, a manifest or an AdmissionReview against a policy.
 
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use binauthz_core::kubernetes::{self, Workload};
 use binauthz_core::limits::MAX_REQUEST_BYTES;
-use binauthz_core::{Context, Decision, Engine, ImageRef, Occurrence, Request};
+use binauthz_core::{Context, Decision, Engine, ImageRef, Occurrence, Request, Timestamp};
 use clap::{ArgGroup, Args, ValueEnum};
 use serde_json::json;
 
@@ -83,6 +84,27 @@ pub struct EvaluateArgs {
     /// `binauthz replay --log` reads).
     #[arg(long, value_name = "FILE")]
     audit_log: Option<PathBuf>,
+    /// The time at which PGP key and signature expiry is judged, RFC 3339 in UTC
+    /// (2026-11-26T12:00:00Z). Default: now, from the system clock.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_evaluation_time)]
+    evaluation_time: Option<Timestamp>,
+}
+
+/// Parses `--evaluation-time` (spec/README.md §8.1).
+pub fn parse_evaluation_time(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse_rfc3339(text)
+}
+
+/// The evaluation time: the flag's value, or now from the system clock. The CLI is the only
+/// place that reads the clock; the engine is given the time in the request.
+pub fn evaluation_time_or_now(flag: Option<Timestamp>) -> Timestamp {
+    flag.unwrap_or_else(|| {
+        let secs = match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),
+        };
+        Timestamp::from_unix_seconds(secs)
+    })
 }
 
 impl EvaluateArgs {
@@ -102,23 +124,25 @@ pub fn run(args: &EvaluateArgs) -> Result<Exit, CliError> {
     let engine = load::engine(&args.policy, &args.attestors)?;
     let occurrences = load::occurrences(&args.attestations)?;
     let context = args.context();
+    let now = evaluation_time_or_now(args.evaluation_time);
     let allowed = if let Some(path) = &args.admission_review {
-        admission_review(args, &engine, occurrences, path)?
+        admission_review(args, &engine, occurrences, path, now)?
     } else if let Some(path) = &args.manifest {
-        manifest(args, &engine, occurrences, &context, path)?
+        manifest(args, &engine, occurrences, &context, path, now)?
     } else {
         let images = args
             .images
             .iter()
             .map(|i| ImageRef::parse(i).map_err(|e| CliError::new(format!("--image `{i}`"), e)))
             .collect::<Result<Vec<_>, _>>()?;
-        let request =
-            Request::new(images, occurrences, context).map_err(|e| CliError::new("request", e))?;
+        let request = Request::new(images, occurrences, context)
+            .map_err(|e| CliError::new("request", e))?
+            .with_evaluation_time(Some(now));
         let decision = engine.evaluate(&request);
         log(args, &decision)?;
         match args.output {
-            OutputFormat::Json => println!("{}", decision.to_json_pretty()),
-            OutputFormat::Text => print!("{}", output::text(&decision)),
+            OutputFormat::Json => outln!("{}", decision.to_json_pretty()),
+            OutputFormat::Text => out!("{}", output::text(&decision)),
         }
         decision.allowed
     };
@@ -138,6 +162,7 @@ fn evaluate_workload(
     occurrences: Vec<Occurrence>,
     fallback: &Context,
     source: &str,
+    now: Timestamp,
 ) -> Result<Decision, CliError> {
     let images = workload
         .images()
@@ -145,7 +170,8 @@ fn evaluate_workload(
         .map(|i| ImageRef::parse(i).map_err(|e| CliError::new(format!("{source}: image `{i}`"), e)))
         .collect::<Result<Vec<_>, _>>()?;
     let request = Request::new(images, occurrences, workload.context(fallback))
-        .map_err(|e| CliError::new(source, e))?;
+        .map_err(|e| CliError::new(source, e))?
+        .with_evaluation_time(Some(now));
     Ok(engine.evaluate(&request))
 }
 
@@ -155,13 +181,14 @@ fn manifest(
     occurrences: Vec<Occurrence>,
     context: &Context,
     path: &Path,
+    now: Timestamp,
 ) -> Result<bool, CliError> {
     let name = path.display().to_string();
     let text = read_text(path, MAX_REQUEST_BYTES)?;
     let workloads = kubernetes::parse_manifests(&text).map_err(|e| CliError::input(&name, &e))?;
     let mut results = Vec::new();
     for w in &workloads {
-        let decision = evaluate_workload(engine, w, occurrences.clone(), context, &name)?;
+        let decision = evaluate_workload(engine, w, occurrences.clone(), context, &name, now)?;
         log(args, &decision)?;
         results.push((w, decision));
     }
@@ -180,14 +207,14 @@ fn manifest(
                 })
                 .collect();
             let doc = json!({"allowed": allowed, "objects": objects});
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&doc).unwrap_or_else(|_| doc.to_string())
             );
         }
         OutputFormat::Text => {
             for (w, d) in &results {
-                println!(
+                outln!(
                     "{} {} (namespace {}, service account {}):",
                     w.kind,
                     w.name.as_deref().unwrap_or("(unnamed)"),
@@ -198,7 +225,7 @@ fn manifest(
                         .as_deref()
                         .unwrap_or("default"),
                 );
-                print!("{}", output::text(d));
+                out!("{}", output::text(d));
             }
         }
     }
@@ -210,6 +237,7 @@ fn admission_review(
     engine: &Engine,
     occurrences: Vec<Occurrence>,
     path: &Path,
+    now: Timestamp,
 ) -> Result<bool, CliError> {
     let name = path.display().to_string();
     let text = read_text(path, MAX_REQUEST_BYTES)?;
@@ -221,10 +249,11 @@ fn admission_review(
         occurrences,
         &args.context(),
         &name,
+        now,
     )?;
     log(args, &decision)?;
     let response = kubernetes::admission_response(&review, &decision);
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(&response).unwrap_or_else(|_| response.to_string())
     );

@@ -3,14 +3,33 @@
 //! All file and terminal I/O of the project lives here; the decisions are binauthz-core's.
 #![forbid(unsafe_code)]
 
+/// Like `println!`, but a closed pipe (`binauthz ... | head`) ends the output quietly instead of
+/// panicking, as it does in other Unix tools.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// Like `print!`, with `outln!`'s handling of closed pipes.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod audit_log;
 mod completions;
 mod evaluate;
 mod input;
 mod keys;
+mod lint_manifest;
 mod load;
 mod output;
 mod payload;
+mod policy_check;
 mod replay;
 mod sign;
 
@@ -73,6 +92,10 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Print shell completions (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
+    /// Check a policy: `validate` reports every error, `lint` warns about risky but valid policies.
+    Policy(policy_check::PolicyArgs),
+    /// List the images of a Kubernetes manifest that are not pinned by digest.
+    LintManifest(lint_manifest::LintManifestArgs),
 }
 
 fn main() -> ExitCode {
@@ -94,6 +117,8 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Completions(args) => completions::run::<Cli>(&args),
+        Command::Policy(args) => policy_check::run(&args),
+        Command::LintManifest(args) => lint_manifest::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 
 use binauthz_core::limits::MAX_REQUEST_BYTES;
-use binauthz_core::{Context, Engine, ImageRef, Occurrence, Request};
+use binauthz_core::{Context, Engine, ImageRef, Occurrence, Request, Timestamp};
 use clap::Args;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::evaluate::OutputFormat;
+use crate::evaluate::{OutputFormat, evaluation_time_or_now, parse_evaluation_time};
 use crate::input::{CliError, read_text};
 use crate::{Exit, load};
 
@@ -49,6 +49,10 @@ pub struct ReplayArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     output: OutputFormat,
+    /// The time at which PGP key and signature expiry is judged, RFC 3339 in UTC, for every
+    /// line. Default: a line's own evaluationTime, else now, from the system clock.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_evaluation_time)]
+    evaluation_time: Option<Timestamp>,
 }
 
 /// How one request's outcome changes.
@@ -89,7 +93,16 @@ fn read_line(
     value: Value,
     shared: &[Occurrence],
     source: &str,
+    time: Option<Timestamp>,
 ) -> Result<(Request, Option<bool>), CliError> {
+    // `--evaluation-time`, else the line's own evaluationTime, else now.
+    let recorded_time = value
+        .get("evaluationTime")
+        .and_then(Value::as_str)
+        .map(Timestamp::parse_rfc3339)
+        .transpose()
+        .map_err(|m| CliError::new(source, format!("`evaluationTime`: {m}")))?;
+    let now = evaluation_time_or_now(time.or(recorded_time));
     let is_audit = value
         .get("images")
         .and_then(Value::as_array)
@@ -104,7 +117,8 @@ fn read_line(
             attestations,
             request.context().clone(),
         )
-        .map_err(|e| CliError::input(source, &e))?;
+        .map_err(|e| CliError::input(source, &e))?
+        .with_evaluation_time(Some(now));
         return Ok((request, None));
     }
     let recorded = value.get("allowed").and_then(Value::as_bool);
@@ -126,8 +140,9 @@ fn read_line(
         })
         .transpose()?
         .unwrap_or_default();
-    let request =
-        Request::new(images, shared.to_vec(), context).map_err(|e| CliError::input(source, &e))?;
+    let request = Request::new(images, shared.to_vec(), context)
+        .map_err(|e| CliError::input(source, &e))?
+        .with_evaluation_time(Some(now));
     Ok((request, recorded))
 }
 
@@ -149,7 +164,7 @@ pub fn run(args: &ReplayArgs) -> Result<Exit, CliError> {
         let source = format!("{log_name} line {}", i + 1);
         let value: Value = serde_json::from_str(line)
             .map_err(|e| CliError::new(&source, format!("not a JSON line: {e}")))?;
-        let (request, recorded) = read_line(value, &shared, &source)?;
+        let (request, recorded) = read_line(value, &shared, &source, args.evaluation_time)?;
         let baseline_allowed = match (&baseline, recorded) {
             (Some(engine), _) => engine.evaluate(&request).allowed,
             (None, Some(recorded)) => recorded,
@@ -198,7 +213,7 @@ pub fn run(args: &ReplayArgs) -> Result<Exit, CliError> {
                 },
                 "requests": rows,
             });
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&doc).unwrap_or_else(|_| doc.to_string())
             );
@@ -206,7 +221,7 @@ pub fn run(args: &ReplayArgs) -> Result<Exit, CliError> {
         OutputFormat::Text => {
             for r in &rows {
                 let ns = r.context.namespace.as_deref().unwrap_or("-");
-                println!(
+                outln!(
                     "line {:<4} {:<20} namespace {ns:<12} {}",
                     r.line,
                     r.change.label(),
@@ -214,21 +229,21 @@ pub fn run(args: &ReplayArgs) -> Result<Exit, CliError> {
                 );
                 if r.change == Change::NewlyBlocked {
                     for m in r.message.lines() {
-                        println!("           {m}");
+                        outln!("           {m}");
                     }
                 }
             }
-            println!();
-            println!("{:<22} {:>8}", "change", "requests");
+            outln!();
+            outln!("{:<22} {:>8}", "change", "requests");
             for c in [
                 Change::NewlyBlocked,
                 Change::NewlyAllowed,
                 Change::StillAllowed,
                 Change::StillBlocked,
             ] {
-                println!("{:<22} {:>8}", c.label(), count(c));
+                outln!("{:<22} {:>8}", c.label(), count(c));
             }
-            println!("{:<22} {:>8}", "total", rows.len());
+            outln!("{:<22} {:>8}", "total", rows.len());
         }
     }
     Ok(if newly_blocked > 0 {

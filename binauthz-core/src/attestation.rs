@@ -19,9 +19,18 @@ use crate::names::NoteName;
 struct RawOccurrence {
     name: Option<String>,
     resource_uri: Option<String>,
+    /// v1beta1's `resource.uri`.
+    resource: Option<RawResource>,
     note_name: Option<String>,
     kind: Option<String>,
     attestation: Option<RawAttestation>,
+}
+
+/// v1beta1 Grafeas `Resource` (`name` and `contentHash` are ignored).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawResource {
+    uri: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -29,6 +38,26 @@ struct RawOccurrence {
 struct RawAttestation {
     serialized_payload: Option<String>,
     signatures: Option<Vec<RawSignature>>,
+    /// The legacy PGP shape at this level (spec §11.4).
+    pgp_signed_attestation: Option<RawPgpSigned>,
+    /// v1beta1 `Details.attestation`: `{pgpSignedAttestation | genericSignedAttestation}`.
+    attestation: Option<RawLegacyAttestation>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawLegacyAttestation {
+    pgp_signed_attestation: Option<RawPgpSigned>,
+    generic_signed_attestation: Option<Value>,
+}
+
+/// v1beta1 `PgpSignedAttestation`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawPgpSigned {
+    signature: Option<String>,
+    content_type: Option<String>,
+    pgp_key_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,10 +80,25 @@ impl Signature {
         &self.public_key_id
     }
 
-    /// The decoded signature bytes.
+    /// The signature bytes: the base64-decoded `signature`, or, for ASCII-armored OpenPGP data
+    /// given as text (`-----BEGIN PGP …`), the bytes of that text (spec §11.2).
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
     }
+}
+
+/// Whether a `signature` string is ASCII-armored OpenPGP data rather than base64. Armor always
+/// contains spaces and line breaks, which base64 never does, so the two cannot be confused.
+fn is_pgp_armor(text: &str) -> bool {
+    text.trim_start().starts_with("-----BEGIN PGP ")
+}
+
+/// A `signature` string: armored OpenPGP text as is, anything else base64-decoded.
+fn signature_bytes(text: String, path: &str) -> InputResult<Vec<u8>> {
+    if is_pgp_armor(&text) {
+        return Ok(text.into_bytes());
+    }
+    base64::decode(&text).map_err(|m| InputError::invalid(path, format!("value {m}")))
 }
 
 /// A validated attestation occurrence.
@@ -64,7 +108,7 @@ pub struct Occurrence {
     resource_uri: String,
     digest: Digest,
     note: NoteName,
-    payload: Vec<u8>,
+    payload: Option<Vec<u8>>,
     signatures: Vec<Signature>,
 }
 
@@ -92,6 +136,17 @@ impl Occurrence {
                 "an attestation occurrence must be a mapping with resourceUri, noteName and attestation",
             ));
         }
+        document::require_mappings(
+            &value,
+            &[
+                "attestation",
+                "attestation.signatures.[]",
+                "resource",
+                "attestation.pgpSignedAttestation",
+                "attestation.attestation",
+                "attestation.attestation.pgpSignedAttestation",
+            ],
+        )?;
         let raw: RawOccurrence = document::from_value(value)?;
         if let Some(kind) = raw.kind.as_deref().filter(|k| *k != "ATTESTATION") {
             return Err(InputError::invalid(
@@ -99,9 +154,20 @@ impl Occurrence {
                 format!("occurrence kind is `{kind}`, expected ATTESTATION"),
             ));
         }
-        let uri = raw
-            .resource_uri
-            .ok_or_else(|| InputError::invalid("resourceUri", "field is required"))?;
+        let legacy_uri = raw.resource.and_then(|r| r.uri);
+        let uri = match (raw.resource_uri, legacy_uri) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(InputError::invalid(
+                    "resource.uri",
+                    format!("`{b}` differs from resourceUri `{a}`"),
+                ));
+            }
+            (Some(a), _) => a,
+            (None, Some(b)) => b,
+            (None, None) => {
+                return Err(InputError::invalid("resourceUri", "field is required"));
+            }
+        };
         let digest = strip_scheme(&uri)
             .rsplit_once('@')
             .and_then(|(_, d)| Digest::parse(d))
@@ -129,12 +195,50 @@ impl Occurrence {
                 "field is required (serializedPayload and signatures)",
             )
         })?;
-        let payload_text = att.serialized_payload.ok_or_else(|| {
-            InputError::invalid("attestation.serializedPayload", "field is required")
-        })?;
-        let payload = base64::decode(&payload_text).map_err(|m| {
-            InputError::invalid("attestation.serializedPayload", format!("value {m}"))
-        })?;
+        let legacy = match (att.pgp_signed_attestation, att.attestation) {
+            (Some(_), Some(_)) => {
+                return Err(InputError::invalid(
+                    "attestation.attestation",
+                    "give pgpSignedAttestation once: directly under attestation, or under attestation.attestation (v1beta1), not both",
+                ));
+            }
+            (Some(p), None) => Some(("attestation.pgpSignedAttestation", p)),
+            (None, Some(inner)) => {
+                match (
+                    inner.pgp_signed_attestation,
+                    inner.generic_signed_attestation,
+                ) {
+                    (_, Some(_)) => {
+                        return Err(InputError::new(
+                            ErrorCode::Unsupported,
+                            "attestation.attestation.genericSignedAttestation",
+                            "v1beta1 genericSignedAttestation is not supported; give its serializedPayload and signatures directly under attestation (the v1 shape)",
+                        ));
+                    }
+                    (Some(p), None) => Some(("attestation.attestation.pgpSignedAttestation", p)),
+                    (None, None) => {
+                        return Err(InputError::invalid(
+                            "attestation.attestation",
+                            "expected pgpSignedAttestation",
+                        ));
+                    }
+                }
+            }
+            (None, None) => None,
+        };
+        let payload = match att.serialized_payload {
+            Some(text) => Some(base64::decode(&text).map_err(|m| {
+                InputError::invalid("attestation.serializedPayload", format!("value {m}"))
+            })?),
+            // The legacy PGP shape carries the payload inside the signed message.
+            None if legacy.is_some() => None,
+            None => {
+                return Err(InputError::invalid(
+                    "attestation.serializedPayload",
+                    "field is required",
+                ));
+            }
+        };
         let raw_sigs = att.signatures.unwrap_or_default();
         if raw_sigs.len() > MAX_SIGNATURES {
             return Err(InputError::new(
@@ -143,7 +247,7 @@ impl Occurrence {
                 format!("more than {MAX_SIGNATURES} signatures in one occurrence"),
             ));
         }
-        let mut signatures = Vec::with_capacity(raw_sigs.len());
+        let mut signatures = Vec::with_capacity(raw_sigs.len() + 1);
         for (i, s) in raw_sigs.into_iter().enumerate() {
             let path = format!("attestation.signatures[{i}]");
             let public_key_id = s.public_key_id.ok_or_else(|| {
@@ -152,9 +256,40 @@ impl Occurrence {
             let text = s.signature.ok_or_else(|| {
                 InputError::invalid(format!("{path}.signature"), "field is required")
             })?;
-            let bytes = base64::decode(&text).map_err(|m| {
-                InputError::invalid(format!("{path}.signature"), format!("value {m}"))
+            let bytes = signature_bytes(text, &format!("{path}.signature"))?;
+            signatures.push(Signature {
+                public_key_id,
+                bytes,
+            });
+        }
+        if let Some((path, pgp)) = legacy {
+            if !signatures.is_empty() {
+                return Err(InputError::invalid(
+                    path,
+                    "an occurrence has either signatures or pgpSignedAttestation, not both",
+                ));
+            }
+            match pgp.content_type.as_deref() {
+                None | Some("SIMPLE_SIGNING_JSON") => {}
+                Some(other) => {
+                    return Err(InputError::invalid(
+                        format!("{path}.contentType"),
+                        format!(
+                            "`{other}` is not a supported content type; expected SIMPLE_SIGNING_JSON"
+                        ),
+                    ));
+                }
+            }
+            let public_key_id = pgp.pgp_key_id.filter(|s| !s.is_empty()).ok_or_else(|| {
+                InputError::invalid(
+                    format!("{path}.pgpKeyId"),
+                    "field is required (the signing key's 40-hex-digit fingerprint)",
+                )
             })?;
+            let text = pgp.signature.ok_or_else(|| {
+                InputError::invalid(format!("{path}.signature"), "field is required")
+            })?;
+            let bytes = signature_bytes(text, &format!("{path}.signature"))?;
             signatures.push(Signature {
                 public_key_id,
                 bytes,
@@ -195,9 +330,10 @@ impl Occurrence {
         &self.note
     }
 
-    /// The decoded `serializedPayload`: the bytes the signatures cover.
-    pub fn payload(&self) -> &[u8] {
-        &self.payload
+    /// The decoded `serializedPayload`: the bytes the signatures cover. `None` only for the
+    /// legacy `pgpSignedAttestation` shape, whose payload is inside the signed message.
+    pub fn payload(&self) -> Option<&[u8]> {
+        self.payload.as_deref()
     }
 
     /// The signatures.

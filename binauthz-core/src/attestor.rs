@@ -8,6 +8,8 @@ use crate::document;
 use crate::error::{ErrorCode, InputError, InputResult, join_path};
 use crate::limits::{MAX_ATTESTORS, MAX_CONFIG_BYTES, MAX_KEYS_PER_ATTESTOR};
 use crate::names::{AttestorName, KeyId, NoteName};
+#[cfg(feature = "pgp")]
+use crate::pgp::PgpKey;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -60,6 +62,9 @@ struct RawPkix {
 pub enum PublicKey {
     /// A PKIX (X.509 SubjectPublicKeyInfo) key with its signature algorithm.
     Pkix(PkixKey),
+    /// An OpenPGP key (`asciiArmoredPgpPublicKey`), with its subkeys.
+    #[cfg(feature = "pgp")]
+    Pgp(Box<PgpKey>),
 }
 
 /// One public key of an attestor, with the id that signatures name it by.
@@ -90,6 +95,8 @@ impl AttestorKey {
     pub fn algorithm_name(&self) -> &'static str {
         match &self.key {
             PublicKey::Pkix(k) => k.algorithm().name(),
+            #[cfg(feature = "pgp")]
+            PublicKey::Pgp(k) => k.algorithm_name(),
         }
     }
 }
@@ -122,6 +129,17 @@ impl Attestor {
                 "an attestor must be a mapping with name and userOwnedGrafeasNote",
             ));
         }
+        document::require_mappings(
+            &value,
+            &[
+                "userOwnedGrafeasNote",
+                "userOwnedGrafeasNote.publicKeys.[]",
+                "userOwnedGrafeasNote.publicKeys.[].pkixPublicKey",
+                "userOwnedDrydockNote",
+                "userOwnedDrydockNote.publicKeys.[]",
+                "userOwnedDrydockNote.publicKeys.[].pkixPublicKey",
+            ],
+        )?;
         let raw: RawAttestor = document::from_value(value)?;
         let name_text = raw
             .name
@@ -207,20 +225,20 @@ impl Attestor {
 
 fn key_from_raw(raw: RawKey, path: &str) -> InputResult<AttestorKey> {
     let at = |f: &str| join_path(path, f);
-    let pkix = match (raw.pkix_public_key, raw.ascii_armored_pgp_public_key) {
+    let RawKey {
+        id,
+        comment,
+        pkix_public_key,
+        ascii_armored_pgp_public_key,
+    } = raw;
+    let pkix = match (pkix_public_key, ascii_armored_pgp_public_key) {
         (Some(_), Some(_)) => {
             return Err(InputError::invalid(
                 path,
                 "a key has either pkixPublicKey or asciiArmoredPgpPublicKey, not both",
             ));
         }
-        (None, Some(_)) => {
-            return Err(InputError::new(
-                ErrorCode::Unsupported,
-                at("asciiArmoredPgpPublicKey"),
-                "PGP attestor keys are not supported yet; use a PKIX key (pkixPublicKey)",
-            ));
-        }
+        (None, Some(text)) => return pgp_key(id, comment, &text, path),
         (None, None) => {
             return Err(InputError::invalid(
                 path,
@@ -259,7 +277,7 @@ fn key_from_raw(raw: RawKey, path: &str) -> InputResult<AttestorKey> {
         .ok_or_else(|| InputError::invalid(&pem_path, "field is required"))?;
     let key = PkixKey::from_pem(&pem, algorithm)
         .map_err(|e| InputError::invalid(&pem_path, e.to_string()))?;
-    let given_id = raw.id.filter(|s| !s.is_empty());
+    let given_id = id.filter(|s| !s.is_empty());
     let pkix_id = pkix.key_id.filter(|s| !s.is_empty());
     if let (Some(a), Some(b)) = (&given_id, &pkix_id)
         && a != b
@@ -280,7 +298,83 @@ fn key_from_raw(raw: RawKey, path: &str) -> InputResult<AttestorKey> {
     }
     Ok(AttestorKey {
         id: KeyId::new(id),
-        comment: raw.comment,
+        comment,
         key: PublicKey::Pkix(key),
     })
+}
+
+/// A PGP key (spec §11): its id is the upper-case hex V4 fingerprint of the primary key; a given
+/// `id` must be that fingerprint (case aside).
+#[cfg(feature = "pgp")]
+fn pgp_key(
+    id: Option<String>,
+    comment: Option<String>,
+    text: &str,
+    path: &str,
+) -> InputResult<AttestorKey> {
+    let key = PgpKey::from_armored(text).map_err(|e| {
+        InputError::invalid(join_path(path, "asciiArmoredPgpPublicKey"), e.to_string())
+    })?;
+    let fingerprint = key.fingerprint().to_owned();
+    if let Some(given) = id.filter(|s| !s.is_empty())
+        && !crate::pgp::fingerprint_matches(&key, &given)
+    {
+        return Err(InputError::invalid(
+            join_path(path, "id"),
+            format!(
+                "id `{given}` is not the PGP key's fingerprint {fingerprint}; leave id blank, or set it to the upper-case 40-hex-digit V4 fingerprint without spaces"
+            ),
+        ));
+    }
+    Ok(AttestorKey {
+        id: KeyId::new(fingerprint),
+        comment,
+        key: PublicKey::Pgp(Box::new(key)),
+    })
+}
+
+/// Without the `pgp` feature, PGP keys are a load error, never ignored.
+#[cfg(not(feature = "pgp"))]
+fn pgp_key(
+    _id: Option<String>,
+    _comment: Option<String>,
+    _text: &str,
+    path: &str,
+) -> InputResult<AttestorKey> {
+    Err(InputError::new(
+        ErrorCode::Unsupported,
+        join_path(path, "asciiArmoredPgpPublicKey"),
+        "PGP attestor keys are not supported by this build (binauthz-core without its `pgp` feature); use a PKIX key (pkixPublicKey)",
+    ))
+}
+
+#[cfg(test)]
+mod pgp_key_tests {
+    use super::*;
+
+    fn attestor_with_pgp_key(id: &str, text: &str) -> InputResult<Vec<Attestor>> {
+        Attestor::from_value_many(serde_json::json!({
+            "name": "projects/p/attestors/a",
+            "userOwnedGrafeasNote": {
+                "noteReference": "projects/p/notes/n",
+                "publicKeys": [{"id": id, "asciiArmoredPgpPublicKey": text}]
+            }
+        }))
+    }
+
+    #[cfg(not(feature = "pgp"))]
+    #[test]
+    fn without_the_feature_pgp_keys_are_unsupported() {
+        let e = attestor_with_pgp_key("", "-----BEGIN PGP PUBLIC KEY BLOCK-----\n").unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Unsupported);
+        assert!(e.path().ends_with("asciiArmoredPgpPublicKey"), "{e}");
+    }
+
+    #[cfg(feature = "pgp")]
+    #[test]
+    fn malformed_pgp_keys_are_invalid_and_name_the_field() {
+        let e = attestor_with_pgp_key("", "-----BEGIN PGP PUBLIC KEY BLOCK-----\n").unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Invalid);
+        assert!(e.path().ends_with("asciiArmoredPgpPublicKey"), "{e}");
+    }
 }

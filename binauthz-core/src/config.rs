@@ -44,6 +44,7 @@ impl Config {
                 "a config must be a mapping with `policy` and `attestors`",
             ));
         }
+        document::require_mappings(&value, &["policy"])?;
         let raw: RawConfig = document::from_value(value)?;
         let policy = raw
             .policy

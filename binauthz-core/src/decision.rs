@@ -72,6 +72,16 @@ pub enum ReasonKind {
     UnknownKeyId,
     /// A signature does not verify with the key of that id.
     SignatureInvalid,
+    /// A genuine PGP signature by a key or subkey that has expired at the evaluation time (or
+    /// that has an expiry while the request gives no evaluation time).
+    KeyExpired,
+    /// A genuine PGP signature by a revoked key or subkey.
+    KeyRevoked,
+    /// A genuine PGP signature whose own expiration time has passed (or that expires while the
+    /// request gives no evaluation time).
+    SignatureExpired,
+    /// A genuine PGP signature over literal data that differs from `serializedPayload`.
+    SignedDataMismatch,
     /// The signature verified but the payload is not a JSON object.
     PayloadNotJson,
     /// The payload lacks `critical.image.docker-manifest-digest`.
@@ -242,6 +252,9 @@ pub struct AuditRecord {
     pub dry_run: bool,
     /// The request's context.
     pub context: Context,
+    /// The request's `evaluationTime` (RFC 3339), when it gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evaluation_time: Option<String>,
     /// One entry per image.
     pub images: Vec<AuditImage>,
     /// GKE's `imagepolicywebhook.image-policy.k8s.io/*` labels.

@@ -185,6 +185,68 @@ pub(crate) fn one_or_many<T>(
     }
 }
 
+/// Checks that the values at `paths` are mappings when present. serde would otherwise accept a
+/// sequence where a struct is expected (filling fields by position), a second syntax nobody
+/// writes on purpose. Paths are `.`-separated keys; `*` is every value of a mapping and `[]`
+/// every element of a sequence; the root itself is always checked.
+pub(crate) fn require_mappings(value: &Value, paths: &[&str]) -> InputResult<()> {
+    if !value.is_object() {
+        return Err(InputError::invalid(
+            "",
+            format!("expected a mapping, found {}", kind_of(value)),
+        ));
+    }
+    for path in paths {
+        let mut found: Vec<(String, &Value)> = vec![(String::new(), value)];
+        for segment in path.split('.') {
+            let mut next = Vec::new();
+            for (at, v) in found {
+                match (segment, v) {
+                    ("*", Value::Object(map)) => {
+                        next.extend(
+                            map.iter()
+                                .map(|(k, c)| (crate::error::join_path(&at, k), c)),
+                        );
+                    }
+                    ("[]", Value::Array(items)) => next.extend(
+                        items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, c)| (format!("{at}[{i}]"), c)),
+                    ),
+                    (key, Value::Object(map)) => {
+                        if let Some(c) = map.get(key) {
+                            next.push((crate::error::join_path(&at, key), c));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            found = next;
+        }
+        for (at, v) in found {
+            if !(v.is_object() || v.is_null()) {
+                return Err(InputError::invalid(
+                    at,
+                    format!("expected a mapping, found {}", kind_of(v)),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a sequence",
+        Value::Object(_) => "a mapping",
+    }
+}
+
 /// Converts a parsed value into `T`, turning serde's message into a field-path error.
 pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> InputResult<T> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {

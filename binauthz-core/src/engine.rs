@@ -145,7 +145,8 @@ impl Engine {
         }
         let allowed = images.iter().all(|i| i.allowed);
         let message = summary(&images, allowed);
-        let audit = audit_record(&self.policy, context, &images, allowed);
+        let mut audit = audit_record(&self.policy, context, &images, allowed);
+        audit.evaluation_time = request.evaluation_time().map(|t| t.to_string());
         Decision {
             allowed,
             breakglass: context.breakglass,
@@ -284,7 +285,12 @@ impl Engine {
                         Some(attestor) => cache
                             .entry((name.clone(), digest.clone()))
                             .or_insert_with(|| {
-                                check_attestor(attestor, digest, request.attestations())
+                                check_attestor(
+                                    attestor,
+                                    digest,
+                                    request.attestations(),
+                                    request.evaluation_time(),
+                                )
                             })
                             .clone(),
                         // Engine::new guarantees presence; stay fail-closed regardless.
@@ -483,6 +489,7 @@ fn audit_record(
         breakglass: context.breakglass,
         dry_run,
         context: context.clone(),
+        evaluation_time: None,
         images,
         labels,
     }

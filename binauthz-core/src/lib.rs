@@ -31,10 +31,14 @@ pub mod error;
 pub mod image;
 pub mod kubernetes;
 pub mod limits;
+pub mod lint;
 pub mod names;
 pub mod payload;
+#[cfg(feature = "pgp")]
+pub mod pgp;
 pub mod policy;
 pub mod request;
+pub mod time;
 mod verify;
 mod yaml;
 
@@ -50,6 +54,7 @@ pub use names::{AttestorName, KeyId, NoteName};
 pub use payload::create_signature_payload;
 pub use policy::Policy;
 pub use request::{Context, Request};
+pub use time::Timestamp;
 
 /// The crate version, for `binauthz --version` and the bindings' `version()`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

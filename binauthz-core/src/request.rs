@@ -10,6 +10,7 @@ use crate::error::{ErrorCode, InputError, InputResult};
 use crate::image::ImageRef;
 use crate::kubernetes;
 use crate::limits::{MAX_IMAGES, MAX_OCCURRENCES, MAX_REQUEST_BYTES};
+use crate::time::Timestamp;
 
 /// Where the images are being deployed; selects the specific rule that applies.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +40,8 @@ struct RawRequest {
     object: Option<Value>,
     attestations: Option<Vec<Value>>,
     context: Option<Value>,
+    #[serde(rename = "evaluationTime")]
+    evaluation_time: Option<String>,
 }
 
 /// A validated request.
@@ -47,6 +50,7 @@ pub struct Request {
     images: Vec<ImageRef>,
     attestations: Vec<Occurrence>,
     context: Context,
+    evaluation_time: Option<Timestamp>,
 }
 
 impl Request {
@@ -80,7 +84,16 @@ impl Request {
             images,
             attestations,
             context,
+            evaluation_time: None,
         })
+    }
+
+    /// Sets the time at which key and signature expiry is judged (`evaluationTime`, spec §8.1).
+    /// The engine reads no clock: without a time, a PGP key or signature that has an expiry
+    /// counts as expired.
+    pub fn with_evaluation_time(mut self, time: Option<Timestamp>) -> Self {
+        self.evaluation_time = time;
+        self
     }
 
     /// Parses a request document (YAML or JSON).
@@ -101,7 +114,14 @@ impl Request {
                 "a request must be a mapping with an images list",
             ));
         }
+        document::require_mappings(&value, &["context", "object"])?;
         let raw: RawRequest = document::from_value(value)?;
+        let evaluation_time = raw
+            .evaluation_time
+            .as_deref()
+            .map(Timestamp::parse_rfc3339)
+            .transpose()
+            .map_err(|m| InputError::invalid("evaluationTime", m))?;
         let context = match raw.context {
             None | Some(Value::Null) => Context::default(),
             Some(v) => document::from_value(v).map_err(|e| e.within("context"))?,
@@ -148,7 +168,7 @@ impl Request {
                 Occurrence::from_value(v).map_err(|e| e.within(&format!("attestations[{i}]")))
             })
             .collect::<InputResult<Vec<_>>>()?;
-        Self::new(images, attestations, context)
+        Ok(Self::new(images, attestations, context)?.with_evaluation_time(evaluation_time))
     }
 
     /// The images, in request order.
@@ -164,5 +184,10 @@ impl Request {
     /// The deployment context.
     pub fn context(&self) -> &Context {
         &self.context
+    }
+
+    /// The time at which key and signature expiry is judged, if the request gives one.
+    pub fn evaluation_time(&self) -> Option<Timestamp> {
+        self.evaluation_time
     }
 }

@@ -1,19 +1,28 @@
 //! Deciding whether one attestor has attested one image digest (spec/README.md §5).
 
+use std::borrow::Cow;
+
 use crate::attestation::Occurrence;
 use crate::attestor::{Attestor, AttestorKey, PublicKey};
 use crate::decision::{AttestorResult, Reason, ReasonKind, VerifiedBy};
 use crate::digest::Digest;
 use crate::payload::{PayloadProblem, check_payload};
+#[cfg(feature = "pgp")]
+use crate::pgp::PgpFailureKind;
+use crate::time::Timestamp;
 
 /// Checks every occurrence under the attestor's note for `digest`, trying every key whose id a
 /// signature names. Candidates are examined in a canonical order, so the result does not depend
-/// on the order of occurrences, signatures or keys in the input.
+/// on the order of occurrences, signatures or keys in the input. `now` is the evaluation time,
+/// against which PGP key and signature expiry is judged.
 pub(crate) fn check_attestor(
     attestor: &Attestor,
     digest: &Digest,
     occurrences: &[Occurrence],
+    now: Option<Timestamp>,
 ) -> AttestorResult {
+    #[cfg(not(feature = "pgp"))]
+    let _ = now;
     let name = attestor.name().clone();
     let reason = |kind: ReasonKind, message: String| Reason {
         attestor: Some(name.clone()),
@@ -61,7 +70,10 @@ pub(crate) fn check_attestor(
             failures.push(at(
                 ReasonKind::NoSignatures,
                 None,
-                format!("occurrence {} has no signatures (only PKIX signatures over serializedPayload are supported)", occ.label()),
+                format!(
+                    "occurrence {} has no signatures (JWTs and DSSE envelopes are not supported)",
+                    occ.label()
+                ),
             ));
             continue;
         }
@@ -85,26 +97,62 @@ pub(crate) fn check_attestor(
                 continue;
             }
             for key in keys {
-                let verified = match key.key() {
-                    PublicKey::Pkix(k) => k.verify(occ.payload(), sig.bytes()),
+                let verified: Result<Cow<'_, [u8]>, (ReasonKind, String)> = match key.key() {
+                    PublicKey::Pkix(k) => match occ.payload() {
+                        Some(payload) => k
+                            .verify(payload, sig.bytes())
+                            .map(|()| Cow::Borrowed(payload))
+                            .map_err(|e| {
+                                (
+                                    ReasonKind::SignatureInvalid,
+                                    format!(
+                                        "occurrence {}: signature for key `{key_id}` ({}) is invalid: {e}",
+                                        occ.label(),
+                                        key.algorithm_name()
+                                    ),
+                                )
+                            }),
+                        None => Err((
+                            ReasonKind::SignatureInvalid,
+                            format!(
+                                "occurrence {} has no serializedPayload, which a signature for PKIX key `{key_id}` must cover",
+                                occ.label()
+                            ),
+                        )),
+                    },
+                    #[cfg(feature = "pgp")]
+                    PublicKey::Pgp(k) => k
+                        .verify(sig.bytes(), occ.payload(), now)
+                        .map(|v| Cow::Owned(v.payload))
+                        .map_err(|e| {
+                            let kind = match e.kind {
+                                PgpFailureKind::KeyExpired => ReasonKind::KeyExpired,
+                                PgpFailureKind::KeyRevoked => ReasonKind::KeyRevoked,
+                                PgpFailureKind::SignatureExpired => ReasonKind::SignatureExpired,
+                                PgpFailureKind::DataMismatch => ReasonKind::SignedDataMismatch,
+                                _ => ReasonKind::SignatureInvalid,
+                            };
+                            (
+                                kind,
+                                format!(
+                                    "occurrence {}: PGP signature for key `{key_id}` does not count: {e}",
+                                    occ.label()
+                                ),
+                            )
+                        }),
                 };
-                if let Err(e) = verified {
-                    failures.push(at(
-                        ReasonKind::SignatureInvalid,
-                        Some(key_id),
-                        format!(
-                            "occurrence {}: signature for key `{key_id}` ({}) is invalid: {e}",
-                            occ.label(),
-                            key.algorithm_name()
-                        ),
-                    ));
-                    continue;
-                }
+                let payload = match verified {
+                    Ok(payload) => payload,
+                    Err((kind, message)) => {
+                        failures.push(at(kind, Some(key_id), message));
+                        continue;
+                    }
+                };
                 let lead = format!(
                     "occurrence {}: signature for key `{key_id}` verified, but",
                     occ.label()
                 );
-                match check_payload(occ.payload(), digest) {
+                match check_payload(&payload, digest) {
                     Ok(()) => {
                         let message = format!(
                             "attestor {} verified by key `{key_id}` (occurrence {})",

@@ -1,15 +1,383 @@
-//! WebAssembly bindings over binauthz-core.
+//! WebAssembly bindings over binauthz-core, for Node and browsers.
 //!
-//! For now this exports the version; the engine (`new Engine(config)`, `evaluate`, …) is added
-//! with its Node and browser tests.
+//! A thin layer: configs, requests and decisions are the core's JSON shapes (spec/README.md §8),
+//! given as YAML/JSON text or as JavaScript objects (which are converted with `JSON.stringify`
+//! and then read by the core exactly like text). Decisions come back as plain objects. Errors are
+//! thrown as JavaScript `Error`s named `BinauthzError`, with the core's message and the
+//! properties `code` (`syntax`, `limit`, `invalid`, `reference`, `unsupported`), `stage`
+//! (`config` or `request`) and `path` (the field path, empty for the whole document).
+//!
+//! The TypeScript declarations of every shape are in `ts/binauthz.d.ts`, appended to the
+//! generated `.d.ts`.
 #![forbid(unsafe_code)]
 
+pub mod ops;
+pub mod summary;
+
+use binauthz_core::ErrorCode;
+use binauthz_core::limits::{MAX_CONFIG_BYTES, MAX_REQUEST_BYTES};
 use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+
+use ops::{Failure, STAGE_CONFIG, STAGE_REQUEST};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("../ts/binauthz.d.ts");
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = JSON, js_name = stringify, catch)]
+    fn json_stringify(value: &JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &str) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = Object, js_name = assign)]
+    fn object_assign(target: &JsValue, source: &JsValue) -> JsValue;
+
+    /// JavaScript's `Error`.
+    #[wasm_bindgen(js_name = Error)]
+    type JsErrorObject;
+
+    #[wasm_bindgen(constructor, js_class = "Error")]
+    fn new(message: &str) -> JsErrorObject;
+
+    #[wasm_bindgen(method, getter, structural)]
+    fn message(this: &JsErrorObject) -> JsValue;
+
+    /// Anything with a `length` (here: a JavaScript string).
+    type HasLength;
+
+    #[wasm_bindgen(method, getter, structural)]
+    fn length(this: &HasLength) -> f64;
+}
+
+/// The JavaScript `Error` for a failure: `name` `BinauthzError`, the message, and the properties
+/// `code`, `stage`, `path` (and `errors`, when a check reports every error).
+fn to_js_error(failure: &Failure) -> JsValue {
+    let error: JsValue = JsErrorObject::new(&failure.message).into();
+    let mut props = serde_json::to_value(failure).unwrap_or_default();
+    if let Some(map) = props.as_object_mut() {
+        map.insert("name".to_owned(), "BinauthzError".into());
+    }
+    if let Ok(props) = json_parse(&props.to_string()) {
+        object_assign(&error, &props);
+    }
+    error
+}
+
+/// Parses JSON text made by the core's serializer into a JavaScript value.
+fn from_json(result: Result<String, Failure>) -> Result<JsValue, JsValue> {
+    let text = result.map_err(|f| to_js_error(&f))?;
+    json_parse(&text).map_err(|_| {
+        to_js_error(&Failure::argument(
+            STAGE_REQUEST,
+            ErrorCode::Invalid,
+            "output",
+            "is not JSON",
+        ))
+    })
+}
+
+/// Reads a document argument: a string is used as is (YAML or JSON); anything else is converted
+/// with `JSON.stringify`. Strings longer than `max_bytes` UTF-16 units are refused before they
+/// are copied into WebAssembly memory (each unit is at least one UTF-8 byte, so the core would
+/// refuse them too).
+fn document_text(
+    value: &JsValue,
+    stage: &'static str,
+    what: &str,
+    max_bytes: usize,
+) -> Result<String, Failure> {
+    let too_large = |units: f64| {
+        Failure::argument(
+            stage,
+            ErrorCode::Limit,
+            what,
+            &format!(
+                "document is at least {units} bytes, more than the limit of {max_bytes} bytes"
+            ),
+        )
+    };
+    let string = if value.is_string() {
+        value.clone()
+    } else if value.is_undefined() || value.is_function() || value.is_symbol() {
+        return Err(Failure::argument(
+            stage,
+            ErrorCode::Invalid,
+            what,
+            "expected YAML or JSON text or an object, got undefined, a function or a symbol",
+        ));
+    } else {
+        let converted = json_stringify(value).map_err(|e| {
+            let why = e
+                .dyn_ref::<JsErrorObject>()
+                .and_then(|e| e.message().as_string())
+                .map(|m| m.lines().next().unwrap_or_default().to_owned())
+                .map_or_else(
+                    || "the value cannot be converted to JSON".to_owned(),
+                    |m| format!("the value cannot be converted to JSON ({m})"),
+                );
+            Failure::argument(stage, ErrorCode::Invalid, what, &why)
+        })?;
+        if !converted.is_string() {
+            return Err(Failure::argument(
+                stage,
+                ErrorCode::Invalid,
+                what,
+                "the value cannot be converted to JSON",
+            ));
+        }
+        converted
+    };
+    let units = string.unchecked_ref::<HasLength>().length();
+    if units > max_bytes as f64 {
+        return Err(too_large(units));
+    }
+    string.as_string().ok_or_else(|| too_large(units))
+}
+
+/// Like [`document_text`], but `undefined` and `null` mean "not given".
+fn optional_text(
+    value: &JsValue,
+    stage: &'static str,
+    what: &str,
+    max_bytes: usize,
+) -> Result<Option<String>, Failure> {
+    if value.is_undefined() || value.is_null() {
+        Ok(None)
+    } else {
+        document_text(value, stage, what, max_bytes).map(Some)
+    }
+}
+
+/// Reads an argument that must be JSON-shaped (a list of images, a context), as JSON text.
+fn json_text(
+    value: &JsValue,
+    stage: &'static str,
+    what: &str,
+    max_bytes: usize,
+) -> Result<String, Failure> {
+    if value.is_string() {
+        // A string here is a value, not a document: `"gcr.io/a"` is not a list of images.
+        let text = document_text(value, stage, what, max_bytes)?;
+        return serde_json::to_string(&text)
+            .map_err(|e| Failure::argument(stage, ErrorCode::Invalid, what, &e.to_string()));
+    }
+    document_text(value, stage, what, max_bytes)
+}
+
+/// A policy compiled with its attestors. Build it once, evaluate many requests.
+#[wasm_bindgen]
+pub struct Engine {
+    inner: binauthz_core::Engine,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Compiles a config: `{policy, attestors}` as YAML or JSON text, or as an object.
+    /// Throws a `BinauthzError` (stage `config`) when the config is invalid.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Config | string")] config: JsValue,
+    ) -> Result<Engine, JsValue> {
+        let text = document_text(&config, STAGE_CONFIG, "config", MAX_CONFIG_BYTES)
+            .map_err(|f| to_js_error(&f))?;
+        ops::engine_from_config(&text)
+            .map(|inner| Engine { inner })
+            .map_err(|f| to_js_error(&f))
+    }
+
+    /// Compiles a policy document (as `gcloud container binauthz policy export` prints it) with
+    /// an attestor document (one attestor or a list, as `gcloud … attestors describe` prints
+    /// them), each as YAML or JSON text or as an object. Error paths are relative to the
+    /// document at fault.
+    #[wasm_bindgen(js_name = fromPolicy)]
+    pub fn from_policy(
+        #[wasm_bindgen(unchecked_param_type = "Policy | string")] policy: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Attestor | Attestor[] | string | null")]
+        attestors: JsValue,
+    ) -> Result<Engine, JsValue> {
+        let policy = document_text(&policy, STAGE_CONFIG, "policy", MAX_CONFIG_BYTES)
+            .map_err(|f| to_js_error(&f))?;
+        let attestors = optional_text(&attestors, STAGE_CONFIG, "attestors", MAX_CONFIG_BYTES)
+            .map_err(|f| to_js_error(&f))?;
+        ops::engine_from_documents(&policy, attestors.as_deref())
+            .map(|inner| Engine { inner })
+            .map_err(|f| to_js_error(&f))
+    }
+
+    /// Evaluates a request (`{images | object, attestations, context}`) as YAML or JSON text or
+    /// as an object. Throws a `BinauthzError` (stage `request`) when the request is invalid; a
+    /// decision with `allowed: false` is not an error.
+    #[wasm_bindgen(unchecked_return_type = "Decision")]
+    pub fn evaluate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "EvaluationRequest | string")] request: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let text = document_text(&request, STAGE_REQUEST, "request", MAX_REQUEST_BYTES)
+            .map_err(|f| to_js_error(&f))?;
+        from_json(ops::evaluate(&self.inner, &text))
+    }
+
+    /// Evaluates a list of images with attestations given as their own document (one occurrence
+    /// or a list, YAML or JSON text as `gcloud … attestations list` prints them, or objects), an
+    /// optional context and an optional evaluation time (RFC 3339, the request's
+    /// `evaluationTime`: when PGP key and signature expiry is judged).
+    #[wasm_bindgen(js_name = evaluateImages, unchecked_return_type = "Decision")]
+    pub fn evaluate_images(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] images: JsValue,
+        #[wasm_bindgen(
+            unchecked_optional_param_type = "Occurrence | Occurrence[] | string | null"
+        )]
+        attestations: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Context | null")] context: JsValue,
+        #[wasm_bindgen(js_name = evaluationTime, unchecked_optional_param_type = "string | null")]
+        evaluation_time: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let given = |v: &JsValue| !(v.is_undefined() || v.is_null());
+        let run = || -> Result<String, Failure> {
+            let images = json_text(&images, STAGE_REQUEST, "images", MAX_REQUEST_BYTES)?;
+            let attestations = optional_text(
+                &attestations,
+                STAGE_REQUEST,
+                "attestations",
+                MAX_REQUEST_BYTES,
+            )?;
+            let context = if given(&context) {
+                Some(json_text(
+                    &context,
+                    STAGE_REQUEST,
+                    "context",
+                    MAX_REQUEST_BYTES,
+                )?)
+            } else {
+                None
+            };
+            let time = if given(&evaluation_time) {
+                Some(json_text(
+                    &evaluation_time,
+                    STAGE_REQUEST,
+                    "evaluationTime",
+                    MAX_REQUEST_BYTES,
+                )?)
+            } else {
+                None
+            };
+            ops::evaluate_images(
+                &self.inner,
+                &images,
+                attestations.as_deref(),
+                context.as_deref(),
+                time.as_deref(),
+            )
+        };
+        from_json(run())
+    }
+
+    /// The policy's resource name (`projects/P/policy`), if the policy document gave one.
+    #[wasm_bindgen(getter, js_name = policyName)]
+    pub fn policy_name(&self) -> Option<String> {
+        self.inner.policy().name().map(str::to_owned)
+    }
+
+    /// The names of the attestors the engine was compiled with, sorted.
+    #[wasm_bindgen(getter, js_name = attestorNames)]
+    pub fn attestor_names(&self) -> Vec<String> {
+        self.inner
+            .attestors()
+            .map(|a| a.name().as_str().to_owned())
+            .collect()
+    }
+}
+
+/// Validates a policy document (YAML or JSON text, or an object) and returns what the engine
+/// understood. Throws a `BinauthzError` (stage `config`) when it is invalid, with every error of
+/// the document under `errors` (its own code, path and message are the first one's).
+#[wasm_bindgen(js_name = validatePolicy, unchecked_return_type = "PolicySummary")]
+pub fn validate_policy(
+    #[wasm_bindgen(unchecked_param_type = "Policy | string")] policy: JsValue,
+) -> Result<JsValue, JsValue> {
+    let text = document_text(&policy, STAGE_CONFIG, "policy", MAX_CONFIG_BYTES)
+        .map_err(|f| to_js_error(&f))?;
+    from_json(ops::validate_policy(&text))
+}
+
+/// Validates an attestor document (one attestor or a list; YAML or JSON text, or objects) and
+/// returns each attestor with its keys' ids (GCP's default id filled in where the document left
+/// it blank). Throws a `BinauthzError` (stage `config`) when it is invalid, with every
+/// attestor's error under `errors`.
+#[wasm_bindgen(js_name = validateAttestors, unchecked_return_type = "AttestorSummary[]")]
+pub fn validate_attestors(
+    #[wasm_bindgen(unchecked_param_type = "Attestor | Attestor[] | string")] attestors: JsValue,
+) -> Result<JsValue, JsValue> {
+    let text = document_text(&attestors, STAGE_CONFIG, "attestors", MAX_CONFIG_BYTES)
+        .map_err(|f| to_js_error(&f))?;
+    from_json(ops::validate_attestors(&text))
+}
+
+/// Lints a valid policy (and the attestors given with it, for the attestor findings): the
+/// mistakes that let unattested images run or block production by surprise, each with a stable
+/// code (`BZ001` …), a severity, the field path, a message and a fix (spec/lint.md). An empty
+/// list means nothing was found. Throws like `validatePolicy` when a document is invalid.
+#[wasm_bindgen(js_name = lintPolicy, unchecked_return_type = "LintFinding[]")]
+pub fn lint_policy(
+    #[wasm_bindgen(unchecked_param_type = "Policy | string")] policy: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "Attestor | Attestor[] | string | null")]
+    attestors: JsValue,
+) -> Result<JsValue, JsValue> {
+    let policy = document_text(&policy, STAGE_CONFIG, "policy", MAX_CONFIG_BYTES)
+        .map_err(|f| to_js_error(&f))?;
+    let attestors = optional_text(&attestors, STAGE_CONFIG, "attestors", MAX_CONFIG_BYTES)
+        .map_err(|f| to_js_error(&f))?;
+    from_json(ops::lint_policy(&policy, attestors.as_deref()))
+}
+
+/// The images (containers, then init containers, then ephemeral containers) and the request
+/// context (namespace, service account, breakglass) of a Kubernetes workload object or
+/// `admission.k8s.io/v1` AdmissionReview, given as YAML or JSON text or as an object.
+/// Throws a `BinauthzError` (stage `request`) for anything else.
+#[wasm_bindgen(js_name = extractImages, unchecked_return_type = "ExtractedImages")]
+pub fn extract_images(
+    #[wasm_bindgen(
+        js_name = k8sObject,
+        unchecked_param_type = "KubernetesObject | AdmissionReview | string"
+    )]
+    k8s_object: JsValue,
+) -> Result<JsValue, JsValue> {
+    let text = document_text(
+        &k8s_object,
+        STAGE_REQUEST,
+        "Kubernetes object",
+        MAX_REQUEST_BYTES,
+    )
+    .map_err(|f| to_js_error(&f))?;
+    from_json(ops::extract_images(&text))
+}
+
+/// The payload to sign for an image, byte-identical to
+/// `gcloud container binauthz create-signature-payload --artifact-url=URL`.
+/// Throws a `BinauthzError` (code `invalid`) when the URL has no valid sha256 digest.
+#[wasm_bindgen(js_name = createSignaturePayload)]
+pub fn signature_payload(
+    #[wasm_bindgen(js_name = artifactUrl)] artifact_url: &str,
+) -> Result<String, JsValue> {
+    ops::signature_payload(artifact_url).map_err(|f| to_js_error(&f))
+}
 
 /// The library version.
 #[wasm_bindgen]
 pub fn version() -> String {
     binauthz_core::VERSION.to_owned()
+}
+
+/// The optional parts of the engine this module was built with: `pgp` when it verifies PGP
+/// attestor keys and PGP-signed attestations (without it, PGP keys are rejected with code
+/// `unsupported`).
+#[wasm_bindgen(unchecked_return_type = "BuildFeature[]")]
+pub fn features() -> Vec<String> {
+    ops::features().into_iter().map(str::to_owned).collect()
 }
 
 #[cfg(test)]

@@ -6,9 +6,10 @@ Usage:  python3 spec/conformance/generate.py [--out DIR]
 With `--out DIR` the files go to DIR instead of beside this script (the test command uses this
 to check that freshly made keys and signatures give the same decisions as the committed ones).
 
-Python 3.11 standard library plus the `openssl` command (OpenSSL 3.0). The script wipes and
-recreates `keys/` (throwaway test keys, private keys included) and `cases/` (one JSON file per
-case), and rewrites `README.md`. Every run makes new keys and signatures, so the committed files
+Python 3.11 standard library plus the `openssl` command (OpenSSL 3.0) and, for the PGP group,
+GnuPG's `gpg` (2.2; run with a throwaway home directory). The script wipes and recreates `keys/`
+(throwaway test keys, private keys included) and `cases/` (one JSON file per case), and rewrites
+`README.md`. Every run makes new keys and signatures, so the committed files
 are the reference; the expected results do not change between runs.
 
 Every good signature is verified with openssl while generating, and every deliberately bad one is
@@ -1668,11 +1669,12 @@ def group_config_errors() -> None:
              "pkixPublicKey.keyId (…/cryptoKeyVersions/2) differs from the key's id "
              "(…/cryptoKeyVersions/1). Spec §2.2: keyId must equal id when both are set: invalid.",
              k, contains="keyId")
-    key_case("pgp-key-unsupported",
-             "The attestor's only key is an ASCII-armored PGP public key. Spec §2.2: rejected with "
-             "code unsupported (never ignored).",
-             {"asciiArmoredPgpPublicKey": PGP_PUBLIC_KEY, "id": PGP_FINGERPRINT},
-             code="unsupported", contains="asciiArmoredPgpPublicKey")
+    key_case("pgp-key-id-not-fingerprint",
+             "The attestor's only key is an ASCII-armored PGP public key whose id is a Cloud KMS "
+             "key version name, not the key's fingerprint. Spec §11.1: a PGP key's id is its "
+             "upper-case 40-hex V4 fingerprint; a supplied id that disagrees is an error: invalid.",
+             {"asciiArmoredPgpPublicKey": PGP_PUBLIC_KEY, "id": CI_KEY_ID},
+             contains="publicKeys[0].id")
 
     err_case("config-yaml-syntax-error",
              "configText is YAML with a syntax error (a flow sequence that is never closed). "
@@ -1760,8 +1762,8 @@ def group_request_errors() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# PGP: a public key made once with `gpg --quick-gen-key ... ed25519 sign` (private key discarded).
-# binauthz rejects PGP keys with code `unsupported` without parsing them.
+# PGP: a public key made once with `gpg --quick-gen-key ... ed25519 sign` (private key discarded),
+# for a config-error case. The PGP cases proper are made by group_pgp with a throwaway GnuPG home.
 # ---------------------------------------------------------------------------------------------
 
 PGP_FINGERPRINT = "D78F31365D594EA30CCCA8C87FF8A6DB41AE0FD3"
@@ -1888,11 +1890,444 @@ def group_kubernetes() -> None:
          err=expect_error("request", "invalid", "containers"))
 
 
+# ---------------------------------------------------------------------------------------------
+# PGP attestors (spec section 11): keys and signatures made by GnuPG (gpg --batch, a throwaway
+# GNUPGHOME, no passphrase). Keys are created at PGP_KEY_TIME and sign at PGP_SIGN_TIME with
+# --faked-system-time, and requests carry evaluationTime PGP_EVAL_TIME, so the expected results
+# never depend on the day the vectors are made. Every signature is checked with `gpg --verify`
+# (at the evaluation time) before it is used: good ones must give GOODSIG, bad ones must not.
+# ---------------------------------------------------------------------------------------------
+
+PGP_KEY_TIME = "20250101T000000!"
+PGP_SIGN_TIME = "20250601T000000!"
+PGP_EVAL_TIME = "2026-06-01T00:00:00Z"
+PGP_EVAL_GPG = "20260601T000000!"
+PGP_ATTESTOR = "projects/acme/attestors/release-signer"
+PGP_NOTE = "projects/acme/notes/release-signer"
+
+_GNUPGHOME: Path | None = None
+
+
+def gpg(*args: str | Path, faked: str | None = PGP_SIGN_TIME, check: bool = True,
+        stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    assert _GNUPGHOME is not None
+    cmd = ["gpg", "--batch", "--yes", "--no-tty", "--quiet", "--homedir", str(_GNUPGHOME),
+           "--pinentry-mode", "loopback", "--passphrase", ""]
+    if faked is not None:
+        cmd += ["--faked-system-time", faked]
+    r = subprocess.run(cmd + [str(a) for a in args], capture_output=True, input=stdin)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"gpg {' '.join(map(str, args))} failed: {r.stderr.decode()}")
+    return r
+
+
+class PgpKey:
+    """A GnuPG key in the throwaway home; its exports go to keys/pgp-NAME.{pub,sec}.asc."""
+
+    def __init__(self, name: str, algo: str, usage: str = "sign", expire: str = "never"):
+        self.name = name
+        self.uid = f"binauthz test {name} <{name}@acme.example>"
+        gpg("--quick-generate-key", self.uid, algo, usage, expire, faked=PGP_KEY_TIME)
+        self.fpr = self._fingerprints()[0]
+        self.subkeys: list[str] = []
+
+    def _fingerprints(self) -> list[str]:
+        out = gpg("--with-colons", "--list-keys", f"<{self.name}@acme.example>", faked=None)
+        return [line.split(":")[9] for line in out.stdout.decode().splitlines()
+                if line.startswith("fpr:")]
+
+    def add_subkey(self, algo: str, usage: str, expire: str = "never") -> str:
+        gpg("--quick-add-key", self.fpr, algo, usage, expire, faked=PGP_KEY_TIME)
+        fprs = self._fingerprints()
+        self.subkeys = fprs[1:]
+        return fprs[-1]
+
+    def revoke(self) -> None:
+        """Imports the revocation certificate gpg wrote when the key was made."""
+        cert = (_GNUPGHOME / "openpgp-revocs.d" / f"{self.fpr}.rev").read_text()
+        # gpg prefixes the armor line with ':' so the certificate is not imported by accident.
+        cert = cert.replace(":-----BEGIN PGP PUBLIC KEY BLOCK-----", "-----BEGIN PGP PUBLIC KEY BLOCK-----")
+        gpg("--import", stdin=cert.encode(), faked=PGP_SIGN_TIME)
+
+    def public(self) -> str:
+        return gpg("--armor", "--export", self.fpr, faked=None).stdout.decode()
+
+    def write(self) -> None:
+        (KEYS_DIR / f"pgp-{self.name}.pub.asc").write_text(self.public())
+        (KEYS_DIR / f"pgp-{self.name}.sec.asc").write_bytes(
+            gpg("--armor", "--export-secret-keys", self.fpr, faked=None).stdout)
+
+    def sign(self, data: bytes, *opts: str, signer: str | None = None,
+             faked: str = PGP_SIGN_TIME) -> bytes:
+        """`gpg --sign` of `data` (add "--armor", "--detach-sign", ... in opts) by this key, or by
+        the subkey `signer` (forced with the `!` suffix)."""
+        return gpg("--local-user", f"{signer or self.fpr}!", *opts, "--output", "-", "--sign",
+                   _scratch_file(data), faked=faked).stdout
+
+
+def gpg_status(sig: bytes, data: bytes | None = None) -> str:
+    """gpg --verify at the evaluation time: the status lines (GOODSIG, BADSIG, EXPKEYSIG, ...)."""
+    args = ["--status-fd", "1", "--verify", _scratch_file(sig)]
+    if data is not None:
+        args.append(_scratch_file(data))
+    return gpg(*args, faked=PGP_EVAL_GPG, check=False).stdout.decode()
+
+
+def gpg_good(sig: bytes, data: bytes | None, fpr: str) -> None:
+    st = gpg_status(sig, data)
+    assert "[GNUPG:] GOODSIG" in st and f" {fpr}" in st, f"gpg does not verify: {st}"
+
+
+def pgp_key_entry(key: PgpKey, key_id: str | None = None, text: str | None = None) -> dict:
+    k: dict = {}
+    if key_id is not None:
+        k["id"] = key_id
+    k["asciiArmoredPgpPublicKey"] = text if text is not None else key.public()
+    return k
+
+
+def pgp_attestor(*keys: dict) -> dict:
+    return attestor(PGP_ATTESTOR, PGP_NOTE, list(keys), "Releases signed with the team's GnuPG key")
+
+
+def pgp_request(atts: list[dict], evaluation_time: str | None = PGP_EVAL_TIME) -> dict:
+    r = request([IMG_API], atts)
+    if evaluation_time is not None:
+        r["evaluationTime"] = evaluation_time
+    return r
+
+
+def pgp_occ(payload: bytes | None, sig: bytes | str, key_id: str, digest_hex: str = D_API) -> dict:
+    """A v1 occurrence; `sig` as bytes is base64-encoded (how the API prints the bytes field),
+    as str it is the armored text itself."""
+    occ = occurrence(uri(REPO_API, digest_hex), PGP_NOTE, payload if payload is not None else b"",
+                     [(key_id, sig)])
+    if payload is None:
+        del occ["attestation"]["serializedPayload"]
+    return occ
+
+
+def legacy_occ(armored: str, key_id: str, nested: bool = True, digest_hex: str = D_API) -> dict:
+    """The v1beta1 Grafeas shape: resource.uri and attestation.attestation.pgpSignedAttestation
+    (or, with nested=False, attestation.pgpSignedAttestation), without serializedPayload."""
+    occ = occurrence(uri(REPO_API, digest_hex), PGP_NOTE, b"", [])
+    del occ["resourceUri"]
+    occ = {"name": occ["name"], "resource": {"uri": uri(REPO_API, digest_hex)}, **occ}
+    pgp_signed = {"signature": armored, "contentType": "SIMPLE_SIGNING_JSON", "pgpKeyId": key_id}
+    occ["attestation"] = ({"attestation": {"pgpSignedAttestation": pgp_signed}} if nested
+                          else {"pgpSignedAttestation": pgp_signed})
+    return occ
+
+
+def group_pgp() -> None:
+    global _GNUPGHOME
+    g = "pgp"
+    assert _SCRATCH is not None
+    _GNUPGHOME = _SCRATCH / "gnupg"
+    _GNUPGHOME.mkdir(mode=0o700)
+    try:
+        _group_pgp(g)
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(_GNUPGHOME), "--kill", "gpg-agent"],
+                       capture_output=True)
+
+
+def _group_pgp(g: str) -> None:
+    rsa = PgpKey("rsa3072", "rsa3072")
+    ed = PgpKey("ed25519", "ed25519")
+    p256 = PgpKey("nistp256", "nistp256")
+    sub = PgpKey("subkeys", "ed25519", "cert")
+    sub_p256 = sub.add_subkey("nistp256/ecdsa", "sign")
+    sub_expired = sub.add_subkey("ed25519", "sign", "30d")
+    sub.add_subkey("cv25519", "encr")
+    expired = PgpKey("expired", "ed25519", "sign", "30d")
+    expiring = PgpKey("expiring", "ed25519", "sign", "2030-01-01")
+    revoked = PgpKey("revoked", "nistp256")
+    attacker = PgpKey("attacker", "ed25519")
+    small = PgpKey("rsa1024", "rsa1024")
+    k1 = PgpKey("secp256k1", "secp256k1")
+
+    p = make_payload(REPO_API, D_API)
+    p_old = make_payload(REPO_API, D_API_OLD)
+    pol = policy(rule(REQUIRE, [PGP_ATTESTOR]))
+
+    def ok_case(name: str, description: str, key_entry: dict, occ: dict, fpr: str,
+                evaluation_time: str | None = PGP_EVAL_TIME) -> None:
+        case(g, name, description, cfg=config(pol, [pgp_attestor(key_entry)]),
+             req=pgp_request([occ], evaluation_time),
+             exp=expect(True, attested(IMG_API, (PGP_ATTESTOR, fpr))))
+
+    def bad_case(name: str, description: str, key_entry: dict, occ: dict, kinds: list[str],
+                 evaluation_time: str | None = PGP_EVAL_TIME) -> None:
+        case(g, name, description, cfg=config(pol, [pgp_attestor(key_entry)]),
+             req=pgp_request([occ], evaluation_time), exp=expect(False, denied(IMG_API, kinds)))
+
+    # --- good signatures, every key type and encoding ----------------------------------------
+    sig = rsa.sign(p, "--armor")
+    gpg_good(sig, None, rsa.fpr)
+    ok_case("pgp-rsa3072-attached-armored",
+            "release-signer holds a GnuPG RSA-3072 key (id left blank, so it is the upper-case "
+            "V4 fingerprint, section 11.1). The signature is `gpg --armor --sign` of gcloud's "
+            "payload, base64-encoded as the API prints the bytes field; its literal data equals "
+            "serializedPayload (section 11.2): ALLOWED, verifiedBy the fingerprint.",
+            pgp_key_entry(rsa), pgp_occ(p, sig, rsa.fpr), rsa.fpr)
+    sig = ed.sign(p, "--armor")
+    gpg_good(sig, None, ed.fpr)
+    ok_case("pgp-ed25519-armor-text",
+            "A GnuPG Ed25519 key with its fingerprint as id. The occurrence's signature field is "
+            "the ASCII armor text itself (-----BEGIN PGP MESSAGE-----...), which is read as "
+            "armor, not base64 (section 11.2): ALLOWED.",
+            pgp_key_entry(ed, ed.fpr), pgp_occ(p, sig.decode(), ed.fpr), ed.fpr)
+    sig = p256.sign(p)
+    gpg_good(sig, None, p256.fpr)
+    ok_case("pgp-nistp256-binary",
+            "A GnuPG NIST P-256 (ECDSA) key whose id is given as the lower-case fingerprint "
+            "(accepted and normalised to upper case, section 11.1). The signature is binary "
+            "`gpg --sign` output, base64-encoded: ALLOWED with key id the upper-case fingerprint.",
+            pgp_key_entry(p256, p256.fpr.lower()), pgp_occ(p, sig, p256.fpr), p256.fpr)
+    sig = ed.sign(p, "--armor")
+    ok_case("pgp-key-crlf",
+            "The attestor's PGP key text has CRLF line ends (as exported on Windows). Section "
+            "11.1: LF or CRLF: ALLOWED.",
+            pgp_key_entry(ed, text=ed.public().replace("\n", "\r\n")), pgp_occ(p, sig, ed.fpr),
+            ed.fpr)
+    sig = sub.sign(p, "--armor", signer=sub_p256)
+    gpg_good(sig, None, sub_p256)
+    ok_case("pgp-signing-subkey",
+            "The key is a certify-only Ed25519 primary key with a NIST P-256 signing subkey, an "
+            "expired Ed25519 signing subkey and a Curve25519 encryption subkey. The signature is "
+            "made by the P-256 signing subkey; publicKeyId is the primary fingerprint. Section "
+            "11.1: signing subkeys bound to the key count: ALLOWED.",
+            pgp_key_entry(sub), pgp_occ(p, sig, sub.fpr), sub.fpr)
+    sig = ed.sign(p, "--armor", "--detach-sign")
+    gpg_good(sig, p, ed.fpr)
+    ok_case("pgp-detached-signature",
+            "The signature is `gpg --armor --detach-sign` of serializedPayload. Section 11.2: "
+            "a detached signature covers serializedPayload's bytes exactly, like a PKIX "
+            "signature: ALLOWED.",
+            pgp_key_entry(ed), pgp_occ(p, sig, ed.fpr), ed.fpr)
+    sig = expiring.sign(p, "--armor")
+    gpg_good(sig, None, expiring.fpr)
+    ok_case("pgp-expiring-key-before-expiry",
+            "The key expires on 2030-01-01; evaluationTime is 2026-06-01. Section 11.3: the key "
+            "is valid at the evaluation time: ALLOWED.",
+            pgp_key_entry(expiring), pgp_occ(p, sig, expiring.fpr), expiring.fpr)
+
+    # --- the legacy v1beta1 shape ------------------------------------------------------------
+    armored = rsa.sign(p, "--armor").decode()
+    gpg_good(armored.encode(), None, rsa.fpr)
+    ok_case("pgp-legacy-pgp-signed-attestation",
+            "A v1beta1 Grafeas occurrence: resource.uri and "
+            "attestation.attestation.pgpSignedAttestation {signature (armor text), contentType "
+            "SIMPLE_SIGNING_JSON, pgpKeyId} and no serializedPayload. Section 11.4: the payload "
+            "is the signed literal data: ALLOWED.",
+            pgp_key_entry(rsa), legacy_occ(armored, rsa.fpr), rsa.fpr)
+    ok_case("pgp-legacy-flat-shape",
+            "attestation.pgpSignedAttestation directly under attestation (no inner attestation "
+            "object), no serializedPayload. Section 11.4 accepts both nestings: ALLOWED.",
+            pgp_key_entry(rsa), legacy_occ(armored, rsa.fpr, nested=False), rsa.fpr)
+    armored_old = rsa.sign(p_old, "--armor").decode()
+    bad_case("pgp-legacy-wrong-digest",
+             "The legacy shape, filed under the api image's digest, but the signed literal data "
+             "is the payload for another digest. The signature verifies, the payload digest "
+             "does not match (section 5): DENIED, payloadDigestMismatch.",
+             pgp_key_entry(rsa), legacy_occ(armored_old, rsa.fpr), ["payloadDigestMismatch"])
+
+    # --- keys that do not count --------------------------------------------------------------
+    sig = expired.sign(p, "--armor", faked="20250105T000000!")
+    assert "EXPKEYSIG" in gpg_status(sig), "expired key"
+    bad_case("pgp-expired-key",
+             "The key was made on 2025-01-01 with a 30-day expiry and signed on 2025-01-05, while "
+             "valid; evaluationTime is 2026-06-01. Section 11.3: an expired key does not count: "
+             "DENIED, keyExpired.",
+             pgp_key_entry(expired), pgp_occ(p, sig, expired.fpr), ["keyExpired"])
+    sig = sub.sign(p, "--armor", signer=sub_expired, faked="20250105T000000!")
+    assert "EXPKEYSIG" in gpg_status(sig), "expired subkey"
+    bad_case("pgp-expired-subkey",
+             "The signature is made (while it was valid) by the key's Ed25519 signing subkey, "
+             "which expired 30 days after 2025-01-01; the primary key never expires. Section 11.3: "
+             "an expired subkey does not count: DENIED, keyExpired.",
+             pgp_key_entry(sub), pgp_occ(p, sig, sub.fpr), ["keyExpired"])
+    sig = expiring.sign(p, "--armor")
+    bad_case("pgp-expiring-key-without-evaluation-time",
+             "The key expires on 2030-01-01 and the request has no evaluationTime. Section 11.3: "
+             "the engine has no clock, so a key with an expiry counts as expired (fail closed): "
+             "DENIED, keyExpired.",
+             pgp_key_entry(expiring), pgp_occ(p, sig, expiring.fpr), ["keyExpired"],
+             evaluation_time=None)
+    ok_case("pgp-no-expiry-without-evaluation-time",
+            "A key without an expiry and a request without evaluationTime. Section 11.3: nothing "
+            "depends on the time: ALLOWED.",
+            pgp_key_entry(ed), pgp_occ(p, ed.sign(p, "--armor"), ed.fpr), ed.fpr,
+            evaluation_time=None)
+    sig = revoked.sign(p, "--armor")
+    revoked.revoke()
+    assert "REVKEYSIG" in gpg_status(sig), "revoked key"
+    bad_case("pgp-revoked-key",
+             "The NIST P-256 key signed the payload and was then revoked; the attestor holds the "
+             "export with the revocation signature. Section 11.3: a revoked key does not count, "
+             "whatever the revocation's reason or date: DENIED, keyRevoked.",
+             pgp_key_entry(revoked), pgp_occ(p, sig, revoked.fpr), ["keyRevoked"])
+    sig = ed.sign(p, "--armor", "--default-sig-expire", "1d")
+    assert "EXPSIG" in gpg_status(sig), "expired signature"
+    bad_case("pgp-signature-expired",
+             "The signature was made on 2025-06-01 with a one-day signature expiration time "
+             "(gpg --default-sig-expire 1d); evaluationTime is 2026-06-01. Section 11.3: DENIED, "
+             "signatureExpired.",
+             pgp_key_entry(ed), pgp_occ(p, sig, ed.fpr), ["signatureExpired"])
+    sig = ed.sign(p, "--armor")
+    bad_case("pgp-signature-after-evaluation-time",
+             "The signature is dated 2025-06-01 but evaluationTime is 2025-03-01 (after the key "
+             "was made, before it signed). Section 11.3: a signature from after the evaluation "
+             "time is not accepted: DENIED, signatureInvalid.",
+             pgp_key_entry(ed), pgp_occ(p, sig, ed.fpr), ["signatureInvalid"],
+             evaluation_time="2025-03-01T00:00:00Z")
+
+    # --- forgeries and tampering -------------------------------------------------------------
+    near = D_API[:-1] + ("0" if D_API[-1] != "0" else "1")
+    p_near = make_payload(REPO_API, near)
+    plain = ed.sign(p_near, "--compress-algo", "none")
+    assert plain.count(near.encode()) == 1
+    tampered = plain.replace(near.encode(), D_API.encode())
+    assert "BADSIG" in gpg_status(tampered), "tampered message"
+    bad_case("pgp-tampered-message",
+             "An uncompressed binary `gpg --sign` message over the payload for a digest one hex "
+             "digit away from the api image's, with that digit edited in the literal data so it "
+             "names the api image (serializedPayload is the edited payload). The signature no "
+             "longer verifies: DENIED, signatureInvalid.",
+             pgp_key_entry(ed), pgp_occ(p, tampered, ed.fpr), ["signatureInvalid"])
+    sig = attacker.sign(p, "--armor")
+    gpg_good(sig, None, attacker.fpr)
+    bad_case("pgp-other-key-claims-fingerprint",
+             "A valid signature over the right payload by a key the attestor does not hold, with "
+             "publicKeyId set to the attestor key's fingerprint. The id is only a lookup hint "
+             "(section 5): the signature is not made by that key or its subkeys: DENIED, "
+             "signatureInvalid.",
+             pgp_key_entry(ed), pgp_occ(p, sig, ed.fpr), ["signatureInvalid"])
+    plain = attacker.sign(p, "--compress-algo", "none")
+    kid_attacker = bytes.fromhex(attacker.fpr[-16:])
+    kid_ed = bytes.fromhex(ed.fpr[-16:])
+    issuer_sub = b"\x09\x10" + kid_attacker   # unhashed issuer key ID subpacket
+    assert plain.count(issuer_sub) == 1
+    forged = plain.replace(issuer_sub, b"\x09\x10" + kid_ed)
+    bad_case("pgp-forged-issuer-key-id",
+             "The attacker's message with its unhashed issuer key ID subpacket rewritten to the "
+             "attestor key's key ID (the hashed issuer fingerprint still names the attacker). "
+             "binauthz tries the attestor key, which does not verify it: DENIED, "
+             "signatureInvalid.",
+             pgp_key_entry(ed), pgp_occ(p, forged, ed.fpr), ["signatureInvalid"])
+    sig = ed.sign(p_old, "--armor")
+    bad_case("pgp-wrong-digest",
+             "A valid attached signature whose literal data (and serializedPayload) is the "
+             "payload for another digest, filed under the api image's digest. Section 5: DENIED, "
+             "payloadDigestMismatch.",
+             pgp_key_entry(ed), pgp_occ(p_old, sig, ed.fpr), ["payloadDigestMismatch"])
+    bad_case("pgp-literal-differs-from-serialized-payload",
+             "A valid attached signature over the payload for another digest, while "
+             "serializedPayload is the payload for the api image. Section 11.2: the signed "
+             "literal data must equal serializedPayload: DENIED, signedDataMismatch.",
+             pgp_key_entry(ed), pgp_occ(p, sig, ed.fpr), ["signedDataMismatch"])
+    sig = ed.sign(p_old, "--armor", "--detach-sign")
+    bad_case("pgp-detached-signature-other-payload",
+             "A detached signature over the payload for another digest, with serializedPayload "
+             "the payload for the api image: DENIED, signatureInvalid.",
+             pgp_key_entry(ed), pgp_occ(p, sig, ed.fpr), ["signatureInvalid"])
+    sig = gpg("--local-user", f"{ed.fpr}!", "--output", "-", "--clearsign", _scratch_file(p),
+              faked=PGP_SIGN_TIME).stdout
+    bad_case("pgp-clearsigned-rejected",
+             "The signature is `gpg --clearsign` output. Section 11.2: clear-signed messages "
+             "are not accepted (they sign normalised text, not the payload's bytes): DENIED, "
+             "signatureInvalid.",
+             pgp_key_entry(ed), pgp_occ(p, sig, ed.fpr), ["signatureInvalid"])
+    sig = rsa.sign(p, "--armor", "--digest-algo", "SHA1")
+    bad_case("pgp-sha1-signature",
+             "An RSA signature with hash SHA-1 (gpg --digest-algo SHA1). Section 11.3: data "
+             "signatures need SHA-2 or SHA-3: DENIED, signatureInvalid.",
+             pgp_key_entry(rsa), pgp_occ(p, sig, rsa.fpr), ["signatureInvalid"])
+    sig = ed.sign(p, "--armor", "--compress-algo", "bzip2")
+    bad_case("pgp-bzip2-compressed",
+             "A signed message compressed with BZip2 (gpg --compress-algo bzip2). Section 11.2: "
+             "binauthz reads uncompressed, ZIP and ZLIB messages (gpg's default is ZIP): DENIED, "
+             "signatureInvalid.",
+             pgp_key_entry(ed), pgp_occ(p, sig, ed.fpr), ["signatureInvalid"])
+    sig = ed.sign(p, "--armor")
+    bad_case("pgp-key-id-lower-case-in-signature",
+             "publicKeyId is the key's fingerprint in lower case. Key ids are compared exactly "
+             "(section 5) and a PGP key's id is the upper-case fingerprint: DENIED, "
+             "unknownKeyId.",
+             pgp_key_entry(ed), pgp_occ(p, sig, ed.fpr.lower()), ["unknownKeyId"])
+
+    # --- PGP and PKIX together ---------------------------------------------------------------
+    sig = rsa.sign(p, "--armor")
+    case(g, "pgp-and-pkix-attestors",
+         "The default rule requires built-by-ci (ECDSA P-256, PKIX) and release-signer (GnuPG "
+         "RSA-3072); both have a good occurrence: ALLOWED, verifiedBy both.",
+         cfg=config(policy(rule(REQUIRE, [CI, PGP_ATTESTOR])),
+                    [ci_attestor(), pgp_attestor(pgp_key_entry(rsa))]),
+         req=pgp_request([ci_occ(), pgp_occ(p, sig, rsa.fpr)]),
+         exp=expect(True, attested(IMG_API, (CI, CI_KEY_ID), (PGP_ATTESTOR, rsa.fpr))))
+
+    # --- config and request errors -----------------------------------------------------------
+    # The exports, written now that the revoked key carries its revocation.
+    for k in (rsa, ed, p256, sub, expired, expiring, revoked, attacker, small, k1):
+        k.write()
+    with (KEYS_DIR / "README.md").open("a") as f:
+        f.write("\n`pgp-*.asc` are GnuPG keys (public and secret exports) for the PGP cases.\n")
+    req = pgp_request([])
+
+    def key_err(name: str, description: str, entry: dict, contains: str) -> None:
+        case(g, name, description, cfg=config(pol, [pgp_attestor(entry)]), req=req,
+             err=expect_error("config", "invalid", contains))
+
+    key_err("pgp-key-id-other-fingerprint",
+            "The key's id is another key's fingerprint. Section 11.1: a supplied id that "
+            "disagrees with the fingerprint is an error: invalid.",
+            pgp_key_entry(ed, rsa.fpr), "publicKeys[0].id")
+    key_err("pgp-private-key-rejected",
+            "asciiArmoredPgpPublicKey holds `gpg --armor --export-secret-keys` output. Section "
+            "11.1: only a public key block is accepted: invalid.",
+            pgp_key_entry(ed, text=(KEYS_DIR / "pgp-ed25519.sec.asc").read_text()),
+            "asciiArmoredPgpPublicKey")
+    key_err("pgp-two-keys-in-one-block",
+            "asciiArmoredPgpPublicKey holds `gpg --armor --export` of two keys in one block. "
+            "Section 11.1: exactly one key per entry: invalid.",
+            pgp_key_entry(ed, text=gpg("--armor", "--export", ed.fpr, rsa.fpr,
+                                       faked=None).stdout.decode()),
+            "asciiArmoredPgpPublicKey")
+    key_err("pgp-rsa-1024-key",
+            "A GnuPG RSA-1024 key. Section 11.1: RSA below 2048 bits is never accepted: invalid.",
+            pgp_key_entry(small), "asciiArmoredPgpPublicKey")
+    key_err("pgp-secp256k1-key",
+            "A GnuPG ECDSA key on secp256k1. Section 11.1: ECDSA keys must be on NIST P-256, "
+            "P-384 or P-521: invalid.",
+            pgp_key_entry(k1), "asciiArmoredPgpPublicKey")
+    key_err("pgp-key-garbage",
+            "asciiArmoredPgpPublicKey is a public key armor whose body is not an OpenPGP key: "
+            "invalid.",
+            pgp_key_entry(ed, text="-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nbm90IGEga2V5\n"
+                                   "-----END PGP PUBLIC KEY BLOCK-----\n"),
+            "asciiArmoredPgpPublicKey")
+    case(g, "pgp-evaluation-time-with-offset",
+         "evaluationTime is 2026-06-01T02:00:00+02:00. Section 8.1: evaluationTime is an RFC "
+         "3339 time in UTC, written with Z: request error, invalid.",
+         cfg=config(pol, [pgp_attestor(pgp_key_entry(ed))]),
+         req=pgp_request([], "2026-06-01T02:00:00+02:00"),
+         err=expect_error("request", "invalid", "evaluationTime"))
+    occ = legacy_occ(armored, rsa.fpr)
+    occ["attestation"]["attestation"]["pgpSignedAttestation"]["contentType"] = \
+        "CONTENT_TYPE_UNSPECIFIED"
+    case(g, "pgp-legacy-content-type-unspecified",
+         "A legacy pgpSignedAttestation with contentType CONTENT_TYPE_UNSPECIFIED. Section 11.4: "
+         "only SIMPLE_SIGNING_JSON (or no contentType) is accepted: request error, invalid.",
+         cfg=config(pol, [pgp_attestor(pgp_key_entry(rsa))]), req=pgp_request([occ]),
+         err=expect_error("request", "invalid", "contentType"))
+
+
 GROUPS = [group_algorithms, group_key_ids, group_bad_signatures, group_rotation,
           group_multi_attestor, group_digest_binding, group_encodings, group_tags, group_modes,
           group_breakglass, group_allowlist, group_system_images, group_specific_rules,
           group_multiple_images, group_document_formats, group_config_errors,
-          group_request_errors, group_kubernetes]
+          group_request_errors, group_kubernetes, group_pgp]
 
 
 def check_case(c: dict) -> None:
@@ -1922,8 +2357,9 @@ The executable form of [`../README.md`](../README.md) (the spec); §9 there defi
 - `keys/`: the throwaway keys the signatures were made with (private keys included on purpose;
   they are test keys).
 - `generate.py`: writes all of the above. Python 3.11 standard library plus the `openssl` CLI
-  (OpenSSL 3.0). It signs gcloud-identical payloads with openssl, verifies every good signature
-  with openssl and checks that every deliberately bad one does not verify.
+  (OpenSSL 3.0) and GnuPG's `gpg` (the PGP group). It signs gcloud-identical payloads with
+  openssl and gpg, verifies every good signature with them and checks that every deliberately bad
+  one does not verify.
 
 Regenerate (wipes and recreates `cases/` and `keys/`):
 

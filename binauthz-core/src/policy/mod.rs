@@ -4,6 +4,7 @@
 mod keys;
 mod raw;
 mod rule;
+mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,7 +20,8 @@ use crate::document;
 use crate::error::{InputError, InputResult};
 use crate::limits::{MAX_CONFIG_BYTES, MAX_POLICY_ENTRIES};
 use crate::names::AttestorName;
-use raw::{RawGlobalMode, RawPolicy, RawRule};
+use raw::{RawGlobalMode, RawPattern, RawPolicy, RawRule};
+pub use validate::validate_attestors;
 
 /// Whether Google's system-image exemptions apply (`globalPolicyEvaluationMode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -114,6 +116,7 @@ pub struct Policy {
     name: Option<String>,
     description: Option<String>,
     global_mode: GlobalPolicyEvaluationMode,
+    global_mode_set: bool,
     allowlist: Vec<AllowlistPattern>,
     default_rule: AdmissionRule,
     specific: SpecificRules,
@@ -130,63 +133,40 @@ impl Policy {
     /// Validates an already-parsed policy document.
     pub fn from_value(value: Value) -> InputResult<Self> {
         if !value.is_object() {
-            return Err(InputError::invalid(
-                "",
-                "a policy must be a mapping with at least defaultAdmissionRule",
-            ));
+            return Err(not_a_mapping());
         }
+        document::require_mappings(
+            &value,
+            &[
+                "defaultAdmissionRule",
+                "admissionWhitelistPatterns.[]",
+                "clusterAdmissionRules.*",
+                "kubernetesNamespaceAdmissionRules.*",
+                "kubernetesServiceAccountAdmissionRules.*",
+                "istioServiceIdentityAdmissionRules.*",
+            ],
+        )?;
         let raw: RawPolicy = document::from_value(value)?;
         Self::from_raw(raw)
     }
 
     fn from_raw(raw: RawPolicy) -> InputResult<Self> {
         if let Some(name) = &raw.name {
-            let ok = name
-                .strip_suffix("/policy")
-                .and_then(|p| {
-                    p.strip_prefix("projects/")
-                        .or_else(|| p.strip_prefix("locations/"))
-                })
-                .is_some_and(|id| !id.is_empty() && !id.contains('/'));
-            if !ok {
-                return Err(InputError::invalid(
-                    "name",
-                    format!("`{name}` is not a policy name of the form projects/PROJECT/policy"),
-                ));
-            }
+            check_name(name)?;
         }
-        let global_mode = match raw.global_policy_evaluation_mode {
-            None | Some(RawGlobalMode::Disable) => GlobalPolicyEvaluationMode::Disable,
-            Some(RawGlobalMode::Enable) => GlobalPolicyEvaluationMode::Enable,
-            Some(RawGlobalMode::Unspecified) => {
-                return Err(InputError::invalid(
-                    "globalPolicyEvaluationMode",
-                    "GLOBAL_POLICY_EVALUATION_MODE_UNSPECIFIED is not a usable value; expected ENABLE or DISABLE (or leave the field out)",
-                ));
-            }
-        };
+        let global_mode_set = raw.global_policy_evaluation_mode.is_some();
+        let global_mode = global_mode(raw.global_policy_evaluation_mode)?;
         let patterns = raw.admission_whitelist_patterns.unwrap_or_default();
         if patterns.len() > MAX_POLICY_ENTRIES {
             return Err(too_many("admissionWhitelistPatterns"));
         }
         let mut allowlist = Vec::with_capacity(patterns.len());
         for (i, p) in patterns.into_iter().enumerate() {
-            let path = format!("admissionWhitelistPatterns[{i}].namePattern");
-            let text = p
-                .name_pattern
-                .ok_or_else(|| InputError::invalid(&path, "field is required"))?;
-            let pattern = AllowlistPattern::parse(&text)
-                .map_err(|e| InputError::invalid(&path, e.to_string()))?;
-            allowlist.push(pattern);
+            allowlist.push(allowlist_entry(i, p)?);
         }
         let default_rule = match raw.default_admission_rule {
             Some(r) => AdmissionRule::from_raw(r, "defaultAdmissionRule")?,
-            None => {
-                return Err(InputError::invalid(
-                    "defaultAdmissionRule",
-                    "field is required: every policy needs a default rule",
-                ));
-            }
+            None => return Err(missing_default_rule()),
         };
         let specific = specific_rules(
             raw.cluster_admission_rules,
@@ -198,6 +178,7 @@ impl Policy {
             name: raw.name,
             description: raw.description,
             global_mode,
+            global_mode_set,
             allowlist,
             default_rule,
             specific,
@@ -219,6 +200,12 @@ impl Policy {
     /// `globalPolicyEvaluationMode` (absent means DISABLE).
     pub fn global_mode(&self) -> GlobalPolicyEvaluationMode {
         self.global_mode
+    }
+
+    /// Whether the document set `globalPolicyEvaluationMode` (rather than leaving it to mean
+    /// DISABLE).
+    pub fn global_mode_is_set(&self) -> bool {
+        self.global_mode_set
     }
 
     /// `admissionWhitelistPatterns`, in order.
@@ -267,6 +254,95 @@ impl Policy {
     }
 }
 
+fn not_a_mapping() -> InputError {
+    InputError::invalid(
+        "",
+        "a policy must be a mapping with at least defaultAdmissionRule",
+    )
+}
+
+fn check_name(name: &str) -> InputResult<()> {
+    let ok = name
+        .strip_suffix("/policy")
+        .and_then(|p| {
+            p.strip_prefix("projects/")
+                .or_else(|| p.strip_prefix("locations/"))
+        })
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'));
+    if ok {
+        Ok(())
+    } else {
+        Err(InputError::invalid(
+            "name",
+            format!("`{name}` is not a policy name of the form projects/PROJECT/policy"),
+        ))
+    }
+}
+
+fn global_mode(raw: Option<RawGlobalMode>) -> InputResult<GlobalPolicyEvaluationMode> {
+    match raw {
+        None | Some(RawGlobalMode::Disable) => Ok(GlobalPolicyEvaluationMode::Disable),
+        Some(RawGlobalMode::Enable) => Ok(GlobalPolicyEvaluationMode::Enable),
+        Some(RawGlobalMode::Unspecified) => Err(InputError::invalid(
+            "globalPolicyEvaluationMode",
+            "GLOBAL_POLICY_EVALUATION_MODE_UNSPECIFIED is not a usable value; expected ENABLE or DISABLE (or leave the field out)",
+        )),
+    }
+}
+
+fn allowlist_entry(i: usize, raw: RawPattern) -> InputResult<AllowlistPattern> {
+    let path = format!("admissionWhitelistPatterns[{i}].namePattern");
+    let text = raw
+        .name_pattern
+        .ok_or_else(|| InputError::invalid(&path, "field is required"))?;
+    AllowlistPattern::parse(&text).map_err(|e| InputError::invalid(&path, e.to_string()))
+}
+
+fn missing_default_rule() -> InputError {
+    InputError::invalid(
+        "defaultAdmissionRule",
+        "field is required: every policy needs a default rule",
+    )
+}
+
+/// The error for a policy that sets several kinds of specific rule (`present` in field order).
+fn several_kinds(present: &[RuleKind]) -> Option<InputError> {
+    if present.len() <= 1 {
+        return None;
+    }
+    let names: Vec<&str> = present.iter().map(|k| k.field()).collect();
+    Some(InputError::invalid(
+        names.get(1).copied().unwrap_or_default(),
+        format!(
+            "a policy may set only one kind of specific rule, but this one sets {}",
+            names.join(" and ")
+        ),
+    ))
+}
+
+type KeyCheck = fn(&str) -> Result<String, String>;
+
+impl RuleKind {
+    fn key_check(self) -> KeyCheck {
+        match self {
+            RuleKind::Cluster => keys::cluster,
+            RuleKind::Namespace => keys::namespace,
+            RuleKind::ServiceAccount => keys::service_account,
+            RuleKind::IstioIdentity => keys::istio,
+            RuleKind::Default => |k: &str| Ok(k.to_owned()),
+        }
+    }
+}
+
+fn duplicate_key(path: String, key: &str) -> InputError {
+    InputError::invalid(
+        path,
+        format!(
+            "key `{key}` names the same identity as another key (the spiffe:// prefix is ignored)"
+        ),
+    )
+}
+
 fn too_many(field: &str) -> InputError {
     InputError::new(
         crate::error::ErrorCode::Limit,
@@ -283,32 +359,21 @@ fn specific_rules(
     service_account: RawRules,
     istio: RawRules,
 ) -> InputResult<SpecificRules> {
-    type KeyCheck = fn(&str) -> Result<String, String>;
-    let candidates: [(RuleKind, RawRules, KeyCheck); 4] = [
-        (RuleKind::Cluster, cluster, keys::cluster),
-        (RuleKind::Namespace, namespace, keys::namespace),
-        (
-            RuleKind::ServiceAccount,
-            service_account,
-            keys::service_account,
-        ),
-        (RuleKind::IstioIdentity, istio, keys::istio),
+    let candidates: [(RuleKind, RawRules); 4] = [
+        (RuleKind::Cluster, cluster),
+        (RuleKind::Namespace, namespace),
+        (RuleKind::ServiceAccount, service_account),
+        (RuleKind::IstioIdentity, istio),
     ];
     let present: Vec<_> = candidates
         .into_iter()
-        .filter(|(_, rules, _)| rules.as_ref().is_some_and(|r| !r.is_empty()))
+        .filter(|(_, rules)| rules.as_ref().is_some_and(|r| !r.is_empty()))
         .collect();
-    if present.len() > 1 {
-        let names: Vec<&str> = present.iter().map(|(k, _, _)| k.field()).collect();
-        return Err(InputError::invalid(
-            names.get(1).copied().unwrap_or_default(),
-            format!(
-                "a policy may set only one kind of specific rule, but this one sets {}",
-                names.join(" and ")
-            ),
-        ));
+    let kinds: Vec<RuleKind> = present.iter().map(|(k, _)| *k).collect();
+    if let Some(e) = several_kinds(&kinds) {
+        return Err(e);
     }
-    let Some((kind, Some(raw_rules), check)) = present.into_iter().next() else {
+    let Some((kind, Some(raw_rules))) = present.into_iter().next() else {
         return Ok(SpecificRules {
             kind: None,
             rules: BTreeMap::new(),
@@ -320,15 +385,10 @@ fn specific_rules(
     let mut rules = BTreeMap::new();
     for (key, raw) in raw_rules {
         let path = format!("{}.{key}", kind.field());
-        let normalized = check(&key).map_err(|m| InputError::invalid(&path, m))?;
+        let normalized = kind.key_check()(&key).map_err(|m| InputError::invalid(&path, m))?;
         let rule = AdmissionRule::from_raw(raw, &path)?;
         if rules.insert(normalized, rule).is_some() {
-            return Err(InputError::invalid(
-                path,
-                format!(
-                    "key `{key}` names the same identity as another key (the spiffe:// prefix is ignored)"
-                ),
-            ));
+            return Err(duplicate_key(path, &key));
         }
     }
     Ok(SpecificRules {

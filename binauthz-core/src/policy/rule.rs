@@ -122,91 +122,155 @@ impl AdmissionRule {
         }
     }
 
+    /// Validates a rule and returns its first error (what [`super::Policy::parse`] reports).
     pub(super) fn from_raw(raw: RawRule, path: &str) -> InputResult<Self> {
+        Self::check(&raw, path, Unreadable::default()).map_err(|errors| {
+            errors
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| InputError::invalid(path, "the rule is invalid"))
+        })
+    }
+
+    /// Validates a rule and returns every error, in the order [`AdmissionRule::from_raw`] would
+    /// meet them (so the first is the one it reports). Fields marked in `unreadable` had a type
+    /// error that was reported already: they are neither "required" nor checked again.
+    pub(super) fn check(
+        raw: &RawRule,
+        path: &str,
+        unreadable: Unreadable,
+    ) -> Result<Self, Vec<InputError>> {
         let at = |field: &str| join_path(path, field);
+        let mut errors = Vec::new();
         let mode = match raw.evaluation_mode {
+            None if unreadable.evaluation_mode => None,
             None => {
-                return Err(InputError::invalid(
+                errors.push(InputError::invalid(
                     at("evaluationMode"),
                     "field is required (ALWAYS_ALLOW, REQUIRE_ATTESTATION or ALWAYS_DENY)",
                 ));
+                None
             }
             Some(RawEvaluationMode::Unspecified) => {
-                return Err(InputError::invalid(
+                errors.push(InputError::invalid(
                     at("evaluationMode"),
                     "EVALUATION_MODE_UNSPECIFIED is not a usable value; expected ALWAYS_ALLOW, REQUIRE_ATTESTATION or ALWAYS_DENY",
                 ));
+                None
             }
-            Some(m) => m,
+            Some(m) => Some(m),
         };
         let enforcement = match raw.enforcement_mode {
+            None if unreadable.enforcement_mode => None,
             None => {
-                return Err(InputError::invalid(
+                errors.push(InputError::invalid(
                     at("enforcementMode"),
                     "field is required (ENFORCED_BLOCK_AND_AUDIT_LOG or DRYRUN_AUDIT_LOG_ONLY)",
                 ));
+                None
             }
             Some(RawEnforcementMode::Unspecified) => {
-                return Err(InputError::invalid(
+                errors.push(InputError::invalid(
                     at("enforcementMode"),
                     "ENFORCEMENT_MODE_UNSPECIFIED is not a usable value; expected ENFORCED_BLOCK_AND_AUDIT_LOG or DRYRUN_AUDIT_LOG_ONLY",
                 ));
+                None
             }
-            Some(RawEnforcementMode::Enforced) => EnforcementMode::Enforced,
-            Some(RawEnforcementMode::DryRun) => EnforcementMode::DryRun,
+            Some(RawEnforcementMode::Enforced) => Some(EnforcementMode::Enforced),
+            Some(RawEnforcementMode::DryRun) => Some(EnforcementMode::DryRun),
         };
-        let names = raw.require_attestations_by.unwrap_or_default();
+        let names = raw.require_attestations_by.as_deref().unwrap_or_default();
         let action = match mode {
-            RawEvaluationMode::RequireAttestation => {
-                if names.is_empty() {
-                    return Err(InputError::invalid(
-                        at("requireAttestationsBy"),
-                        "REQUIRE_ATTESTATION needs at least one attestor in requireAttestationsBy",
-                    ));
-                }
-                let mut attestors: Vec<AttestorName> = Vec::with_capacity(names.len());
-                for (i, name) in names.iter().enumerate() {
-                    let field = format!("{}[{i}]", at("requireAttestationsBy"));
-                    let parsed = AttestorName::parse(name).ok_or_else(|| {
-                        InputError::invalid(
-                            &field,
-                            format!("`{name}` is not an attestor name of the form projects/PROJECT/attestors/ATTESTOR"),
-                        )
-                    })?;
-                    if attestors.contains(&parsed) {
-                        return Err(InputError::invalid(
-                            field,
-                            format!("attestor `{name}` is listed twice in one rule"),
-                        ));
-                    }
-                    attestors.push(parsed);
-                }
-                RuleAction::RequireAttestation(attestors)
-            }
-            other => {
-                if !names.is_empty() {
-                    let mode = if matches!(other, RawEvaluationMode::AlwaysAllow) {
-                        "ALWAYS_ALLOW"
-                    } else {
-                        "ALWAYS_DENY"
-                    };
-                    return Err(InputError::invalid(
-                        at("requireAttestationsBy"),
-                        format!(
-                            "attestors may only be listed when evaluationMode is REQUIRE_ATTESTATION, not {mode}"
-                        ),
-                    ));
-                }
-                if matches!(other, RawEvaluationMode::AlwaysAllow) {
-                    RuleAction::AlwaysAllow
+            Some(RawEvaluationMode::AlwaysAllow | RawEvaluationMode::AlwaysDeny)
+                if !names.is_empty() =>
+            {
+                let mode = if matches!(mode, Some(RawEvaluationMode::AlwaysAllow)) {
+                    "ALWAYS_ALLOW"
                 } else {
-                    RuleAction::AlwaysDeny
-                }
+                    "ALWAYS_DENY"
+                };
+                errors.push(InputError::invalid(
+                    at("requireAttestationsBy"),
+                    format!(
+                        "attestors may only be listed when evaluationMode is REQUIRE_ATTESTATION, not {mode}"
+                    ),
+                ));
+                None
+            }
+            Some(RawEvaluationMode::AlwaysAllow) => Some(RuleAction::AlwaysAllow),
+            Some(RawEvaluationMode::AlwaysDeny) => Some(RuleAction::AlwaysDeny),
+            Some(RawEvaluationMode::RequireAttestation)
+                if names.is_empty() && !unreadable.attestors =>
+            {
+                errors.push(InputError::invalid(
+                    at("requireAttestationsBy"),
+                    "REQUIRE_ATTESTATION needs at least one attestor in requireAttestationsBy",
+                ));
+                None
+            }
+            Some(RawEvaluationMode::RequireAttestation) => {
+                attestor_list(names, &at("requireAttestationsBy"), &mut errors)
+                    .map(RuleAction::RequireAttestation)
+            }
+            // Without a usable mode, the names are still checked on their own.
+            _ => {
+                attestor_list(names, &at("requireAttestationsBy"), &mut errors);
+                None
             }
         };
-        Ok(AdmissionRule {
-            action,
-            enforcement,
-        })
+        match (action, enforcement) {
+            (Some(action), Some(enforcement)) if errors.is_empty() && !unreadable.any() => {
+                Ok(AdmissionRule {
+                    action,
+                    enforcement,
+                })
+            }
+            // Empty only when an unreadable field (reported already) is all that is wrong.
+            _ => Err(errors),
+        }
     }
+}
+
+/// Which fields of a rule had a type error (already reported) and so could not be read.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Unreadable {
+    /// `evaluationMode` could not be read.
+    pub evaluation_mode: bool,
+    /// `enforcementMode` could not be read.
+    pub enforcement_mode: bool,
+    /// `requireAttestationsBy` (or one of its entries) could not be read.
+    pub attestors: bool,
+}
+
+impl Unreadable {
+    fn any(self) -> bool {
+        self.evaluation_mode || self.enforcement_mode || self.attestors
+    }
+}
+
+/// Parses attestor names, reporting each malformed or repeated one; `None` when any is bad.
+fn attestor_list(
+    names: &[String],
+    path: &str,
+    errors: &mut Vec<InputError>,
+) -> Option<Vec<AttestorName>> {
+    let before = errors.len();
+    let mut attestors: Vec<AttestorName> = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let field = format!("{path}[{i}]");
+        match AttestorName::parse(name) {
+            None => errors.push(InputError::invalid(
+                field,
+                format!(
+                    "`{name}` is not an attestor name of the form projects/PROJECT/attestors/ATTESTOR"
+                ),
+            )),
+            Some(parsed) if attestors.contains(&parsed) => errors.push(InputError::invalid(
+                field,
+                format!("attestor `{name}` is listed twice in one rule"),
+            )),
+            Some(parsed) => attestors.push(parsed),
+        }
+    }
+    (errors.len() == before).then_some(attestors)
 }

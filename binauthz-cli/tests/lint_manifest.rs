@@ -1,0 +1,125 @@
+//! `binauthz lint-manifest` end to end: images not pinned by digest, exit codes, standard input.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed expectation should panic"
+)]
+
+mod common;
+
+use common::{binauthz, binauthz_with_stdin, example, root};
+
+fn fixture(name: &str) -> String {
+    root()
+        .join("spec/lint")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn unpinned_images_are_listed_one_per_line_with_exit_1() {
+    let file = fixture("tagged-manifest.yaml");
+    let r = binauthz(&["lint-manifest", &file]);
+    assert_eq!(r.status, 1, "{}{}", r.stdout, r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "Deployment/payments (namespace payments)  init container migrate  us-docker.pkg.dev/acme/base-images/migrate:1.2  tag `1.2`, no digest",
+            "CronJob/nightly-report (namespace payments)  container report  us-docker.pkg.dev/acme/payments/report  no tag or digest (pulls `:latest`)",
+            "CronJob/nightly-report (namespace payments)  container upload  gcr.io/acme/uploader@sha256:F902DFC35A58EE5073167C3776C130F250AF83D09E7E21548F3CE6C8F9125CFF  malformed digest `@sha256:F902DFC35A58EE5073167C3776C130F250AF83D09E7E21548F3CE6C8F9125CFF` (expected sha256: and 64 lower-case hex digits)",
+            &format!(
+                "{file}: 3 of 5 images are not pinned by digest, so no attestation can admit them"
+            ),
+        ]
+    );
+    assert_eq!(r.stderr, "");
+}
+
+#[test]
+fn a_tag_next_to_a_digest_is_pinned() {
+    let r = binauthz(&["lint-manifest", &fixture("tagged-manifest.yaml")]);
+    assert!(!r.stdout.contains("container worker"), "{}", r.stdout);
+    assert!(!r.stdout.contains("container api"), "{}", r.stdout);
+}
+
+#[test]
+fn pinned_manifests_exit_0() {
+    let file = fixture("pinned-manifest.yaml");
+    let r = binauthz(&["lint-manifest", &file]);
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.stdout,
+        format!("{file}: its 1 image is pinned by digest\n")
+    );
+}
+
+#[test]
+fn standard_input_is_read_for_dash() {
+    let deployment = std::fs::read_to_string(example("deployment.yaml")).unwrap();
+    let r = binauthz_with_stdin(&["lint-manifest", "-"], &deployment);
+    assert_eq!(r.status, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with(
+        "Deployment/payments (namespace payments)  init container migrate  us-docker.pkg.dev/acme/base-images/migrate:1.2  tag `1.2`, no digest\n"
+    ), "{}", r.stdout);
+    assert!(r.stdout.ends_with(
+        "standard input: 1 of 3 images is not pinned by digest, so no attestation can admit it\n"
+    ), "{}", r.stdout);
+
+    let json = r#"{"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [
+        {"name": "a", "image": "gcr.io/p/a@sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6"},
+        {"name": "b", "image": "gcr.io/p/b@sha256:f902dfc35a58ee5073167c3776c130f250af83d09e7e21548f3ce6c8f9125cff"}]}}"#;
+    let r = binauthz_with_stdin(&["lint-manifest", "-"], json);
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.stdout,
+        "standard input: all 2 images are pinned by digest\n"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_problem() {
+    let r = binauthz_with_stdin(
+        &["lint-manifest", "-"],
+        "kind: Service\nmetadata: {name: web}\n",
+    );
+    assert_eq!(r.status, 2);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.contains("kind `Service` has no pod spec"),
+        "{}",
+        r.stderr
+    );
+
+    let r = binauthz_with_stdin(
+        &["lint-manifest", "-"],
+        "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: 'gcr.io/p/c d'}\n",
+    );
+    assert_eq!(r.status, 2);
+    assert!(
+        r.stderr.contains("Pod/p, container c: image reference"),
+        "{}",
+        r.stderr
+    );
+
+    let r = binauthz(&["lint-manifest", "no-such-manifest.yaml"]);
+    assert_eq!(r.status, 2);
+    assert!(
+        r.stderr.contains("no-such-manifest.yaml: cannot open"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn help_has_an_example() {
+    let r = binauthz(&["lint-manifest", "--help"]);
+    assert_eq!(r.status, 0);
+    assert!(
+        r.stdout
+            .contains("binauthz lint-manifest spec/lint/tagged-manifest.yaml")
+    );
+}

@@ -1,0 +1,334 @@
+use super::*;
+
+const RULE_REQ_AB: &str = "{evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG, requireAttestationsBy: [projects/p/attestors/a, projects/p/attestors/b]}";
+
+fn policy(text: &str) -> Policy {
+    Policy::parse(text).unwrap()
+}
+
+/// A policy with ENABLE set and the given default rule and extra YAML.
+fn with_default(rule: &str, extra: &str) -> Policy {
+    policy(&format!(
+        "globalPolicyEvaluationMode: ENABLE\ndefaultAdmissionRule: {rule}\n{extra}"
+    ))
+}
+
+fn codes(lints: &[Lint]) -> Vec<&'static str> {
+    lints.iter().map(|l| l.code.as_str()).collect()
+}
+
+fn pattern_codes(pattern: &str) -> Vec<&'static str> {
+    let p = with_default(
+        RULE_REQ_AB,
+        &format!("admissionWhitelistPatterns:\n- namePattern: '{pattern}'\n"),
+    );
+    codes(&lint(&p, &[]))
+}
+
+#[test]
+fn codes_are_unique_and_stable() {
+    let mut seen = std::collections::BTreeSet::new();
+    for code in LintCode::ALL {
+        assert!(seen.insert(code.as_str()), "{code}");
+        assert!(code.as_str().starts_with("BZ") && code.as_str().len() == 5);
+        assert_eq!(
+            serde_json::to_value(code).unwrap(),
+            serde_json::json!(code.as_str())
+        );
+    }
+    assert_eq!(LintCode::Bz001.severity(), Severity::Warning);
+    assert_eq!(LintCode::Bz013.severity(), Severity::Info);
+}
+
+#[test]
+fn every_code_is_documented_in_spec_lint_md() {
+    let doc = include_str!("../../spec/lint.md");
+    for code in LintCode::ALL {
+        let row = format!("| `{}` | {} |", code.as_str(), code.severity());
+        assert!(doc.contains(&row), "spec/lint.md lacks the row `{row}`");
+    }
+}
+
+#[test]
+fn a_careful_policy_has_no_findings() {
+    let p = policy(include_str!("../../spec/lint/good-policy.yaml"));
+    let attestors =
+        Attestor::parse_many(include_str!("../../spec/examples/attestors.yaml")).unwrap();
+    assert_eq!(lint(&p, &attestors), []);
+}
+
+#[test]
+fn the_example_policy_only_has_an_info() {
+    let p = policy(include_str!("../../spec/examples/policy.yaml"));
+    let attestors =
+        Attestor::parse_many(include_str!("../../spec/examples/attestors.yaml")).unwrap();
+    let found = lint(&p, &attestors);
+    assert_eq!(codes(&found), ["BZ004"]);
+    assert_eq!(found[0].path, "kubernetesNamespaceAdmissionRules.staging");
+    assert_eq!(
+        found[0].message,
+        "the rule for namespace `staging` is weaker than the default rule: it does not require attestor `projects/acme/attestors/security-scan`, which the default rule requires, and it only logs violations (DRYRUN_AUDIT_LOG_ONLY) where the default rule blocks them"
+    );
+}
+
+#[test]
+fn default_rule_always_allow_and_dry_run() {
+    let allow = "{evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}";
+    let found = lint(&with_default(allow, ""), &[]);
+    assert_eq!(codes(&found), ["BZ001"]);
+    assert!(found[0].message.contains("admits every image"), "{found:?}");
+    let dry = "{evaluationMode: ALWAYS_DENY, enforcementMode: DRYRUN_AUDIT_LOG_ONLY}";
+    let found = lint(&with_default(dry, ""), &[]);
+    assert_eq!(codes(&found), ["BZ005"]);
+    assert_eq!(found[0].path, "defaultAdmissionRule.enforcementMode");
+}
+
+#[test]
+fn global_mode_unset() {
+    let p = policy(
+        "defaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\n",
+    );
+    let found = lint(&p, &[]);
+    assert_eq!(codes(&found), ["BZ008"]);
+    assert_eq!(found[0].path, "globalPolicyEvaluationMode");
+    let explicit = policy(
+        "globalPolicyEvaluationMode: DISABLE\ndefaultAdmissionRule: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\n",
+    );
+    assert_eq!(lint(&explicit, &[]), []);
+}
+
+#[test]
+fn allowlist_patterns() {
+    for (pattern, expected) in [
+        ("gcr.io/**", &["BZ010"][..]),
+        ("gcr.io/*", &["BZ010"]),
+        ("gcr.io/acme/**", &["BZ010"]),
+        ("docker.io/library/**", &["BZ010"]),
+        ("myorg/**", &["BZ010"]),
+        ("localhost:5000/*", &["BZ010"]),
+        ("us-docker.pkg.dev/acme/**", &["BZ010"]),
+        ("gcr.io/acme**", &["BZ011"]),
+        ("gcr.io/acme/app**", &["BZ011"]),
+        ("gcr.io/acme/app:1.2", &["BZ012"]),
+        ("gcr.io/acme/app:v1.*", &["BZ012"]),
+        ("gcr.io/acme/app:*", &["BZ012"]),
+        ("local-image:*", &["BZ012"]),
+        ("gcr.io/acme/app", &["BZ012"]),
+        ("gcr.io/acme/nginx*", &["BZ013"]),
+        ("gcr.io/acme/*", &[]),
+        ("us-docker.pkg.dev/acme/base/**", &[]),
+        ("us-docker.pkg.dev/acme/base/*", &[]),
+        ("gcr.io/acme/app@*", &[]),
+        ("gcr.io/acme/app@**", &[]),
+        (
+            "gcr.io/acme/app@sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6",
+            &[],
+        ),
+        (
+            "gcr.io/acme/app:1@sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6",
+            &[],
+        ),
+        ("localhost:5000/acme/app@*", &[]),
+    ] {
+        assert_eq!(pattern_codes(pattern), expected, "{pattern}");
+    }
+}
+
+#[test]
+fn allowlist_fixes_do_not_suggest_another_broad_pattern() {
+    let fix = |pattern: &str| {
+        let p = with_default(
+            RULE_REQ_AB,
+            &format!("admissionWhitelistPatterns:\n- namePattern: '{pattern}'\n"),
+        );
+        lint(&p, &[]).remove(0).fix
+    };
+    assert!(fix("gcr.io/**").contains("`gcr.io/PROJECT/REPOSITORY/*`"));
+    assert!(fix("gcr.io/acme/**").contains("`gcr.io/acme/REPOSITORY/*`"));
+    assert!(fix("gcr.io/acme/app**").contains("`gcr.io/acme/app/**`"));
+    for suggested in [
+        "gcr.io/PROJECT/REPOSITORY/*",
+        "gcr.io/acme/REPOSITORY/*",
+        "gcr.io/acme/app/**",
+    ] {
+        assert_eq!(pattern_codes(suggested), [] as [&str; 0], "{suggested}");
+    }
+}
+
+#[test]
+fn allowlist_messages_name_the_pattern_and_the_risk() {
+    let p = with_default(
+        RULE_REQ_AB,
+        "admissionWhitelistPatterns:\n- namePattern: gcr.io/p/a@*\n- namePattern: gcr.io/proj**\n- namePattern: gcr.io/p/app:v1.*\n",
+    );
+    let found = lint(&p, &[]);
+    assert_eq!(found[0].path, "admissionWhitelistPatterns[1].namePattern");
+    assert!(
+        found[0].message.contains("`gcr.io/proj-evil/…`"),
+        "{}",
+        found[0].message
+    );
+    assert_eq!(
+        found[0].fix,
+        "end the prefix with a slash and name the repositories that need no attestation (`gcr.io/proj/REPOSITORY/*`)"
+    );
+    assert_eq!(
+        found[1].message,
+        "pattern `gcr.io/p/app:v1.*` allowlists every tag starting with `v1.`, which whoever can push to `gcr.io/p/app` can re-point to any image, and that image then runs without attestation"
+    );
+    assert!(found[1].fix.contains("`gcr.io/p/app@sha256:…`"));
+}
+
+#[test]
+fn namespace_overrides() {
+    let p = policy(include_str!("../../spec/lint/risky-namespaces.yaml"));
+    let found = lint(&p, &[]);
+    assert_eq!(
+        codes(&found),
+        [
+            "BZ008", "BZ010", "BZ010", "BZ011", "BZ012", "BZ013", "BZ002", "BZ007", "BZ004"
+        ]
+    );
+    let bypass = &found[6];
+    assert_eq!(
+        bypass.path,
+        "kubernetesNamespaceAdmissionRules.dev.evaluationMode"
+    );
+    assert_eq!(
+        bypass.message,
+        "the ALWAYS_ALLOW rule for namespace `dev` overrides the default rule's REQUIRE_ATTESTATION, so anyone who can create pods in namespace `dev` can run any image"
+    );
+    assert_eq!(found[7].path, "kubernetesNamespaceAdmissionRules.payments");
+}
+
+#[test]
+fn cluster_rules_weaker_than_the_default() {
+    let p = policy(include_str!("../../spec/lint/risky-clusters.yaml"));
+    let found = lint(&p, &[]);
+    assert_eq!(codes(&found), ["BZ005", "BZ006", "BZ002", "BZ003"]);
+    assert_eq!(
+        found[1].path,
+        "clusterAdmissionRules.europe-west1.edge.enforcementMode"
+    );
+    assert!(
+        found[2]
+            .message
+            .contains("every image runs unchecked on cluster `us-east1-a.dev`")
+    );
+    assert_eq!(found[3].path, "clusterAdmissionRules.us-east1-a.prod");
+    assert_eq!(found[3].severity, Severity::Warning);
+
+    // A dry-run cluster rule under an enforced default is weaker, not just dry run.
+    let p = with_default(
+        RULE_REQ_AB,
+        "clusterAdmissionRules:\n  us-east1-a.prod: {evaluationMode: ALWAYS_DENY, enforcementMode: DRYRUN_AUDIT_LOG_ONLY}\n",
+    );
+    let found = lint(&p, &[]);
+    assert_eq!(codes(&found), ["BZ003"]);
+    assert!(found[0].message.contains("only logs violations"));
+    // Stricter cluster rules are fine; so is opening one cluster under a deny-all default.
+    let p = with_default(
+        RULE_REQ_AB,
+        "clusterAdmissionRules:\n  us-east1-a.prod: {evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG, requireAttestationsBy: [projects/p/attestors/b, projects/p/attestors/a, projects/p/attestors/c]}\n",
+    );
+    assert_eq!(lint(&p, &[]), []);
+    let p = with_default(
+        "{evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}",
+        "clusterAdmissionRules:\n  us-east1-a.prod: {evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG, requireAttestationsBy: [projects/p/attestors/a]}\n",
+    );
+    assert_eq!(lint(&p, &[]), []);
+}
+
+#[test]
+fn service_account_and_istio_overrides_name_who_gets_through() {
+    let p = with_default(
+        RULE_REQ_AB,
+        "kubernetesServiceAccountAdmissionRules:\n  ci:deployer: {evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}\n",
+    );
+    let found = lint(&p, &[]);
+    assert_eq!(codes(&found), ["BZ002"]);
+    assert!(
+        found[0]
+            .message
+            .contains("run pods as service account `ci:deployer`")
+    );
+    let p = with_default(
+        RULE_REQ_AB,
+        "istioServiceIdentityAdmissionRules:\n  spiffe://p.svc.id.goog/ns/a/sa/b: {evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG, requireAttestationsBy: [projects/p/attestors/a]}\n",
+    );
+    let found = lint(&p, &[]);
+    assert_eq!(codes(&found), ["BZ004"]);
+    assert_eq!(found[0].severity, Severity::Info);
+    assert!(
+        found[0]
+            .message
+            .contains("Istio identity `p.svc.id.goog/ns/a/sa/b`")
+    );
+}
+
+#[test]
+fn attestor_keys_and_unused_attestors() {
+    let p = policy(include_str!("../../spec/lint/risky-namespaces.yaml"));
+    let attestors =
+        Attestor::parse_many(include_str!("../../spec/lint/risky-attestors.yaml")).unwrap();
+    let found: Vec<Lint> = lint(&p, &attestors)
+        .into_iter()
+        .filter(|l| l.attestor.is_some())
+        .collect();
+    assert_eq!(codes(&found), ["BZ021", "BZ022", "BZ023", "BZ020"]);
+    let names: Vec<&str> = found
+        .iter()
+        .map(|l| l.attestor.as_ref().unwrap().as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "projects/acme/attestors/built-by-ci",
+            "projects/acme/attestors/security-scan",
+            "projects/acme/attestors/qa-approved",
+            "projects/acme/attestors/qa-approved"
+        ]
+    );
+    assert_eq!(
+        found[0].path,
+        "userOwnedGrafeasNote.publicKeys[0].pkixPublicKey.signatureAlgorithm"
+    );
+    assert!(found[0].message.contains("RSA_PSS_2048_SHA256"));
+    assert!(found[1].message.contains("RSA_SIGN_PKCS1_3072_SHA256"));
+    assert_eq!(found[2].path, "name");
+    assert_eq!(found[3].path, "userOwnedGrafeasNote.publicKeys");
+}
+
+#[test]
+fn lints_serialize_with_stable_field_names() {
+    let allow = "{evaluationMode: ALWAYS_ALLOW, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}";
+    let found = lint(&with_default(allow, ""), &[]);
+    let json = serde_json::to_value(&found[0]).unwrap();
+    assert_eq!(json["code"], "BZ001");
+    assert_eq!(json["severity"], "warning");
+    assert_eq!(json["attestor"], serde_json::Value::Null);
+    assert_eq!(json["path"], "defaultAdmissionRule.evaluationMode");
+    assert!(json["message"].is_string() && json["fix"].is_string());
+}
+
+#[test]
+fn messages_are_lower_case_single_sentences() {
+    let p = policy(include_str!("../../spec/lint/risky-namespaces.yaml"));
+    let attestors =
+        Attestor::parse_many(include_str!("../../spec/lint/risky-attestors.yaml")).unwrap();
+    let mut all = lint(&p, &attestors);
+    all.extend(lint(
+        &policy(include_str!("../../spec/lint/risky-clusters.yaml")),
+        &[],
+    ));
+    for l in &all {
+        for text in [&l.message, &l.fix] {
+            let first = text.chars().next().unwrap();
+            assert!(!first.is_uppercase(), "{text}");
+            assert!(
+                !text.ends_with('.') && !text.contains(". ") && !text.contains('\n'),
+                "{text}"
+            );
+        }
+    }
+}

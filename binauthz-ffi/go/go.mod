@@ -1,0 +1,3 @@
+module example.invalid/binauthz/binauthz-ffi/go
+
+go 1.19

@@ -1,0 +1,171 @@
+package binauthz
+
+import "encoding/json"
+
+// Request is what to evaluate (spec/README.md §8.1): Images, or a Kubernetes Object (a workload
+// or an AdmissionReview, whose images and namespace, service account and breakglass are used),
+// the attestation occurrences at hand, and where the images run.
+type Request struct {
+	// Images are image references, e.g. "gcr.io/p/app@sha256:...".
+	Images []string `json:"images,omitempty"`
+	// Object is a Kubernetes workload object or AdmissionReview, instead of Images.
+	Object json.RawMessage `json:"object,omitempty"`
+	// Attestations are occurrences as `gcloud container binauthz attestations list
+	// --format=json` prints them (or as the Container Analysis API returns them).
+	Attestations []json.RawMessage `json:"attestations,omitempty"`
+	// Context selects the specific admission rule that applies.
+	Context *Context `json:"context,omitempty"`
+}
+
+// Context says where the images are deployed.
+type Context struct {
+	// Cluster is LOCATION.CLUSTER_ID, for cluster rules.
+	Cluster string `json:"cluster,omitempty"`
+	// Namespace is the Kubernetes namespace, for namespace and service-account rules.
+	Namespace string `json:"namespace,omitempty"`
+	// ServiceAccount is the Kubernetes service account within Namespace ("default" when empty).
+	ServiceAccount string `json:"serviceAccount,omitempty"`
+	// IstioIdentity is the Istio/ASM service identity, with or without "spiffe://".
+	IstioIdentity string `json:"istioIdentity,omitempty"`
+	// Breakglass admits everything, while still recording what the policy would have done.
+	Breakglass bool `json:"breakglass,omitempty"`
+}
+
+// Verdict is the outcome for one image.
+type Verdict string
+
+// The verdicts. Only VerdictDenied blocks the image.
+const (
+	VerdictAllowed         Verdict = "ALLOWED"
+	VerdictDenied          Verdict = "DENIED"
+	VerdictDryRunViolation Verdict = "DRY_RUN_VIOLATION"
+	VerdictBreakglass      Verdict = "BREAKGLASS"
+)
+
+// Decision is the engine's decision for a request (spec/README.md §8.2).
+type Decision struct {
+	// Allowed says whether the deploy may proceed: every image is admitted.
+	Allowed bool `json:"allowed"`
+	// Breakglass says whether breakglass was requested.
+	Breakglass bool `json:"breakglass"`
+	// Policy is the policy's name ("" when it has none).
+	Policy string `json:"policy"`
+	// Message is GCP-style denial text, or a summary of what was admitted.
+	Message string `json:"message"`
+	// Notes are remarks about how the request was interpreted.
+	Notes []string `json:"notes"`
+	// Images holds one decision per image, in request order.
+	Images []ImageDecision `json:"images"`
+	// Audit is the audit record, for a host to log as it is.
+	Audit AuditRecord `json:"audit"`
+	// JSON is the decision exactly as the engine wrote it.
+	JSON json.RawMessage `json:"-"`
+}
+
+// ImageDecision is the decision for one image.
+type ImageDecision struct {
+	Image string `json:"image"`
+	// Digest is "sha256:..." when the reference has a valid digest, else "".
+	Digest  string  `json:"digest"`
+	Allowed bool    `json:"allowed"`
+	Verdict Verdict `json:"verdict"`
+	// Stage is the step that settled the image: "breakglass", "systemImage", "allowlist", "rule".
+	Stage string `json:"stage"`
+	// MatchedPattern is the allowlist or system pattern that matched, if one settled the image.
+	MatchedPattern string `json:"matchedPattern"`
+	// Rule is the admission rule that applied (nil when a pattern settled the image).
+	Rule      *AppliedRule     `json:"rule"`
+	Attestors []AttestorResult `json:"attestors"`
+	// Reasons say why the image was settled this way; Reason.Kind is stable.
+	Reasons []Reason `json:"reasons"`
+	// Denial is GCP-style denial text for a violation, else "".
+	Denial string `json:"denial"`
+}
+
+// AppliedRule is the admission rule that applied to an image.
+type AppliedRule struct {
+	// Kind is "default", "cluster", "namespace", "serviceAccount" or "istioIdentity".
+	Kind string `json:"kind"`
+	// Key is the specific rule's map key (nil for the default rule).
+	Key             *string `json:"key"`
+	EvaluationMode  string  `json:"evaluationMode"`
+	EnforcementMode string  `json:"enforcementMode"`
+}
+
+// AttestorResult is how one attestor fared for one image.
+type AttestorResult struct {
+	Attestor  string `json:"attestor"`
+	Satisfied bool   `json:"satisfied"`
+	// VerifiedBy names the key and occurrence that satisfied the attestor.
+	VerifiedBy *VerifiedBy `json:"verifiedBy"`
+	Reasons    []Reason    `json:"reasons"`
+}
+
+// VerifiedBy is the attestation that satisfied an attestor.
+type VerifiedBy struct {
+	KeyID      string `json:"keyId"`
+	Occurrence string `json:"occurrence"`
+}
+
+// Reason is one explanation, with the attestor, key, occurrence or pattern concerned.
+type Reason struct {
+	// Kind is stable: "attested", "noAttestation", "signatureInvalid", ... (spec/README.md §8.2).
+	Kind       string `json:"kind"`
+	Message    string `json:"message"`
+	Attestor   string `json:"attestor,omitempty"`
+	KeyID      string `json:"keyId,omitempty"`
+	Occurrence string `json:"occurrence,omitempty"`
+	Pattern    string `json:"pattern,omitempty"`
+}
+
+// AuditRecord is a flat record of a decision with GKE's audit-log labels (spec/README.md §8.3).
+type AuditRecord struct {
+	Allowed    bool              `json:"allowed"`
+	Policy     string            `json:"policy"`
+	Breakglass bool              `json:"breakglass"`
+	DryRun     bool              `json:"dryRun"`
+	Context    Context           `json:"context"`
+	Images     []AuditImage      `json:"images"`
+	Labels     map[string]string `json:"labels"`
+}
+
+// AuditImage is one image of an audit record.
+type AuditImage struct {
+	Image   string  `json:"image"`
+	Digest  string  `json:"digest"`
+	Verdict Verdict `json:"verdict"`
+	// Rule is "default", "KIND:KEY", "allowlist" or "systemImage".
+	Rule       string              `json:"rule"`
+	VerifiedBy []AuditVerification `json:"verifiedBy"`
+	Violations []string            `json:"violations"`
+}
+
+// AuditVerification is a verified attestation in an audit record.
+type AuditVerification struct {
+	Attestor   string `json:"attestor"`
+	KeyID      string `json:"keyId"`
+	Occurrence string `json:"occurrence"`
+}
+
+// Extracted is what ExtractImages reads from a Kubernetes object (spec/README.md §10).
+type Extracted struct {
+	// Kind is the object's kind ("Pod", "Deployment", ...).
+	Kind string `json:"kind"`
+	// Name is the object's name, if set.
+	Name string `json:"name"`
+	// Images are the images of every container, init container and ephemeral container.
+	Images []string `json:"images"`
+	// Containers are the containers with their names and types.
+	Containers []Container `json:"containers"`
+	// Context is the context to evaluate the images with (namespace, service account,
+	// breakglass).
+	Context Context `json:"context"`
+}
+
+// Container is one container of a Kubernetes object.
+type Container struct {
+	Name  string `json:"name"`
+	Image string `json:"image"`
+	// Type is "CONTAINER", "INIT_CONTAINER" or "EPHEMERAL_CONTAINER".
+	Type string `json:"type"`
+}

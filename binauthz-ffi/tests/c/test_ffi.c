@@ -1,0 +1,679 @@
+/* The C test suite of the binauthz C API (scripts/test-ffi.sh builds and runs it, natively, under
+ * valgrind and under ASan/UBSan).
+ *
+ *   test_ffi CASES_DIR VERSION
+ *
+ * 1. every conformance case in CASES_DIR (spec/README.md section 9), compared on exactly the fields
+ *    the Rust runner (binauthz-core/tests/conformance.rs) compares;
+ * 2. error paths: bad configs and requests, NULL arguments, invalid UTF-8, huge inputs;
+ * 3. 8 threads sharing one engine per case, with results identical to a single thread's;
+ * 4. the panic guard, when the library was built with the `test-panic` feature (compile with
+ *    -DBINAUTHZ_TEST_PANIC).
+ *
+ * Ends with the line "N passed, M failed"; exits non-zero when anything failed.
+ * BINAUTHZ_THREAD_ROUNDS (default 2) sets how often each thread evaluates each case. */
+#include <dirent.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "binauthz.h"
+#include "json.h"
+
+#define THREADS 8
+#define MAX_THREAD_CASES 24
+
+static int passed, failed;
+
+static void check(int ok, const char *fmt, ...) {
+  if (ok) {
+    passed++;
+    return;
+  }
+  failed++;
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("FAIL: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+static char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return NULL;
+  jbuf b = {0};
+  char chunk[65536];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) jbuf_put(&b, chunk, n);
+  fclose(f);
+  if (b.data == NULL) jbuf_put(&b, "", 0);
+  *len = b.len;
+  return b.data;
+}
+
+static int has_prefix(const char *s, const char *prefix) {
+  return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int contains(const char *s, const char *needle) { return s != NULL && strstr(s, needle) != NULL; }
+
+static const char *str_or(const char *s) { return s ? s : "(null)"; }
+
+/* ---- 1. conformance ---- */
+
+/* The text the engine gets: the object serialized as JSON, or the *Text string as is. */
+static int document_text(const jval *c, const char *object, const char *text, jbuf *out) {
+  const jval *o = json_get(c, object), *t = json_get(c, text);
+  if (o != NULL && t == NULL) {
+    json_write(o, out);
+    return 1;
+  }
+  if (o == NULL && t != NULL && t->type == J_STRING) {
+    jbuf_put(out, t->text, t->len);
+    return 1;
+  }
+  return 0;
+}
+
+static int by_string(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Observed verifiedBy: [{attestor, keyId}] of the satisfied attestors, sorted by serialization. */
+static jval *observed_verified_by(const jval *image) {
+  const jval *attestors = json_get(image, "attestors");
+  size_t n = attestors && attestors->type == J_ARRAY ? attestors->count : 0;
+  char **texts = calloc(n ? n : 1, sizeof *texts);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    const jval *a = attestors->items[i];
+    const jval *by = json_get(a, "verifiedBy");
+    if (by == NULL || by->type == J_NULL) continue;
+    jval *o = json_new(J_OBJECT);
+    const jval *name = json_get(a, "attestor"), *key = json_get(by, "keyId");
+    json_set(o, "attestor", name ? json_clone(name) : json_new(J_NULL));
+    json_set(o, "keyId", key ? json_clone(key) : json_new(J_NULL));
+    jbuf b = {0};
+    json_write(o, &b);
+    json_free(o);
+    texts[k++] = b.data;
+  }
+  qsort(texts, k, sizeof *texts, by_string);
+  jval *out = json_new(J_ARRAY);
+  for (size_t i = 0; i < k; i++) {
+    json_push(out, json_parse(texts[i], strlen(texts[i]), NULL, 0));
+    free(texts[i]);
+  }
+  free(texts);
+  return out;
+}
+
+/* The fields of an image decision that a case may pin, in the case's shape
+ * (observed_image in binauthz-core/tests/conformance.rs). */
+static jval *observed_image(const jval *image, const jval *expected) {
+  jval *out = json_new(J_OBJECT);
+  const char *plain[] = {"image", "verdict", "stage"};
+  for (size_t i = 0; i < 3; i++) {
+    const jval *v = json_get(image, plain[i]);
+    json_set(out, plain[i], v ? json_clone(v) : json_new(J_NULL));
+  }
+  const jval *reasons = json_get(image, "reasons");
+  size_t n = reasons && reasons->type == J_ARRAY ? reasons->count : 0;
+  const char **kinds = calloc(n ? n : 1, sizeof *kinds);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    const jval *kind = json_get(reasons->items[i], "kind");
+    if (kind && kind->type == J_STRING) kinds[k++] = kind->text;
+  }
+  qsort(kinds, k, sizeof *kinds, by_string);
+  jval *list = json_new(J_ARRAY);
+  for (size_t i = 0; i < k; i++)
+    if (i == 0 || strcmp(kinds[i], kinds[i - 1]) != 0) json_push(list, json_string(kinds[i]));
+  free(kinds);
+  json_set(out, "reasonKinds", list);
+  if (json_get(expected, "rule") != NULL) {
+    const jval *rule = json_get(image, "rule");
+    if (rule == NULL || rule->type == J_NULL) {
+      json_set(out, "rule", json_new(J_NULL));
+    } else {
+      jval *r = json_new(J_OBJECT);
+      const jval *kind = json_get(rule, "kind"), *key = json_get(rule, "key");
+      json_set(r, "kind", kind ? json_clone(kind) : json_new(J_NULL));
+      json_set(r, "key", key ? json_clone(key) : json_new(J_NULL));
+      json_set(out, "rule", r);
+    }
+  }
+  if (json_get(expected, "matchedPattern") != NULL) {
+    const jval *p = json_get(image, "matchedPattern");
+    json_set(out, "matchedPattern", p ? json_clone(p) : json_new(J_NULL));
+  }
+  if (json_get(expected, "verifiedBy") != NULL) json_set(out, "verifiedBy", observed_verified_by(image));
+  return out;
+}
+
+/* Runs one case; returns NULL when it passes, else a message (malloc'd). */
+static char *run_case(const char *path) {
+  jbuf msg = {0};
+  size_t len;
+  char *text = read_file(path, &len);
+  if (text == NULL) {
+    jbuf_puts(&msg, "cannot read the case file");
+    return msg.data;
+  }
+  char err[128] = "";
+  jval *c = json_parse(text, len, err, sizeof err);
+  free(text);
+  if (c == NULL) {
+    jbuf_puts(&msg, "case file is not JSON: ");
+    jbuf_puts(&msg, err);
+    return msg.data;
+  }
+  jbuf config = {0}, request = {0};
+  const jval *expect = json_get(c, "expect"), *expect_error = json_get(c, "expectError");
+  BinauthzEngine *engine = NULL;
+  char *decision = NULL, *error = NULL;
+  const char *stage = "config";
+  int status;
+  if (!document_text(c, "config", "configText", &config) ||
+      !document_text(c, "request", "requestText", &request) || (expect == NULL) == (expect_error == NULL)) {
+    jbuf_puts(&msg, "malformed case: needs config/configText, request/requestText, expect/expectError");
+    goto done;
+  }
+  status = binauthz_engine_new((const uint8_t *)config.data, config.len, &engine, &error);
+  if (status == BINAUTHZ_STATUS_OK) {
+    stage = "request";
+    status = binauthz_engine_evaluate(engine, (const uint8_t *)request.data, request.len, &decision, &error);
+  }
+  if (expect != NULL) {
+    if (status != BINAUTHZ_STATUS_OK) {
+      jbuf_puts(&msg, "expected a decision, got error ");
+      jbuf_puts(&msg, binauthz_status_name(status));
+      jbuf_puts(&msg, ": ");
+      jbuf_puts(&msg, str_or(error));
+      goto done;
+    }
+    jval *got = json_parse(decision, strlen(decision), err, sizeof err);
+    if (got == NULL) {
+      jbuf_puts(&msg, "the decision is not JSON: ");
+      jbuf_puts(&msg, err);
+      goto done;
+    }
+    const jval *want_images = json_get(expect, "images"), *have_images = json_get(got, "images");
+    if (!json_equal(json_get(got, "allowed"), json_get(expect, "allowed"))) {
+      jbuf_puts(&msg, "allowed differs; decision: ");
+      jbuf_puts(&msg, decision);
+    } else if (want_images == NULL || have_images == NULL || want_images->count != have_images->count) {
+      jbuf_puts(&msg, "image count differs; decision: ");
+      jbuf_puts(&msg, decision);
+    } else {
+      for (size_t i = 0; i < want_images->count; i++) {
+        jval *observed = observed_image(have_images->items[i], want_images->items[i]);
+        if (!json_equal(observed, want_images->items[i])) {
+          char idx[64];
+          snprintf(idx, sizeof idx, "image %zu: expected ", i);
+          jbuf_puts(&msg, idx);
+          json_write(want_images->items[i], &msg);
+          jbuf_puts(&msg, " got ");
+          json_write(observed, &msg);
+          json_free(observed);
+          break;
+        }
+        json_free(observed);
+      }
+    }
+    json_free(got);
+  } else {
+    const jval *want_stage = json_get(expect_error, "stage"), *want_code = json_get(expect_error, "code");
+    const jval *want_text = json_get(expect_error, "messageContains");
+    const char *code = binauthz_status_name(status);
+    if (status == BINAUTHZ_STATUS_OK) {
+      jbuf_puts(&msg, "expected an error, got a decision: ");
+      jbuf_puts(&msg, str_or(decision));
+    } else if (want_stage == NULL || want_code == NULL || strcmp(want_stage->text, stage) != 0 ||
+               strcmp(want_code->text, code) != 0 || (want_text != NULL && !contains(error, want_text->text))) {
+      jbuf_puts(&msg, "expected ");
+      json_write(expect_error, &msg);
+      jbuf_puts(&msg, ", got ");
+      jbuf_puts(&msg, stage);
+      jbuf_puts(&msg, " error ");
+      jbuf_puts(&msg, code);
+      jbuf_puts(&msg, ": ");
+      jbuf_puts(&msg, str_or(error));
+    }
+  }
+done:
+  binauthz_string_free(decision);
+  binauthz_string_free(error);
+  binauthz_engine_free(engine);
+  jbuf_free(&config);
+  jbuf_free(&request);
+  json_free(c);
+  return msg.data;
+}
+
+static size_t list_cases(const char *dir, char ***out) {
+  DIR *d = opendir(dir);
+  size_t n = 0, cap = 0;
+  char **names = NULL;
+  if (d == NULL) return 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    size_t len = strlen(e->d_name);
+    if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0) continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 64;
+      names = realloc(names, cap * sizeof *names);
+    }
+    names[n] = malloc(strlen(dir) + len + 2);
+    sprintf(names[n++], "%s/%s", dir, e->d_name);
+  }
+  closedir(d);
+  qsort(names, n, sizeof *names, by_string);
+  *out = names;
+  return n;
+}
+
+static void test_conformance(char **paths, size_t n) {
+  int before = failed;
+  for (size_t i = 0; i < n; i++) {
+    char *problem = run_case(paths[i]);
+    check(problem == NULL, "%s: %s", strrchr(paths[i], '/') + 1, str_or(problem));
+    free(problem);
+  }
+  printf("conformance: %zu cases, %d failed\n", n, failed - before);
+  check(n >= 60, "only %zu conformance cases found", n);
+}
+
+/* ---- 2. error paths ---- */
+
+/* A string literal and its length. */
+#define TEXT(s) s, strlen(s)
+
+static const char *DENY =
+    "{\"policy\": {\"defaultAdmissionRule\": {\"evaluationMode\": \"ALWAYS_DENY\", "
+    "\"enforcementMode\": \"ENFORCED_BLOCK_AND_AUDIT_LOG\"}}}";
+
+/* engine_new on text; returns the status, stores the message (caller frees). */
+static int new_engine(const char *config, size_t len, BinauthzEngine **engine, char **error) {
+  *engine = (BinauthzEngine *)(uintptr_t)1; /* must be overwritten */
+  *error = (char *)(uintptr_t)1;
+  return binauthz_engine_new((const uint8_t *)config, len, engine, error);
+}
+
+static void expect_config_error(const char *name, const char *config, size_t len, int want, const char *text) {
+  BinauthzEngine *engine;
+  char *error;
+  int status = new_engine(config, len, &engine, &error);
+  check(status == want && engine == NULL && has_prefix(error, "invalid config: ") && contains(error, text),
+        "config %s: status %s, engine %p, error %s", name, binauthz_status_name(status), (void *)engine,
+        str_or(error));
+  binauthz_string_free(error);
+}
+
+static int evaluate(const BinauthzEngine *engine, const char *request, size_t len, char **decision, char **error) {
+  *decision = (char *)(uintptr_t)1;
+  *error = (char *)(uintptr_t)1;
+  return binauthz_engine_evaluate(engine, (const uint8_t *)request, len, decision, error);
+}
+
+static void expect_request_error(const BinauthzEngine *engine, const char *name, const char *request, size_t len,
+                                 int want, const char *text) {
+  char *decision, *error;
+  int status = evaluate(engine, request, len, &decision, &error);
+  check(status == want && decision == NULL && has_prefix(error, "invalid request: ") && contains(error, text),
+        "request %s: status %s, error %s", name, binauthz_status_name(status), str_or(error));
+  binauthz_string_free(decision);
+  binauthz_string_free(error);
+}
+
+static char *repeat(const char *prefix, const char *unit, size_t times, const char *suffix, size_t *len) {
+  size_t p = strlen(prefix), u = strlen(unit), s = strlen(suffix);
+  *len = p + u * times + s;
+  char *out = malloc(*len + 1);
+  memcpy(out, prefix, p);
+  for (size_t i = 0; i < times; i++) memcpy(out + p + i * u, unit, u);
+  memcpy(out + p + u * times, suffix, s + 1);
+  return out;
+}
+
+static void test_errors(const char *version) {
+  BinauthzEngine *engine;
+  char *error, *decision;
+  size_t len;
+  char *big;
+
+  /* Configs. */
+  expect_config_error("unknown field", TEXT("{\"policy\": {}, \"bogus\": 1}"), BINAUTHZ_STATUS_INVALID, "bogus");
+  expect_config_error("JSON syntax", TEXT("{\"policy\": "), BINAUTHZ_STATUS_SYNTAX, "");
+  expect_config_error("YAML syntax", TEXT("policy: ["), BINAUTHZ_STATUS_SYNTAX, "");
+  const char *missing =
+      "{\"policy\": {\"defaultAdmissionRule\": {\"evaluationMode\": \"REQUIRE_ATTESTATION\", "
+      "\"requireAttestationsBy\": [\"projects/p/attestors/a\"], "
+      "\"enforcementMode\": \"ENFORCED_BLOCK_AND_AUDIT_LOG\"}}}";
+  expect_config_error("missing attestor", missing, strlen(missing), BINAUTHZ_STATUS_REFERENCE,
+                      "projects/p/attestors/a");
+  expect_config_error("not UTF-8", TEXT("{\"policy\": \"\xff\xfe\"}"), BINAUTHZ_STATUS_SYNTAX, "UTF-8");
+  expect_config_error("empty (NULL, 0)", NULL, 0, BINAUTHZ_STATUS_SYNTAX, "");
+  big = repeat("{\"policy\": \"", "x", 3u << 20, "\"}", &len);
+  expect_config_error("3 MiB", big, len, BINAUTHZ_STATUS_LIMIT, "");
+  free(big);
+  big = repeat("", "[", 200, "", &len); /* 100 levels: past the core's 64, within serde_json's 128 */
+  memset(big + 100, ']', 100);
+  expect_config_error("nested 100 deep", big, len, BINAUTHZ_STATUS_LIMIT, "");
+  free(big);
+
+  int status = new_engine(NULL, 5, &engine, &error);
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && engine == NULL && contains(error, "`config`"),
+        "engine_new(NULL, 5): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  error = NULL;
+  status = binauthz_engine_new((const uint8_t *)DENY, strlen(DENY), NULL, &error);
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && contains(error, "`engine_out` is NULL"),
+        "engine_new(engine_out NULL): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  status = binauthz_engine_new((const uint8_t *)"{", 1, &engine, NULL);
+  check(status == BINAUTHZ_STATUS_SYNTAX && engine == NULL, "engine_new(error_out NULL): %s",
+        binauthz_status_name(status));
+  status = new_engine(DENY, (size_t)PTRDIFF_MAX + 1, &engine, &error);
+  check(status == BINAUTHZ_STATUS_INVALID_ARGUMENT && engine == NULL && contains(error, "PTRDIFF_MAX"),
+        "engine_new(len > PTRDIFF_MAX): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+
+  /* A good engine; its error pointer is NULL. */
+  status = new_engine(DENY, strlen(DENY), &engine, &error);
+  check(status == BINAUTHZ_STATUS_OK && engine != NULL && error == NULL, "engine_new(DENY): %s %s",
+        binauthz_status_name(status), str_or(error));
+  if (status != BINAUTHZ_STATUS_OK) return;
+
+  const char *ok = "{\"images\": [\"gcr.io/acme/app:1\"]}";
+  status = evaluate(engine, ok, strlen(ok), &decision, &error);
+  check(status == BINAUTHZ_STATUS_OK && error == NULL && has_prefix(decision, "{\"allowed\":false,"),
+        "evaluate(ok): %s %s %s", binauthz_status_name(status), str_or(error), str_or(decision));
+  binauthz_string_free(decision);
+  const char *yaml = "images: [gcr.io/acme/app:1]\ncontext: {namespace: payments}\n";
+  status = evaluate(engine, yaml, strlen(yaml), &decision, &error);
+  check(status == BINAUTHZ_STATUS_OK && contains(decision, "\"namespace\":\"payments\""), "evaluate(YAML): %s %s",
+        binauthz_status_name(status), str_or(error));
+  binauthz_string_free(decision);
+  binauthz_string_free(error);
+  status = binauthz_engine_evaluate(engine, (const uint8_t *)ok, strlen(ok), &decision, NULL);
+  check(status == BINAUTHZ_STATUS_OK && decision != NULL, "evaluate(error_out NULL): %s",
+        binauthz_status_name(status));
+  binauthz_string_free(decision);
+
+  /* Requests. */
+  expect_request_error(engine, "JSON syntax", TEXT("{\"images\": ["), BINAUTHZ_STATUS_SYNTAX, "");
+  expect_request_error(engine, "unknown field", TEXT("{\"images\": [\"a\"], \"extra\": 1}"), BINAUTHZ_STATUS_INVALID,
+                       "extra");
+  expect_request_error(engine, "no images", TEXT("{\"images\": []}"), BINAUTHZ_STATUS_INVALID, "images");
+  expect_request_error(engine, "not UTF-8", TEXT("{\"images\": [\"gcr.io/\xc3\x28\"]}"), BINAUTHZ_STATUS_SYNTAX,
+                       "UTF-8");
+  expect_request_error(engine, "empty (NULL, 0)", NULL, 0, BINAUTHZ_STATUS_SYNTAX, "");
+  big = repeat("{\"images\": [\"gcr.io/acme/app:1\"], \"context\": {\"namespace\": \"", "x", 9u << 20, "\"}}", &len);
+  expect_request_error(engine, "9 MiB", big, len, BINAUTHZ_STATUS_LIMIT, "");
+  free(big);
+  big = repeat("{\"images\": [\"a\"", ", \"a\"", 1024, "]}", &len);
+  expect_request_error(engine, "1025 images", big, len, BINAUTHZ_STATUS_LIMIT, "1024");
+  free(big);
+  expect_request_error(engine, "NUL in an image", TEXT("{\"images\": [\"a\\u0000b\"]}"), BINAUTHZ_STATUS_INVALID,
+                       "images[0]");
+  /* A message quoting a NUL from the input: C strings cannot hold it, so it becomes U+FFFD. */
+  expect_request_error(engine, "NUL in a field name", TEXT("{\"images\": [\"a\"], \"x\\u0000y\": 1}"),
+                       BINAUTHZ_STATUS_INVALID, "x\xEF\xBF\xBDy");
+
+  status = evaluate(engine, NULL, 3, &decision, &error);
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && decision == NULL && contains(error, "`request`"),
+        "evaluate(NULL, 3): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  status = evaluate(NULL, ok, strlen(ok), &decision, &error);
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && decision == NULL && contains(error, "`engine`"),
+        "evaluate(engine NULL): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  error = NULL;
+  status = binauthz_engine_evaluate(engine, (const uint8_t *)ok, strlen(ok), NULL, &error);
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && contains(error, "`decision_json_out`"),
+        "evaluate(decision_json_out NULL): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  status = evaluate(engine, ok, SIZE_MAX, &decision, &error);
+  check(status == BINAUTHZ_STATUS_INVALID_ARGUMENT && decision == NULL, "evaluate(len SIZE_MAX): %s",
+        binauthz_status_name(status));
+  binauthz_string_free(error);
+  binauthz_engine_free(engine);
+  binauthz_engine_free(NULL);
+  binauthz_string_free(NULL);
+
+  /* Signature payloads: byte-identical to gcloud's (spec section 6). */
+  const char *url =
+      "https://us-docker.pkg.dev/acme/app:1.0@sha256:"
+      "d64c6b66b20c10c1330b90ca360b7cff9bdb3337895067ebfa09caa2f8f80e98";
+  const char *want =
+      "{\n  \"critical\": {\n    \"identity\": {\n      \"docker-reference\": \"us-docker.pkg.dev/acme/app\"\n"
+      "    },\n    \"image\": {\n      \"docker-manifest-digest\": "
+      "\"sha256:d64c6b66b20c10c1330b90ca360b7cff9bdb3337895067ebfa09caa2f8f80e98\"\n    },\n"
+      "    \"type\": \"Google cloud binauthz container signature\"\n  }\n}\n";
+  char *payload = (char *)(uintptr_t)1;
+  error = (char *)(uintptr_t)1;
+  status = binauthz_create_signature_payload(url, &payload, &error);
+  check(status == BINAUTHZ_STATUS_OK && error == NULL && payload != NULL && strcmp(payload, want) == 0,
+        "payload: %s %s [%s]", binauthz_status_name(status), str_or(error), str_or(payload));
+  binauthz_string_free(payload);
+  status = binauthz_create_signature_payload("gcr.io/p/app@sha256:ABC", &payload, &error);
+  check(status == BINAUTHZ_STATUS_INVALID && payload == NULL && contains(error, "invalid digest: sha256:ABC"),
+        "payload(bad digest): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  status = binauthz_create_signature_payload("gcr.io/p/\xff@sha256:0", &payload, &error);
+  check(status == BINAUTHZ_STATUS_INVALID_UTF8 && payload == NULL && contains(error, "not UTF-8"),
+        "payload(not UTF-8): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  status = binauthz_create_signature_payload(NULL, &payload, &error);
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && payload == NULL && contains(error, "`artifact_url`"),
+        "payload(NULL url): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  status = binauthz_create_signature_payload(url, NULL, NULL);
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT, "payload(NULL out): %s", binauthz_status_name(status));
+
+  /* Kubernetes objects: extraction, and evaluation of a request carrying the object. */
+  const char *review =
+      "{\"apiVersion\": \"admission.k8s.io/v1\", \"kind\": \"AdmissionReview\", \"request\": {\"uid\": \"u1\", "
+      "\"namespace\": \"payments\", \"object\": {\"kind\": \"Pod\", \"metadata\": {\"name\": \"p\"}, \"spec\": {"
+      "\"serviceAccountName\": \"deployer\", \"containers\": [{\"name\": \"api\", \"image\": \"gcr.io/acme/api:1\"}], "
+      "\"initContainers\": [{\"name\": \"init\", \"image\": \"gcr.io/acme/init:1\"}]}}}}";
+  char *extracted = (char *)(uintptr_t)1;
+  error = (char *)(uintptr_t)1;
+  status = binauthz_extract_images((const uint8_t *)review, strlen(review), &extracted, &error);
+  jval *x = status == BINAUTHZ_STATUS_OK ? json_parse(extracted, strlen(extracted), NULL, 0) : NULL;
+  const jval *images = json_get(x, "images"), *context = json_get(x, "context");
+  const jval *ns = json_get(context, "namespace"), *sa = json_get(context, "serviceAccount");
+  check(error == NULL && images != NULL && images->count == 2 && strcmp(images->items[0]->text, "gcr.io/acme/api:1") == 0 &&
+            strcmp(images->items[1]->text, "gcr.io/acme/init:1") == 0 && ns && strcmp(ns->text, "payments") == 0 &&
+            sa && strcmp(sa->text, "deployer") == 0,
+        "extract(AdmissionReview): %s %s %s", binauthz_status_name(status), str_or(error), str_or(extracted));
+  json_free(x);
+  binauthz_string_free(extracted);
+  const char *deployment =
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: staging}\nspec:\n  template:\n"
+      "    metadata: {labels: {image-policy.k8s.io/break-glass: \"true\"}}\n"
+      "    spec: {containers: [{name: c, image: gcr.io/acme/app:2}]}\n";
+  status = binauthz_extract_images((const uint8_t *)deployment, strlen(deployment), &extracted, &error);
+  check(status == BINAUTHZ_STATUS_OK && contains(extracted, "\"images\":[\"gcr.io/acme/app:2\"]") &&
+            contains(extracted, "\"namespace\":\"staging\"") && contains(extracted, "\"breakglass\":true"),
+        "extract(Deployment YAML): %s %s %s", binauthz_status_name(status), str_or(error), str_or(extracted));
+  binauthz_string_free(extracted);
+  binauthz_string_free(error);
+  const char *service = "{\"kind\": \"Service\", \"spec\": {}}";
+  status = binauthz_extract_images((const uint8_t *)service, strlen(service), &extracted, &error);
+  check(status == BINAUTHZ_STATUS_INVALID && extracted == NULL && contains(error, "`Service`"),
+        "extract(Service): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  status = binauthz_extract_images((const uint8_t *)"kind: \xff", 8, &extracted, &error);
+  check(status == BINAUTHZ_STATUS_SYNTAX && extracted == NULL && contains(error, "not UTF-8"),
+        "extract(not UTF-8): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  status = binauthz_extract_images((const uint8_t *)review, strlen(review), NULL, &error);
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && contains(error, "`extracted_json_out`"),
+        "extract(NULL out): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  status = binauthz_extract_images(NULL, 1, &extracted, NULL);
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && extracted == NULL, "extract(NULL, 1): %s",
+        binauthz_status_name(status));
+  {
+    jbuf req = {0};
+    jbuf_puts(&req, "{\"object\": ");
+    jbuf_puts(&req, review);
+    jbuf_puts(&req, ", \"context\": {\"cluster\": \"us-east1.prod\"}}");
+    BinauthzEngine *deny = NULL;
+    status = binauthz_engine_new((const uint8_t *)DENY, strlen(DENY), &deny, NULL);
+    if (status == BINAUTHZ_STATUS_OK) status = evaluate(deny, req.data, req.len, &decision, &error);
+    check(status == BINAUTHZ_STATUS_OK && contains(decision, "\"image\":\"gcr.io/acme/init:1\"") &&
+              contains(decision, "\"serviceAccount\":\"deployer\"") && contains(decision, "\"cluster\":\"us-east1.prod\""),
+          "evaluate(object): %s %s %s", binauthz_status_name(status), str_or(error), str_or(decision));
+    binauthz_string_free(decision);
+    binauthz_string_free(error);
+    binauthz_engine_free(deny);
+    jbuf_free(&req);
+  }
+
+  /* Static strings. */
+  const char *names[] = {"ok", "syntax", "limit", "invalid", "reference", "unsupported",
+                         "null_argument", "invalid_utf8", "invalid_argument", "panic"};
+  for (int i = 0; i < 10; i++)
+    check(strcmp(binauthz_status_name(i), names[i]) == 0, "status_name(%d) = %s", i, binauthz_status_name(i));
+  check(strcmp(binauthz_status_name(BINAUTHZ_STATUS_PANIC), "panic") == 0, "status_name(PANIC)");
+  check(strcmp(binauthz_status_name(10), "unknown") == 0 && strcmp(binauthz_status_name(-1), "unknown") == 0,
+        "status_name(out of range)");
+  check(strcmp(binauthz_version(), version) == 0, "version %s, expected %s", binauthz_version(), version);
+}
+
+/* ---- 3. threads ---- */
+
+typedef struct {
+  BinauthzEngine *engine;
+  jbuf request;
+  char *reference; /* the decision a single thread got */
+} thread_case;
+
+typedef struct {
+  thread_case *cases;
+  size_t count;
+  int rounds;
+  int mismatches;
+} thread_job;
+
+static void *thread_main(void *arg) {
+  thread_job *job = arg;
+  for (int r = 0; r < job->rounds; r++) {
+    for (size_t i = 0; i < job->count; i++) {
+      /* Start each thread at a different case so that threads overlap on every engine. */
+      thread_case *tc = &job->cases[(i + (size_t)r) % job->count];
+      char *decision = NULL, *error = NULL;
+      int status = binauthz_engine_evaluate(tc->engine, (const uint8_t *)tc->request.data, tc->request.len,
+                                            &decision, &error);
+      if (status != BINAUTHZ_STATUS_OK || decision == NULL || strcmp(decision, tc->reference) != 0)
+        job->mismatches++;
+      binauthz_string_free(decision);
+      binauthz_string_free(error);
+    }
+  }
+  return NULL;
+}
+
+static void test_threads(char **paths, size_t n) {
+  thread_case cases[MAX_THREAD_CASES];
+  size_t count = 0;
+  const char *env = getenv("BINAUTHZ_THREAD_ROUNDS");
+  int rounds = env ? atoi(env) : 2;
+  /* Every algorithm and attestor case with a decision: the crypto paths are the shared state
+   * worth racing on. */
+  for (size_t i = 0; i < n && count < MAX_THREAD_CASES; i++) {
+    size_t len;
+    char *text = read_file(paths[i], &len);
+    jval *c = text ? json_parse(text, len, NULL, 0) : NULL;
+    free(text);
+    jbuf config = {0};
+    thread_case tc = {0};
+    if (c != NULL && json_get(c, "expect") != NULL && document_text(c, "config", "configText", &config) &&
+        document_text(c, "request", "requestText", &tc.request) &&
+        binauthz_engine_new((const uint8_t *)config.data, config.len, &tc.engine, NULL) == BINAUTHZ_STATUS_OK &&
+        binauthz_engine_evaluate(tc.engine, (const uint8_t *)tc.request.data, tc.request.len, &tc.reference,
+                                 NULL) == BINAUTHZ_STATUS_OK) {
+      cases[count++] = tc;
+    } else {
+      binauthz_engine_free(tc.engine);
+      jbuf_free(&tc.request);
+    }
+    jbuf_free(&config);
+    json_free(c);
+  }
+  check(count > 0, "threads: no case to run");
+  pthread_t threads[THREADS];
+  thread_job jobs[THREADS];
+  for (int t = 0; t < THREADS; t++) {
+    jobs[t] = (thread_job){cases, count, rounds, 0};
+    check(pthread_create(&threads[t], NULL, thread_main, &jobs[t]) == 0, "pthread_create %d", t);
+  }
+  int mismatches = 0;
+  for (int t = 0; t < THREADS; t++) {
+    pthread_join(threads[t], NULL);
+    mismatches += jobs[t].mismatches;
+  }
+  check(mismatches == 0, "threads: %d of %zu evaluations differ from the single-threaded decision", mismatches,
+        (size_t)THREADS * (size_t)rounds * count);
+  printf("threads: %d threads x %d rounds x %zu shared engines, %d mismatches\n", THREADS, rounds, count,
+         mismatches);
+  for (size_t i = 0; i < count; i++) {
+    binauthz_engine_free(cases[i].engine);
+    binauthz_string_free(cases[i].reference);
+    jbuf_free(&cases[i].request);
+  }
+}
+
+/* ---- 4. panic guard ---- */
+
+static void test_panic_guard(void) {
+#if defined(BINAUTHZ_TEST_PANIC)
+  char *error = NULL;
+  int status = binauthz_test_panic(&error);
+  check(status == BINAUTHZ_STATUS_PANIC && contains(error, "deliberate panic from binauthz_test_panic") &&
+            contains(error, "this is a bug"),
+        "panic guard: %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  status = binauthz_test_panic(NULL);
+  check(status == BINAUTHZ_STATUS_PANIC, "panic guard without error_out: %s", binauthz_status_name(status));
+  /* The library still works after a caught panic. */
+  BinauthzEngine *engine = NULL;
+  char *decision = NULL;
+  const char *ok = "{\"images\": [\"gcr.io/acme/app:1\"]}";
+  status = binauthz_engine_new((const uint8_t *)DENY, strlen(DENY), &engine, NULL);
+  if (status == BINAUTHZ_STATUS_OK)
+    status = binauthz_engine_evaluate(engine, (const uint8_t *)ok, strlen(ok), &decision, NULL);
+  check(status == BINAUTHZ_STATUS_OK && decision != NULL, "evaluate after a panic: %s", binauthz_status_name(status));
+  binauthz_string_free(decision);
+  binauthz_engine_free(engine);
+  printf("panic guard: tested\n");
+#else
+  printf("panic guard: not in this build (library without the test-panic feature)\n");
+#endif
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s CASES_DIR VERSION\n", argv[0]);
+    return 2;
+  }
+  char **paths = NULL;
+  size_t n = list_cases(argv[1], &paths);
+  test_conformance(paths, n);
+  int before = failed;
+  test_errors(argv[2]);
+  printf("error paths: %d failed\n", failed - before);
+  test_threads(paths, n);
+  test_panic_guard();
+  for (size_t i = 0; i < n; i++) free(paths[i]);
+  free(paths);
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed != 0;
+}

@@ -1,0 +1,123 @@
+// The preview page (www/) end to end in headless Chromium: served from 127.0.0.1 by a small
+// static server in this process, loaded, edited, and photographed. Needs Debian's chromium
+// (scripts/test-wasm.sh installs it); playwright-core drives it and downloads nothing.
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const http = require("node:http");
+const path = require("node:path");
+const { HERE, ARTIFACTS, API, WORKER, MIGRATE } = require("./helpers.cjs");
+
+const CHROMIUM = process.env.BINAUTHZ_CHROMIUM || "/usr/bin/chromium";
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".ts": "text/plain; charset=utf-8",
+};
+
+/** Serves binauthz-wasm/ (the page imports ../pkg-web/) on 127.0.0.1, on a free port. */
+function serve() {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, "http://127.0.0.1");
+    const file = path.join(HERE, decodeURIComponent(url.pathname));
+    const inside = file === HERE || file.startsWith(HERE + path.sep);
+    if (!inside || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404).end("not found");
+      return;
+    }
+    res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+/** The verdict shown on the card of each image, by image reference. */
+async function verdicts(page) {
+  return page.$$eval('[data-testid="image"]', (cards) =>
+    Object.fromEntries(cards.map((c) => [c.dataset.image, c.querySelector('[data-testid="verdict"]').textContent])),
+  );
+}
+
+/** Replaces an editor's text as a person would (select all, type) and waits for the re-evaluation. */
+async function edit(page, selector, text) {
+  const before = Number(await page.getAttribute("body", "data-evaluations"));
+  await page.fill(selector, text);
+  await page.waitForFunction((n) => Number(document.body.dataset.evaluations) > n, before);
+}
+
+test("the preview page decides as the engine does, and follows edits", { timeout: 120_000 }, async (t) => {
+  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`);
+  assert.ok(fs.existsSync(path.join(HERE, "pkg-web", "examples.js")), "pkg-web/ is missing (bash binauthz-wasm/build.sh)");
+  const { chromium } = require("playwright-core");
+  const server = await serve();
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  t.after(async () => {
+    await browser.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && problems.push(`console error: ${m.text()}`));
+  page.on("request", (r) => !r.url().startsWith(origin) && problems.push(`request outside the page's origin: ${r.url()}`));
+
+  await page.goto(`${origin}/www/index.html`);
+  await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
+  assert.match(await page.textContent("#version"), /^binauthz \d+\.\d+\.\d+/);
+
+  // Pre-filled from spec/examples: the Deployment in namespace payments is blocked by the worker.
+  assert.match(await page.textContent("#overall"), /^BLOCKED/);
+  assert.deepStrictEqual(await verdicts(page), { [API]: "ALLOWED", [WORKER]: "DENIED", [MIGRATE]: "ALLOWED" });
+  assert.match(await page.textContent("#policy-status"), /✓ projects\/acme\/policy: default rule REQUIRE_ATTESTATION by 2 attestor/);
+  assert.match(await page.textContent("#attestors-status"), /ni:\/\/\/sha-256;NUvkVLjvbQ_HbWbZy16K2HnJWV0Stc1v1MeDFfBItgA/);
+  assert.match(await page.textContent("#workload-status"), /Deployment payments: 3 containers, namespace payments/);
+  const lintCodes = () => page.$$eval("#warnings li.lint code", (l) => l.map((x) => x.textContent));
+  assert.deepStrictEqual(await lintCodes(), ["BZ004"]);
+  const worker = page.locator(`[data-testid="image"][data-image="${WORKER}"]`);
+  assert.deepStrictEqual(await worker.locator(".reasons li").evaluateAll((l) => l.map((x) => x.dataset.kind)), ["attested", "noAttestation"]);
+  assert.match(await worker.locator(".denial").textContent(), /denied by attestor projects\/acme\/attestors\/security-scan/);
+
+  // Change the policy to ALWAYS_DENY: the api image flips from ALLOWED to DENIED; the allowlist
+  // still admits the base image.
+  const policy = await page.inputValue("#policy");
+  const denyAll = policy.replace(
+    /defaultAdmissionRule:\n(?: {2}.*\n|\s*\n)+?(?=\S)/,
+    "defaultAdmissionRule:\n  evaluationMode: ALWAYS_DENY\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n\n",
+  );
+  assert.notEqual(denyAll, policy);
+  await edit(page, "#policy", denyAll);
+  assert.deepStrictEqual(await verdicts(page), { [API]: "DENIED", [WORKER]: "DENIED", [MIGRATE]: "ALLOWED" });
+  const api = page.locator(`[data-testid="image"][data-image="${API}"]`);
+  assert.deepStrictEqual(await api.locator(".reasons li").evaluateAll((l) => l.map((x) => x.dataset.kind)), ["alwaysDeny"]);
+  assert.match(await page.textContent("#policy-status"), /default rule ALWAYS_DENY/);
+  // ... and the linter notices that no rule needs the security-scan attestor any more.
+  assert.deepStrictEqual(await lintCodes(), ["BZ004", "BZ023"]);
+  assert.match(await page.textContent("#overall"), /^BLOCKED/);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const screenshot = path.join(ARTIFACTS, "preview-always-deny.png");
+  await page.screenshot({ path: screenshot, fullPage: true });
+  t.diagnostic(`screenshot: ${screenshot}`);
+
+  // An invalid policy shows the engine's error, with its code, under the policy editor.
+  await edit(page, "#policy", "defaultAdmissionRule:\n  evaluationMode: SOMETIMES\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n");
+  assert.match(await page.textContent("#policy-status"), /`defaultAdmissionRule\.evaluationMode`.*\[code: invalid\]/);
+  assert.match(await page.textContent("#overall"), /^NO DECISION/);
+  assert.equal(await page.locator('[data-testid="image"]').count(), 0);
+
+  // Back to the example policy; the image-list mode with namespace staging admits everything
+  // (the worker by the dry-run staging rule, a tag as DRY_RUN_VIOLATION).
+  await edit(page, "#policy", policy);
+  await page.check('input[name="mode"][value="images"]');
+  await page.fill("#namespace", "staging");
+  await edit(page, "#images", `${WORKER}\nus-docker.pkg.dev/acme/payments/api:v1.4.2\n`);
+  assert.match(await page.textContent("#overall"), /^ADMITTED/);
+  assert.deepStrictEqual(await verdicts(page), { [WORKER]: "ALLOWED", "us-docker.pkg.dev/acme/payments/api:v1.4.2": "DRY RUN VIOLATION" });
+  await page.screenshot({ path: path.join(ARTIFACTS, "preview-staging.png"), fullPage: true });
+
+  assert.deepStrictEqual(problems, []);
+});

@@ -1,0 +1,444 @@
+// The shapes binauthz reads and returns (spec/README.md §2-§10). Hand-written from the Rust types
+// of binauthz-core and checked against real outputs by `tsc` in binauthz-wasm/tests/.
+
+/** The stable category of an error (spec §1). */
+export type ErrorCode = "syntax" | "limit" | "invalid" | "reference" | "unsupported";
+
+/** Which input was at fault: the config (policy, attestors) or the request (images, attestations,
+ * context, Kubernetes objects, artifact URLs). */
+export type ErrorStage = "config" | "request";
+
+/** What every function of this package throws for bad input. */
+export interface BinauthzError extends Error {
+  name: "BinauthzError";
+  /** The stable category. */
+  code: ErrorCode;
+  /** Which input was at fault. */
+  stage: ErrorStage;
+  /** The field path within the document, e.g. `defaultAdmissionRule.evaluationMode`; empty for
+   * the whole document. */
+  path: string;
+  /** Every error of the document, from the checks that report them all ({@link validatePolicy},
+   * {@link validateAttestors}, {@link lintPolicy}); `code`, `path` and `message` above are the
+   * first one's. */
+  errors?: { code: ErrorCode; path: string; message: string }[];
+}
+
+/** Optional parts of the engine a module was built with ({@link features}). */
+export type BuildFeature = "pgp";
+
+// ---- inputs: GCP's formats -------------------------------------------------------------------
+
+/** `evaluationMode` of an admission rule. */
+export type EvaluationMode = "ALWAYS_ALLOW" | "REQUIRE_ATTESTATION" | "ALWAYS_DENY";
+
+/** `enforcementMode` of an admission rule. */
+export type EnforcementMode = "ENFORCED_BLOCK_AND_AUDIT_LOG" | "DRYRUN_AUDIT_LOG_ONLY";
+
+/** `globalPolicyEvaluationMode` of a policy (absent means DISABLE). */
+export type GlobalPolicyEvaluationMode = "ENABLE" | "DISABLE";
+
+/** An admission rule as the policy document writes it. */
+export interface AdmissionRule {
+  evaluationMode: EvaluationMode;
+  enforcementMode: EnforcementMode;
+  /** Attestor names `projects/P/attestors/A`; required (non-empty) for REQUIRE_ATTESTATION only. */
+  requireAttestationsBy?: string[];
+}
+
+/** A policy, as `gcloud container binauthz policy export` prints it (spec §2.1). */
+export interface Policy {
+  /** `projects/P/policy`. */
+  name?: string;
+  description?: string;
+  globalPolicyEvaluationMode?: GlobalPolicyEvaluationMode;
+  admissionWhitelistPatterns?: { namePattern: string }[];
+  defaultAdmissionRule: AdmissionRule;
+  /** Keyed by `LOCATION.CLUSTER_ID`. At most one kind of specific rule per policy. */
+  clusterAdmissionRules?: Record<string, AdmissionRule>;
+  /** Keyed by namespace. */
+  kubernetesNamespaceAdmissionRules?: Record<string, AdmissionRule>;
+  /** Keyed by `NAMESPACE:NAME`. */
+  kubernetesServiceAccountAdmissionRules?: Record<string, AdmissionRule>;
+  /** Keyed by `[spiffe://]DOMAIN/ns/NS/sa/SA`. */
+  istioServiceIdentityAdmissionRules?: Record<string, AdmissionRule>;
+  etag?: string;
+  updateTime?: string;
+}
+
+/** Every `signatureAlgorithm` GCP offers, with its aliases (spec §2.2). */
+export type SignatureAlgorithm =
+  | "RSA_PSS_2048_SHA256" | "RSA_SIGN_PSS_2048_SHA256"
+  | "RSA_PSS_3072_SHA256" | "RSA_SIGN_PSS_3072_SHA256"
+  | "RSA_PSS_4096_SHA256" | "RSA_SIGN_PSS_4096_SHA256"
+  | "RSA_PSS_4096_SHA512" | "RSA_SIGN_PSS_4096_SHA512"
+  | "RSA_SIGN_PKCS1_2048_SHA256"
+  | "RSA_SIGN_PKCS1_3072_SHA256"
+  | "RSA_SIGN_PKCS1_4096_SHA256"
+  | "RSA_SIGN_PKCS1_4096_SHA512"
+  | "ECDSA_P256_SHA256" | "EC_SIGN_P256_SHA256"
+  | "ECDSA_P384_SHA384" | "EC_SIGN_P384_SHA384"
+  | "ECDSA_P521_SHA512" | "EC_SIGN_P521_SHA512";
+
+/** One public key of an attestor. */
+export interface AttestorPublicKey {
+  /** Optional for PKIX keys: the default is `ni:///sha-256;` + base64url(SHA-256(DER)). */
+  id?: string;
+  comment?: string;
+  pkixPublicKey?: {
+    publicKeyPem: string;
+    signatureAlgorithm: SignatureAlgorithm;
+    /** Must equal `id` when both are set. */
+    keyId?: string;
+  };
+  /** An OpenPGP public key (needs a build with the `pgp` feature; otherwise rejected with code
+   * `unsupported`). */
+  asciiArmoredPgpPublicKey?: string;
+}
+
+/** The note an attestor's attestations are filed under, with its keys. */
+export interface AttestorNote {
+  /** `projects/P/notes/N`. */
+  noteReference: string;
+  publicKeys?: AttestorPublicKey[];
+  /** Output-only; ignored. */
+  delegationServiceAccountEmail?: string;
+}
+
+/** An attestor, as `gcloud container binauthz attestors describe --format=json` prints it. */
+export interface Attestor {
+  /** `projects/P/attestors/A`. */
+  name: string;
+  description?: string;
+  userOwnedGrafeasNote?: AttestorNote;
+  /** v1beta1's name for `userOwnedGrafeasNote`. */
+  userOwnedDrydockNote?: AttestorNote;
+  updateTime?: string;
+  etag?: string;
+}
+
+/** What an engine is compiled from (spec §2). */
+export interface Config {
+  policy: Policy;
+  /** May be omitted when the policy requires no attestations. */
+  attestors?: Attestor[] | null;
+}
+
+/** One signature of an attestation occurrence. */
+export interface OccurrenceSignature {
+  publicKeyId: string;
+  /** Standard or URL-safe base64, padded or not. */
+  signature: string;
+}
+
+/** A PGP-signed attestation (Grafeas `PgpSignedAttestation`). */
+export interface PgpSignedAttestation {
+  /** The armored or base64 signature, with the payload attached (or detached over
+   * `serializedPayload`). */
+  signature: string;
+  contentType?: "SIMPLE_SIGNING_JSON";
+  /** The signing key's fingerprint. */
+  pgpKeyId: string;
+}
+
+/** An attestation occurrence, as `gcloud container binauthz attestations list --format=json`
+ * prints it (spec §5). Fields binauthz does not use are accepted and ignored. */
+export interface Occurrence {
+  /** `projects/P/occurrences/ID`. */
+  name?: string;
+  /** `[https://]REGISTRY/PATH@sha256:HEX` (or the legacy `resource.uri`). */
+  resourceUri?: string;
+  /** The legacy (v1beta1) form of `resourceUri`. */
+  resource?: { uri: string; [field: string]: unknown };
+  /** `projects/P/notes/N`: counts for the attestor with that `noteReference`. */
+  noteName: string;
+  kind?: "ATTESTATION";
+  attestation: {
+    /** base64 of the signed payload (see {@link createSignaturePayload}); optional with a
+     * PGP-signed attestation that carries it. */
+    serializedPayload?: string;
+    signatures?: OccurrenceSignature[];
+    pgpSignedAttestation?: PgpSignedAttestation;
+    /** The v1beta1 nesting. */
+    attestation?: { pgpSignedAttestation?: PgpSignedAttestation; genericSignedAttestation?: unknown };
+    [field: string]: unknown;
+  };
+  [field: string]: unknown;
+}
+
+/** Where the images are being deployed; selects the specific rule that applies (spec §7). */
+export interface Context {
+  /** `LOCATION.CLUSTER_ID`. */
+  cluster?: string;
+  namespace?: string;
+  /** Within `namespace`; `default` when a namespace is given without it. */
+  serviceAccount?: string;
+  /** With or without `spiffe://`. */
+  istioIdentity?: string;
+  /** Admit everything, but still evaluate and record what would have happened. */
+  breakglass?: boolean;
+}
+
+/** Kubernetes object metadata (the fields binauthz reads; others are allowed). */
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/** A Kubernetes workload: Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
+ * ReplicationController, Job, CronJob or PodTemplate (spec §10). */
+export interface KubernetesObject {
+  apiVersion?: string;
+  kind: string;
+  metadata?: ObjectMeta;
+  [field: string]: unknown;
+}
+
+/** An `admission.k8s.io/v1` AdmissionReview request. */
+export interface AdmissionReview {
+  apiVersion: string;
+  kind: "AdmissionReview";
+  request: {
+    uid: string;
+    namespace?: string;
+    object: KubernetesObject;
+    [field: string]: unknown;
+  };
+}
+
+/** A request naming its images. */
+export interface ImagesRequest {
+  images: string[];
+  object?: never;
+  attestations?: Occurrence[] | null;
+  context?: Context | null;
+  /** RFC 3339: when PGP key and signature expiry is judged (the engine reads no clock). */
+  evaluationTime?: string | null;
+}
+
+/** A request carrying a Kubernetes object (or AdmissionReview) instead of images: the images and
+ * the namespace, service account and breakglass come from the object. */
+export interface ObjectRequest {
+  object: KubernetesObject | AdmissionReview;
+  images?: never;
+  attestations?: Occurrence[] | null;
+  context?: Context | null;
+  /** RFC 3339: when PGP key and signature expiry is judged (the engine reads no clock). */
+  evaluationTime?: string | null;
+}
+
+/** What {@link Engine.evaluate} reads (spec §8.1; named so as not to shadow the DOM's `Request`). */
+export type EvaluationRequest = ImagesRequest | ObjectRequest;
+
+// ---- outputs ---------------------------------------------------------------------------------
+
+/** The outcome for one image. */
+export type Verdict = "ALLOWED" | "DENIED" | "DRY_RUN_VIOLATION" | "BREAKGLASS";
+
+/** The evaluation step that settled an image. */
+export type Stage = "breakglass" | "systemImage" | "allowlist" | "rule";
+
+/** The kind of rule that applied. */
+export type RuleKind = "default" | "cluster" | "namespace" | "serviceAccount" | "istioIdentity";
+
+/** The stable kinds of reasons (spec §8.2). */
+export type ReasonKind =
+  | "breakglass" | "systemImage" | "allowlisted" | "alwaysAllow" | "alwaysDeny" | "attested"
+  | "tagReference" | "noAttestation" | "noPublicKeys" | "noSignatures" | "unknownKeyId"
+  | "signatureInvalid" | "payloadNotJson" | "payloadMissingDigest" | "payloadDigestMismatch"
+  | "keyExpired" | "keyRevoked" | "signatureExpired" | "signedDataMismatch";
+
+/** One explanation. */
+export interface Reason {
+  kind: ReasonKind;
+  /** A sentence for people. */
+  message: string;
+  attestor?: string;
+  keyId?: string;
+  /** The occurrence's name, or its resource URI. */
+  occurrence?: string;
+  /** The allowlist or system pattern. */
+  pattern?: string;
+}
+
+/** The rule that applied to an image. */
+export interface AppliedRule {
+  kind: RuleKind;
+  /** The normalised map key of a specific rule; null for the default rule. */
+  key: string | null;
+  evaluationMode: EvaluationMode;
+  enforcementMode: EnforcementMode;
+}
+
+/** The attestation that satisfied an attestor. */
+export interface VerifiedBy {
+  keyId: string;
+  occurrence: string;
+}
+
+/** How one attestor fared for one image. */
+export interface AttestorResult {
+  attestor: string;
+  satisfied: boolean;
+  verifiedBy: VerifiedBy | null;
+  /** `attested` when satisfied; every failure otherwise. */
+  reasons: Reason[];
+}
+
+/** The decision for one image. */
+export interface ImageDecision {
+  image: string;
+  /** `sha256:…`, or null when the reference has no valid digest. */
+  digest: string | null;
+  allowed: boolean;
+  verdict: Verdict;
+  stage: Stage;
+  matchedPattern: string | null;
+  /** Null when an allowlist or system pattern settled the image (reported under breakglass). */
+  rule: AppliedRule | null;
+  attestors: AttestorResult[];
+  reasons: Reason[];
+  /** GCP-style denial text for a violation (also for dry-run and breakglass violations). */
+  denial: string | null;
+}
+
+/** The request context as a decision reports it. */
+export interface DecisionContext {
+  cluster?: string;
+  namespace?: string;
+  serviceAccount?: string;
+  istioIdentity?: string;
+  breakglass: boolean;
+}
+
+/** A verified attestation in the audit record. */
+export interface AuditVerification {
+  attestor: string;
+  keyId: string;
+  occurrence: string;
+}
+
+/** One image in the audit record. */
+export interface AuditImage {
+  image: string;
+  digest: string | null;
+  verdict: Verdict;
+  /** `default`, `cluster:KEY`, `namespace:KEY`, …, or `allowlist` / `systemImage`. */
+  rule: string;
+  verifiedBy: AuditVerification[];
+  violations: string[];
+}
+
+/** GKE's audit-log labels (spec §8.3); each only when it applies. */
+export interface AuditLabels {
+  "imagepolicywebhook.image-policy.k8s.io/break-glass"?: "true";
+  "imagepolicywebhook.image-policy.k8s.io/dry-run"?: "true";
+  "imagepolicywebhook.image-policy.k8s.io/overridden-verification-result"?: string;
+}
+
+/** A flat record of the decision for an audit log. */
+export interface AuditRecord {
+  allowed: boolean;
+  policy: string | null;
+  breakglass: boolean;
+  dryRun: boolean;
+  context: DecisionContext;
+  /** The request's `evaluationTime`, when it gave one. */
+  evaluationTime?: string;
+  images: AuditImage[];
+  labels: AuditLabels;
+}
+
+/** The decision for a whole request (spec §8.2). */
+export interface Decision {
+  /** Whether the deploy may proceed: every image is admitted. */
+  allowed: boolean;
+  breakglass: boolean;
+  /** The policy's name, if it has one. */
+  policy: string | null;
+  /** GCP-style denial text, or a summary of what was admitted. */
+  message: string;
+  /** Remarks about how the request was interpreted. */
+  notes: string[];
+  /** Per image, in request order. */
+  images: ImageDecision[];
+  audit: AuditRecord;
+}
+
+/** Which list of the pod spec a container comes from. */
+export type ContainerType = "CONTAINER" | "INIT_CONTAINER" | "EPHEMERAL_CONTAINER";
+
+/** What {@link extractImages} returns (spec §10). */
+export interface ExtractedImages {
+  kind: string;
+  name: string | null;
+  /** The images in container order: a request's `images`. */
+  images: string[];
+  containers: { name: string; image: string; type: ContainerType }[];
+  /** The context to evaluate with: a request's `context`. */
+  context: DecisionContext;
+}
+
+/** One admission rule, as the engine understood it. */
+export interface RuleSummary {
+  evaluationMode: EvaluationMode;
+  enforcementMode: EnforcementMode;
+  requireAttestationsBy: string[];
+}
+
+/** What {@link validatePolicy} returns. */
+export interface PolicySummary {
+  name: string | null;
+  description: string | null;
+  globalPolicyEvaluationMode: GlobalPolicyEvaluationMode;
+  admissionWhitelistPatterns: string[];
+  defaultAdmissionRule: RuleSummary;
+  specificRules: {
+    kind: Exclude<RuleKind, "default">;
+    field:
+      | "clusterAdmissionRules" | "kubernetesNamespaceAdmissionRules"
+      | "kubernetesServiceAccountAdmissionRules" | "istioServiceIdentityAdmissionRules";
+    /** In key order; keys normalised (Istio identities without `spiffe://`). */
+    rules: (RuleSummary & { key: string })[];
+  } | null;
+  /** Every attestor some rule requires, sorted. */
+  requiredAttestors: string[];
+}
+
+/** What {@link validateAttestors} returns for each attestor. */
+export interface AttestorSummary {
+  name: string;
+  description: string | null;
+  noteReference: string;
+  publicKeys: {
+    /** The id signatures must name (GCP's default id when the document left it blank). */
+    id: string;
+    /** The canonical algorithm name; `PGP_RSA`, `PGP_ECDSA`, `PGP_EDDSA` or `PGP` for PGP keys. */
+    signatureAlgorithm: SignatureAlgorithm | "PGP_RSA" | "PGP_ECDSA" | "PGP_EDDSA" | "PGP";
+    comment: string | null;
+  }[];
+}
+
+/** A stable lint code (spec/lint.md). */
+export type LintCode =
+  | "BZ001" | "BZ002" | "BZ003" | "BZ004" | "BZ005" | "BZ006" | "BZ007" | "BZ008"
+  | "BZ010" | "BZ011" | "BZ012" | "BZ013"
+  | "BZ020" | "BZ021" | "BZ022" | "BZ023";
+
+/** One finding of {@link lintPolicy}. */
+export interface LintFinding {
+  code: LintCode;
+  /** `warning`: probably a mistake; `info`: often intended, worth a look. */
+  severity: "warning" | "info";
+  /** The attestor the finding is about (then `path` is within that attestor), or null for the
+   * policy. */
+  attestor: string | null;
+  /** The field path, e.g. `kubernetesNamespaceAdmissionRules.dev.evaluationMode`. */
+  path: string;
+  message: string;
+  /** How to fix it, in one line. */
+  fix: string;
+}

@@ -1,0 +1,330 @@
+// The policy-preview page: every decision is binauthz's (WebAssembly, ../pkg-web/); this file only
+// reads the editors, calls the engine and draws what it returns.
+import init, * as binauthz from "../pkg-web/binauthz_wasm.js";
+import { examples } from "../pkg-web/examples.js";
+
+const $ = (id) => document.getElementById(id);
+const EDITORS = ["policy", "attestors", "attestations", "manifest", "images"];
+const CONTEXT_FIELDS = ["cluster", "namespace", "serviceAccount", "istioIdentity"];
+const RULE_PHRASE = {
+  default: "default admission rule",
+  cluster: "cluster admission rule",
+  namespace: "Kubernetes namespace admission rule",
+  serviceAccount: "Kubernetes service account admission rule",
+  istioIdentity: "Istio service identity admission rule",
+};
+const STAGE_TEXT = {
+  breakglass: "breakglass",
+  systemImage: "Google system image (globalPolicyEvaluationMode: ENABLE)",
+  allowlist: "allowlist (admissionWhitelistPatterns)",
+  rule: "admission rule",
+};
+
+/** Creates an element with a class and text, or child nodes. */
+function el(tag, className, ...children) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    node.append(typeof child === "string" ? document.createTextNode(child) : child);
+  }
+  return node;
+}
+
+function describeError(e) {
+  if (e && e.name === "BinauthzError") {
+    // validatePolicy and validateAttestors report every error of the document.
+    if (e.errors?.length > 1) return e.errors.map((d) => `${d.message}  [code: ${d.code}]`).join("\n");
+    return `${e.message}  [code: ${e.code}]`;
+  }
+  console.error(e);
+  return `unexpected error: ${e}`;
+}
+
+function setStatus(id, kind, text) {
+  const node = $(id);
+  node.className = `status ${kind}`;
+  node.textContent = text;
+}
+
+function mode() {
+  return document.querySelector('input[name="mode"]:checked').value;
+}
+
+// ---- the engine, recompiled only when the policy or the attestors change ----
+
+let compiled = { key: null, engine: null };
+
+function describePolicy(p) {
+  const rule = (r) =>
+    r.evaluationMode +
+    (r.requireAttestationsBy.length ? ` by ${r.requireAttestationsBy.length} attestor(s)` : "") +
+    (r.enforcementMode === "DRYRUN_AUDIT_LOG_ONLY" ? " (dry run)" : "");
+  const parts = [`default rule ${rule(p.defaultAdmissionRule)}`];
+  if (p.specificRules) {
+    const keys = p.specificRules.rules.map((r) => `${r.key}: ${rule(r)}`);
+    parts.push(`${p.specificRules.field}: ${keys.join("; ")}`);
+  }
+  if (p.admissionWhitelistPatterns.length) {
+    parts.push(`${p.admissionWhitelistPatterns.length} allowlist pattern(s)`);
+  }
+  if (p.globalPolicyEvaluationMode === "ENABLE") parts.push("system images exempt");
+  return `✓ ${p.name ?? "policy"}: ${parts.join(", ")}`;
+}
+
+function describeAttestors(list) {
+  if (!list.length) return "no attestors";
+  return "✓ " + list
+    .map((a) => `${a.name.split("/").pop()} (${a.publicKeys.map((k) => `${k.signatureAlgorithm} key ${k.id}`).join(", ") || "no keys"})`)
+    .join("; ");
+}
+
+function compile() {
+  const policy = $("policy").value;
+  const attestors = $("attestors").value;
+  const key = `${policy}\u0000${attestors}`;
+  if (compiled.key === key) return compiled;
+  compiled.engine?.free();
+  compiled = { key, engine: null, lint: [] };
+  let ok = true;
+  // Each document is validated on its own first, so that an error shows under its editor.
+  try {
+    setStatus("policy-status", "ok", describePolicy(binauthz.validatePolicy(policy)));
+  } catch (e) {
+    setStatus("policy-status", "error", describeError(e));
+    ok = false;
+  }
+  try {
+    const list = attestors.trim() ? binauthz.validateAttestors(attestors) : [];
+    setStatus("attestors-status", "ok", describeAttestors(list));
+  } catch (e) {
+    setStatus("attestors-status", "error", describeError(e));
+    ok = false;
+  }
+  if (!ok) return compiled;
+  try {
+    compiled.engine = binauthz.Engine.fromPolicy(policy, attestors.trim() ? attestors : null);
+  } catch (e) {
+    // e.g. the policy requires an attestor that is not in the attestors editor
+    setStatus("policy-status", "error", describeError(e));
+    return compiled;
+  }
+  // Valid, but probably not what the author meant (spec/lint.md).
+  try {
+    compiled.lint = binauthz.lintPolicy(policy, attestors.trim() ? attestors : null);
+  } catch (e) {
+    compiled.lint = [{ message: describeError(e) }];
+  }
+  return compiled;
+}
+
+// ---- the workload: a Kubernetes object, or a list of images with a context ----
+
+function contextFromFields() {
+  const context = {};
+  for (const field of CONTEXT_FIELDS) {
+    const value = $(field).value.trim();
+    if (value) context[field] = value;
+  }
+  if ($("breakglass").checked) context.breakglass = true;
+  return context;
+}
+
+function workload() {
+  const fields = contextFromFields();
+  if (mode() === "manifest") {
+    const object = binauthz.extractImages($("manifest").value);
+    // The object gives the namespace, service account and breakglass (spec §10); the cluster
+    // and Istio identity come from the fields, and the breakglass box can add breakglass.
+    const context = { ...object.context };
+    if (fields.cluster) context.cluster = fields.cluster;
+    if (fields.istioIdentity) context.istioIdentity = fields.istioIdentity;
+    if (fields.breakglass) context.breakglass = true;
+    const count = object.containers.length;
+    setStatus(
+      "workload-status",
+      "ok",
+      `✓ ${object.kind} ${object.name ?? ""}: ${count} container${count === 1 ? "" : "s"}, ` +
+        `namespace ${object.context.namespace}, service account ${object.context.serviceAccount}` +
+        (object.context.breakglass ? ", breakglass requested by the object" : ""),
+    );
+    return { images: object.images, context, containers: object.containers };
+  }
+  const images = $("images")
+    .value.split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith("#"));
+  setStatus("workload-status", "ok", `✓ ${images.length} image${images.length === 1 ? "" : "s"}`);
+  return { images, context: fields, containers: null };
+}
+
+// ---- drawing a decision ----
+
+function ruleText(rule) {
+  const phrase = RULE_PHRASE[rule.kind] + (rule.key ? ` for ${rule.key}` : "");
+  const enforcement = rule.enforcementMode === "DRYRUN_AUDIT_LOG_ONLY" ? "dry run" : "enforced";
+  return `${phrase} · ${rule.evaluationMode} · ${enforcement}`;
+}
+
+function imageCard(image, container) {
+  const card = el("article", `image verdict-${image.verdict}`);
+  card.dataset.testid = "image";
+  card.dataset.image = image.image;
+  const badge = el("span", "badge", image.verdict.replaceAll("_", " "));
+  badge.dataset.testid = "verdict";
+  card.append(
+    el(
+      "header",
+      null,
+      badge,
+      el("code", "ref", image.image),
+      container ? el("span", "muted", ` ${container.name} (${container.type.toLowerCase().replace("_", " ")})`) : null,
+    ),
+  );
+  const facts = el("dl");
+  const fact = (term, ...value) => facts.append(el("dt", null, term), el("dd", null, ...value));
+  fact("settled by", STAGE_TEXT[image.stage]);
+  if (image.matchedPattern) fact("pattern", el("code", null, image.matchedPattern));
+  if (image.rule) fact("rule", ruleText(image.rule));
+  fact("digest", image.digest ? el("code", null, image.digest) : "none (a tag or a malformed digest)");
+  card.append(facts);
+
+  if (image.attestors.length) {
+    const list = el("ul", "attestors");
+    for (const a of image.attestors) {
+      const item = el("li", a.satisfied ? "ok" : "bad", a.satisfied ? "✓ " : "✗ ", el("code", null, a.attestor));
+      if (a.verifiedBy) {
+        item.append(" verified by key ", el("code", null, a.verifiedBy.keyId), ` (${a.verifiedBy.occurrence})`);
+      }
+      list.append(item);
+    }
+    card.append(list);
+  }
+  const reasons = el("ul", "reasons");
+  for (const r of image.reasons) {
+    const item = el("li", null, el("span", "kind", r.kind), " ", r.message);
+    item.dataset.kind = r.kind;
+    reasons.append(item);
+  }
+  card.append(reasons);
+  if (image.denial) card.append(el("p", "denial", image.denial));
+  if (image.digest) {
+    try {
+      const payload = binauthz.createSignaturePayload(image.image);
+      card.append(el("details", "payload", el("summary", null, "payload to sign for this digest"), el("pre", null, payload)));
+    } catch {
+      // not an artifact URL gcloud would accept; nothing to show
+    }
+  }
+  return card;
+}
+
+function showDecision(decision, containers, lint) {
+  const overall = $("overall");
+  overall.className = `overall ${decision.allowed ? "allowed" : "blocked"}`;
+  overall.replaceChildren(
+    el("strong", null, decision.allowed ? "ADMITTED" : "BLOCKED"),
+    el("span", "message", decision.message),
+  );
+  overall.dataset.allowed = String(decision.allowed);
+  const warnings = $("warnings");
+  warnings.replaceChildren(
+    ...lint.map((w) =>
+      w.code
+        ? el("li", `lint ${w.severity}`, el("code", null, w.code), ` ${w.attestor ? `${w.attestor}: ` : ""}${w.path}: ${w.message}. Fix: ${w.fix}`)
+        : el("li", "lint warning", w.message),
+    ),
+    ...decision.notes.map((n) => el("li", "note", n)),
+  );
+  $("images-out").replaceChildren(
+    ...decision.images.map((image, i) => imageCard(image, containers?.[i])),
+  );
+  $("audit").textContent = JSON.stringify(decision.audit, null, 2);
+  $("audit-box").hidden = false;
+}
+
+function showNoDecision(text) {
+  const overall = $("overall");
+  overall.className = "overall error";
+  overall.replaceChildren(el("strong", null, "NO DECISION"), el("span", "message", text));
+  overall.dataset.allowed = "";
+  $("warnings").replaceChildren();
+  $("images-out").replaceChildren();
+  $("audit-box").hidden = true;
+}
+
+// ---- the loop: re-evaluate shortly after every edit ----
+
+function evaluate() {
+  for (const id of ["attestations-status", "workload-status"]) setStatus(id, "", "");
+  const { engine, lint } = compile();
+  let work = null;
+  try {
+    work = workload();
+  } catch (e) {
+    setStatus("workload-status", "error", describeError(e));
+  }
+  if (!engine) {
+    showNoDecision("fix the policy or attestors first (see the message under the editor)");
+  } else if (!work) {
+    showNoDecision("fix the workload first (see the message under the editor)");
+  } else {
+    const attestations = $("attestations").value;
+    try {
+      const decision = engine.evaluateImages(work.images, attestations.trim() ? attestations : null, work.context);
+      setStatus("attestations-status", "ok", attestations.trim() ? "✓ read" : "none given");
+      showDecision(decision, work.containers, lint);
+    } catch (e) {
+      const target = e?.path?.startsWith("attestations") ? "attestations-status" : "workload-status";
+      setStatus(target, "error", describeError(e));
+      showNoDecision("fix the request first (see the message under the editor)");
+    }
+  }
+  document.body.dataset.state = "ready";
+  document.body.dataset.evaluations = String(Number(document.body.dataset.evaluations ?? 0) + 1);
+}
+
+let timer = null;
+function schedule() {
+  clearTimeout(timer);
+  timer = setTimeout(evaluate, 150);
+}
+
+function applyMode() {
+  const manifest = mode() === "manifest";
+  $("manifest").hidden = !manifest;
+  $("images").hidden = manifest;
+  for (const id of ["namespace", "serviceAccount"]) $(id).disabled = manifest;
+  $("context-note").textContent = manifest
+    ? "With a Kubernetes object, its namespace, service account and break-glass label apply; the cluster and Istio identity come from here."
+    : "";
+}
+
+async function main() {
+  await init();
+  const pgp = binauthz.features().includes("pgp");
+  $("version").textContent = `binauthz ${binauthz.version()}${pgp ? "" : " (this build does not verify PGP keys)"}`;
+  $("policy").value = examples.policy;
+  $("attestors").value = examples.attestors;
+  $("attestations").value = examples.attestations;
+  $("manifest").value = examples.manifest;
+  const pod = binauthz.extractImages(examples.manifest);
+  $("images").value = pod.images.join("\n");
+  $("namespace").value = pod.context.namespace ?? "";
+  for (const id of EDITORS.concat(CONTEXT_FIELDS)) $(id).addEventListener("input", schedule);
+  $("breakglass").addEventListener("change", schedule);
+  for (const radio of document.querySelectorAll('input[name="mode"]')) {
+    radio.addEventListener("change", () => {
+      applyMode();
+      schedule();
+    });
+  }
+  applyMode();
+  evaluate();
+}
+
+main().catch((e) => {
+  document.body.dataset.state = "failed";
+  showNoDecision(`the engine could not be loaded: ${e}`);
+  console.error(e);
+});
