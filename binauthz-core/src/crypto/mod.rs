@@ -5,15 +5,21 @@
 //! [`PkixKey::from_pem`] validates the key against the algorithm (key type, curve and
 //! exact RSA modulus size) and [`PkixKey::verify`] checks signatures over raw bytes.
 //!
+//! Signatures are checked with AWS-LC when the `native` feature is on (the default; never on
+//! wasm32) and with pure-Rust RustCrypto otherwise. Both accept exactly the same signatures
+//! and RustCrypto explains every rejection, so only the speed differs; see [`Backend`].
+//!
 //! Everything here is pure and deterministic: no I/O, clock or randomness.
 
 mod algorithm;
+mod backend;
 mod error;
 mod key;
 mod key_id;
 mod pem;
 
 pub use algorithm::{DigestAlgorithm, KeyKind, SignatureAlgorithm, SignatureScheme};
+pub use backend::Backend;
 pub use error::{KeyError, MismatchHint, VerifyError};
 pub use key::PkixKey;
 pub use key_id::{DEFAULT_KEY_ID_PREFIX, default_key_id_for_spki_der};

@@ -8,11 +8,14 @@ use spki::der::{Decode as _, Tag, Tagged as _};
 use spki::{AlgorithmIdentifierRef, ObjectIdentifier, SubjectPublicKeyInfoRef};
 
 use super::algorithm::{KeyKind, SignatureAlgorithm};
+use super::backend::Backend;
 use super::error::{KeyError, VerifyError};
 use super::key_id::default_key_id_for_spki_der;
 use super::pem::decode_public_key_pem;
 use verify::{malformed, verify_p256, verify_p384, verify_p521, verify_rsa};
 
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+mod native;
 mod verify;
 
 const OID_RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
@@ -75,6 +78,9 @@ pub struct PkixKey {
     algorithm: SignatureAlgorithm,
     spki_der: Vec<u8>,
     inner: Inner,
+    /// The same key loaded into AWS-LC; `None` only if AWS-LC refused a key we accepted.
+    #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+    native: Option<native::NativeKey>,
 }
 
 #[derive(Clone)]
@@ -139,6 +145,8 @@ impl PkixKey {
             algorithm,
             spki_der: der.to_vec(),
             inner,
+            #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+            native: native::NativeKey::new(algorithm, der),
         })
     }
 
@@ -172,13 +180,60 @@ impl PkixKey {
     /// * RSA PKCS#1 v1.5: the standard `DigestInfo` encoding.
     ///
     /// When a signature does not verify but would verify under a different padding,
-    /// salt length or digest, the [`VerifyError::Mismatch`] carries a [`MismatchHint`].
+    /// salt length or digest, the [`VerifyError::Mismatch`] carries a
+    /// [`MismatchHint`](super::MismatchHint).
+    ///
+    /// Uses [`Backend::DEFAULT`]: AWS-LC when the `native` feature is on, otherwise RustCrypto.
     ///
     /// # Errors
     ///
     /// [`VerifyError::Malformed`] when the bytes cannot be a signature for this key and
     /// algorithm, [`VerifyError::Mismatch`] when they are well formed but do not verify.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
+        self.verify_with(Backend::DEFAULT, message, signature)
+    }
+
+    /// Like [`PkixKey::verify`] but with the given [`Backend`]; for differential testing and
+    /// benchmarks, which compare the backends.
+    ///
+    /// The backends accept the same signatures and report rejections with the same errors:
+    /// RustCrypto explains every rejection, also the native backend's.
+    ///
+    /// # Errors
+    ///
+    /// As for [`PkixKey::verify`]. With `Backend::Native`, a signature that AWS-LC rejects
+    /// but RustCrypto accepts is a [`VerifyError::Mismatch`] without hint (fail closed).
+    pub fn verify_with(
+        &self,
+        backend: Backend,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), VerifyError> {
+        match backend {
+            Backend::RustCrypto => self.verify_rustcrypto(message, signature),
+            #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+            Backend::Native => {
+                if self
+                    .native
+                    .as_ref()
+                    .is_some_and(|key| key.verifies(message, signature))
+                {
+                    return Ok(());
+                }
+                // AWS-LC only says no; RustCrypto says why. Should RustCrypto accept, the two
+                // libraries disagree (tests/backends.rs looks for that), and we fail closed.
+                match self.verify_rustcrypto(message, signature) {
+                    Ok(()) => Err(VerifyError::Mismatch {
+                        algorithm: self.algorithm,
+                        hint: None,
+                    }),
+                    Err(err) => Err(err),
+                }
+            }
+        }
+    }
+
+    fn verify_rustcrypto(&self, message: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
         let algorithm = self.algorithm;
         if signature.is_empty() {
             return Err(malformed(

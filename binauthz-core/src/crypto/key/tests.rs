@@ -367,3 +367,79 @@ fn rsa_signature_shape_checks() {
         "signature does not verify with this key (RSA_PSS_2048_SHA256)"
     );
 }
+
+/// AWS-LC must load every key our parser accepts: one it refused would reject every signature
+/// made with that key under the default backend.
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+#[test]
+fn native_backend_loads_every_key_we_accept() {
+    // e = 3 and e = 2^33 - 1 are the smallest and largest exponents we accept.
+    let exponents: [&[u8]; 3] = [&[3], &[1, 0, 1], &[1, 0xFF, 0xFF, 0xFF, 0xFF]];
+    for algorithm in SignatureAlgorithm::ALL {
+        let KeyKind::Rsa { modulus_bits } = algorithm.key_kind() else {
+            continue;
+        };
+        for e in exponents {
+            let key = PkixKey::from_spki_der(&rsa_spki(&modulus(modulus_bits), e), algorithm)
+                .unwrap_or_else(|err| panic!("{algorithm} e={e:02x?}: {err}"));
+            assert!(key.native.is_some(), "{algorithm} e={e:02x?}");
+        }
+    }
+    for (pem, algorithm) in [
+        (
+            include_str!("../../../tests/fixtures/crypto/ec_p256.pub.pem"),
+            SignatureAlgorithm::EcdsaP256Sha256,
+        ),
+        (
+            include_str!("../../../tests/fixtures/crypto/ec_p384.pub.pem"),
+            SignatureAlgorithm::EcdsaP384Sha384,
+        ),
+        (
+            include_str!("../../../tests/fixtures/crypto/ec_p521.pub.pem"),
+            SignatureAlgorithm::EcdsaP521Sha512,
+        ),
+    ] {
+        let key = PkixKey::from_pem(pem, algorithm).unwrap();
+        assert!(key.native.is_some(), "{algorithm}");
+    }
+}
+
+/// A signature only RustCrypto accepts is rejected by the native backend (fail closed). No real
+/// signature does that, so AWS-LC is taken out of the key to make it say no.
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+#[test]
+fn native_backend_fails_closed_when_only_rustcrypto_accepts() {
+    let mut key = PkixKey::from_pem(
+        include_str!("../../../tests/fixtures/crypto/ec_p256.pub.pem"),
+        P256,
+    )
+    .unwrap();
+    let message = include_bytes!("../../../tests/fixtures/crypto/message.txt");
+    let good = include_bytes!("../../../tests/fixtures/crypto/ecdsa_p256_sha256.sig");
+    key.verify_with(Backend::Native, message, good).unwrap();
+    key.native = None;
+    key.verify_with(Backend::RustCrypto, message, good).unwrap();
+    assert_eq!(
+        key.verify_with(Backend::Native, message, good),
+        Err(VerifyError::Mismatch {
+            algorithm: P256,
+            hint: None
+        })
+    );
+    assert_eq!(
+        key.verify(message, good),
+        key.verify_with(Backend::Native, message, good)
+    );
+    // Rejections still carry RustCrypto's explanation.
+    let err = key.verify(message, &good[..good.len() - 1]).unwrap_err();
+    assert!(matches!(err, VerifyError::Malformed { .. }), "{err:?}");
+}
+
+#[test]
+fn default_backend_is_native_exactly_when_compiled_in() {
+    let native = cfg!(all(feature = "native", not(target_arch = "wasm32")));
+    assert_eq!(Backend::default(), Backend::DEFAULT);
+    assert_eq!(Backend::ALL.len(), if native { 2 } else { 1 });
+    assert_eq!(Backend::ALL.first(), Some(&Backend::RustCrypto));
+    assert_eq!(Backend::ALL.last(), Some(&Backend::DEFAULT));
+}

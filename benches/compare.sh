@@ -1,0 +1,356 @@
+#!/usr/bin/env bash
+# Signature verification, side by side on this machine: binauthz (criterion verify/*, and
+# verify_rustcrypto/* when the native backend is built), `openssl speed` and Go's standard library
+# (benches/go), per algorithm, as µs per verify, verifies/s and ratios; then, optionally, the
+# WebAssembly engine's cold verify in Node against the native engine. Prints the tables and writes
+# them, with a description of the machine, into benches/RESULTS.md between the markers
+# "<!-- BEGIN generated: benches/compare.sh -->" and "<!-- END generated: benches/compare.sh -->"
+# (a rerun replaces that section only; the rest of the file is hand-written).
+#
+#   bash benches/compare.sh
+#
+# Every measurement is of the same signatures: benches/verify-cases.json names the conformance
+# cases (spec/conformance/cases) whose key, payload and signature both the Rust and the Go
+# benchmarks read. `openssl speed` has its own keys and input (see the footnotes it writes).
+#
+# Environment:
+#   QUICK=1   criterion --quick, `openssl speed -seconds 1`, `go test -benchtime 200ms`, fewer
+#             Node runs: a smoke run in about a minute (plus the build); figures are rough.
+#   WASM=0    skip the WebAssembly step. It is skipped anyway, with a message, when node or the
+#             Node package (binauthz-wasm/pkg, built by bash binauthz-wasm/build.sh) is missing.
+#   CARGO_TARGET_DIR  honoured; criterion's figures are read from $CARGO_TARGET_DIR/criterion.
+#   RESULTS   the markdown file to write (default benches/RESULTS.md; a QUICK=1 smoke run in CI
+#             would rather write elsewhere, e.g. RESULTS=$(mktemp)).
+#
+# Needs cargo, python3, and for their columns openssl, go (Debian's golang-go is enough: the Go
+# module has no dependencies and is run with GOTOOLCHAIN=local GOPROXY=off) and node. On 2 cores:
+# about 2 minutes after the release build (criterion 1 s warm-up + 3 s per benchmark, openssl
+# 3 s per algorithm and operation, Go 2 s per benchmark). No figure is asserted: the script
+# reports, it does not judge.
+set -euo pipefail
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR=never
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+CRITERION=$TARGET/criterion
+RESULTS=${RESULTS:-$ROOT/benches/RESULTS.md}
+QUICK=${QUICK:-0}
+WASM=${WASM:-1}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+touch "$WORK/start" # criterion figures older than this are not from this run
+T0=$SECONDS
+step() { echo; echo "=== $* (t+$((SECONDS - T0))s)"; }
+
+if [[ $QUICK == 1 ]]; then
+  CRITERION_ARGS=(--quick)
+  OPENSSL_SECONDS=1
+  GO_BENCHTIME=200ms
+  WASM_RUNS=3 WASM_N=50
+else
+  CRITERION_ARGS=(--warm-up-time 1 --measurement-time 3)
+  OPENSSL_SECONDS=3
+  GO_BENCHTIME=2s
+  WASM_RUNS=7 WASM_N=200
+fi
+
+step "machine"
+{
+  echo "cpus=$(nproc)"
+  echo "cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"
+  echo "uname=$(uname -srm)"
+  echo "rustc=$(rustc -V)"
+  echo "openssl=$(openssl version 2>/dev/null || echo none)"
+  echo "go=$(go version 2>/dev/null || echo none)"
+  echo "node=$(node --version 2>/dev/null || echo none)"
+  echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+  echo "quick=$QUICK"
+  echo "criterion_args=${CRITERION_ARGS[*]}"
+  echo "openssl_seconds=$OPENSSL_SECONDS"
+  echo "go_benchtime=$GO_BENCHTIME"
+} | tee "$WORK/machine.txt"
+
+step "binauthz: cargo bench -p binauthz-benches --bench verify -- ${CRITERION_ARGS[*]}"
+cargo bench -p binauthz-benches --bench verify -- "${CRITERION_ARGS[@]}"
+
+step "openssl speed -seconds $OPENSSL_SECONDS"
+OPENSSL_ALGS=$(python3 -c 'import json,sys; print(" ".join(c["openssl"] for c in json.load(open(sys.argv[1]))["cases"]))' benches/verify-cases.json)
+if command -v openssl >/dev/null; then
+  # shellcheck disable=SC2086 # one argument per algorithm
+  openssl speed -seconds "$OPENSSL_SECONDS" $OPENSSL_ALGS 2>/dev/null | tee "$WORK/openssl.txt"
+else
+  echo "openssl is not installed: its column stays empty"
+fi
+
+step "go test -bench . -benchtime $GO_BENCHTIME (benches/go)"
+if command -v go >/dev/null; then
+  (cd benches/go && GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod \
+    go test -count 1 -bench . -benchtime "$GO_BENCHTIME" .) | tee "$WORK/go.txt"
+else
+  echo "go is not installed (apt-get install -y golang-go): its column stays empty"
+fi
+
+WASM_PKG=$ROOT/binauthz-wasm/pkg
+if [[ $WASM == 0 ]]; then
+  echo "WASM=0: no WebAssembly step" | tee "$WORK/wasm-skipped.txt"
+elif ! command -v node >/dev/null; then
+  echo "node is not installed: no WebAssembly step" | tee "$WORK/wasm-skipped.txt"
+elif [[ ! -f $WASM_PKG/binauthz_wasm.js ]]; then
+  echo "binauthz-wasm/pkg is not built (bash binauthz-wasm/build.sh): no WebAssembly step" |
+    tee "$WORK/wasm-skipped.txt"
+else
+  # The native evaluation of the same case: evaluate/cold_1img_1att_p256 (a fresh engine) when
+  # benches/benches/evaluate.rs has it, and evaluate/<NNN>-alg-ecdsa-p256-sha256-valid.
+  EVALUATE_FILTER='^evaluate/(cold_1img_1att_p256|[0-9]+-alg-ecdsa-p256-sha256-valid)$'
+  step "native evaluate of the same case: cargo bench --bench evaluate -- '$EVALUATE_FILTER'"
+  cargo bench -p binauthz-benches --bench evaluate -- "${CRITERION_ARGS[@]}" "$EVALUATE_FILTER" ||
+    echo "the evaluate bench did not run: its figures, if any, are from an earlier run"
+  step "WebAssembly in Node: $WASM_RUNS fresh processes of node benches/wasm-verify.cjs $WASM_N"
+  date -u -r "$WASM_PKG/binauthz_wasm_bg.wasm" '+%Y-%m-%d %H:%M UTC' >"$WORK/wasm-built.txt"
+  for _ in $(seq "$WASM_RUNS"); do
+    node benches/wasm-verify.cjs "$WASM_N" | tee -a "$WORK/wasm.jsonl"
+  done
+fi
+echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)" >>"$WORK/machine.txt"
+
+step "report ($RESULTS)"
+python3 - "$WORK" "$CRITERION" "$RESULTS" "$ROOT" <<'PY'
+import json, os, re, statistics, sys
+
+work, criterion, results, root = sys.argv[1:5]
+start = os.path.getmtime(os.path.join(work, "start"))
+cases = json.load(open(os.path.join(root, "benches", "verify-cases.json")))["cases"]
+machine = dict(line.rstrip("\n").split("=", 1) for line in open(os.path.join(work, "machine.txt")) if "=" in line)
+
+
+def read(name):
+    path = os.path.join(work, name)
+    return open(path).read() if os.path.exists(path) else None
+
+
+# Criterion's benchmarks by full id ("verify/ecdsa_p256" lives in verify/ecdsa_p256/, but
+# bench_function("evaluate/x") in evaluate_x/): each new/benchmark.json names its id.
+by_id = {}
+for directory, _, files in os.walk(criterion):
+    if os.path.basename(directory) == "new" and "benchmark.json" in files:
+        try:
+            by_id[json.load(open(os.path.join(directory, "benchmark.json")))["full_id"]] = directory
+        except (OSError, ValueError, KeyError):
+            pass
+
+
+def criterion_us(bench_id):
+    """Criterion's median point estimate in µs, and whether this run wrote it."""
+    path = os.path.join(by_id.get(bench_id, "/nonexistent"), "estimates.json")
+    if not os.path.exists(path):
+        return None, False
+    return json.load(open(path))["median"]["point_estimate"] / 1000, os.path.getmtime(path) >= start
+
+
+def fresh_criterion_us(bench_id):
+    us, fresh = criterion_us(bench_id)
+    return us if fresh else None
+
+
+def openssl_verifies_per_s(text):
+    out = {}
+    for line in (text or "").splitlines():
+        m = re.match(r"^rsa\s+(\d+)\s+bits\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)\s*$", line)
+        if m:
+            out["rsa" + m.group(1)] = float(m.group(3))
+        m = re.match(r"^\s*\d+\s+bits\s+ecdsa\s+\(nistp(\d+)\)\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)\s*$", line)
+        if m:
+            out["ecdsap" + m.group(1)] = float(m.group(3))
+    return out
+
+
+def go_us(text):
+    out = {}
+    for line in (text or "").splitlines():
+        m = re.match(r"^BenchmarkVerify/(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op", line)
+        if m:
+            out[m.group(1)] = float(m.group(2)) / 1000
+    return out
+
+
+def cell(us):
+    if us is None:
+        return "n/a"
+    return f"{us:,.1f} µs ({1e6 / us:,.0f}/s)"
+
+
+def ratio(ours, theirs):
+    return "n/a" if ours is None or theirs is None else f"{ours / theirs:.2f}×"
+
+
+ossl = openssl_verifies_per_s(read("openssl.txt"))
+go = go_us(read("go.txt"))
+native_ids = any(fresh_criterion_us(f"verify_rustcrypto/{c['id']}") is not None for c in cases)
+columns = [("binauthz `verify/*`" + (" (default backend: native)" if native_ids else ""), "verify")]
+if native_ids:
+    columns.append(("binauthz `verify_rustcrypto/*`", "verify_rustcrypto"))
+missing = [f"verify/{c['id']}" for c in cases if fresh_criterion_us(f"verify/{c['id']}") is None]
+if missing:
+    sys.exit(f"compare.sh: criterion wrote no estimate in this run for {', '.join(missing)} (under {criterion})")
+
+header = ["algorithm"] + [name for name, _ in columns] + ["OpenSSL¹", "Go²"]
+short = {"verify": "binauthz", "verify_rustcrypto": "RustCrypto"}
+for _, group in columns:
+    header += [f"{short[group]} ÷ OpenSSL", f"{short[group]} ÷ Go"]
+rows = []
+for c in cases:
+    ours = {group: fresh_criterion_us(f"{group}/{c['id']}") for _, group in columns}
+    o = 1e6 / ossl[c["openssl"]] if c["openssl"] in ossl else None
+    g = go.get(c["id"])
+    row = [f"`{c['id']}`"] + [cell(ours[group]) for _, group in columns] + [cell(o), cell(g)]
+    for _, group in columns:
+        row += [ratio(ours[group], o), ratio(ours[group], g)]
+    rows.append(row)
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+verify_table = table(header, rows)
+criterion_how = "`" + machine["criterion_args"] + "`"
+
+
+def load1(text):
+    try:
+        return float(text.split()[0])
+    except (IndexError, ValueError):
+        return 0.0
+
+
+loaded = max(load1(machine.get("load_before", "")), load1(machine.get("load_after", ""))) > float(machine["cpus"])
+lines = [
+    "<!-- BEGIN generated: benches/compare.sh -->",
+    "## Signature verification: binauthz, OpenSSL and Go",
+    "",
+    "_Generated by `bash benches/compare.sh` on " + machine["date"] + "; a rerun replaces this section._",
+    "",
+    f"Machine: {machine['cpus']} CPUs, {machine['cpu']}, {machine['uname']}; {machine['rustc']}; "
+    f"{machine['openssl']}; {machine['go']}; Node {machine['node']}. "
+    f"Load average (1, 5, 15 min) before / after: {machine['load_before']} / {machine.get('load_after', 'unknown')}"
+    + (" — **above the CPU count: other work competed for the CPUs during this run**, so every "
+       "figure is slower than on an idle machine" if loaded else "")
+    + ". The machine is small and may be shared with other builds, so take single figures as "
+    "±20 % and compare columns of one run, not runs.",
+    "",
+    "Time per verification of one valid signature (the verifications per second in brackets), "
+    "over the key, payload and signature of the conformance case named in "
+    "`benches/verify-cases.json`. A ratio is **binauthz's time ÷ the other's time: below 1× "
+    "binauthz is faster, above 1× it is slower** (lower is better for binauthz).",
+    "",
+    verify_table,
+    "",
+    f"binauthz: criterion's median ({criterion_how}) of one `PkixKey::verify` (hash the payload, "
+    "decode the signature, verify), key parsed beforehand."
+    + (" `verify/*` is the engine's default backend (native, AWS-LC via aws-lc-rs); "
+       "`verify_rustcrypto/*` is `verify_with(Backend::RustCrypto, ..)`, the pure-Rust path "
+       "(and the one WebAssembly uses)." if native_ids else ""),
+    "",
+    f"¹ `openssl speed -seconds {machine['openssl_seconds']} "
+    + " ".join(c["openssl"] for c in cases) + "`, its verify/s. It uses its own keys and "
+    "input and does not do what a binauthz verification does: it hashes nothing (it verifies a "
+    "fixed 20-byte digest for ECDSA, a 36-byte block for RSA), and its RSA figure is the raw "
+    "public-key operation with a PKCS#1 v1.5 type-1 padding check, with no DigestInfo and no "
+    "PSS, so `rsa_pss_2048` is compared with plain `rsa2048`. Read it as the floor of what the "
+    "arithmetic costs on this machine.",
+    "",
+    f"² `go test -bench . -benchtime {machine['go_benchtime']}` in "
+    "`benches/go` (standard library only: `ecdsa.VerifyASN1`, `rsa.VerifyPSS` with "
+    "`PSSSaltLengthEqualsHash`, `rsa.VerifyPKCS1v15`), ns/op; each operation hashes the payload "
+    "and verifies, over the same bytes as binauthz.",
+    "",
+]
+
+wasm = read("wasm.jsonl")
+skipped = read("wasm-skipped.txt")
+lines += ["### WebAssembly in Node: cold verify against native", ""]
+if wasm:
+    runs = [json.loads(l) for l in wasm.splitlines() if l.strip()]
+    med = lambda key: statistics.median(r[key] for r in runs)
+    cold, fresh = med("cold_us"), med("fresh_median_us")
+    # What the WebAssembly figures are compared with: the native evaluation of the same case
+    # when criterion has it, and the native verification alone, with each backend.
+    refs = []
+    earlier = " (**from an earlier run**, not this one)"
+    eval_us, eval_fresh = criterion_us("evaluate/cold_1img_1att_p256")
+    if eval_us is not None:
+        refs.append((
+            "`evaluate/cold_1img_1att_p256`: the same evaluation, native, fresh engine"
+            + ("" if eval_fresh else earlier),
+            eval_us,
+        ))
+    for bench_id in sorted(by_id):
+        if re.fullmatch(r"evaluate/[0-9]+-alg-ecdsa-p256-sha256-valid", bench_id):
+            us, is_fresh = criterion_us(bench_id)
+            if us is not None:
+                refs.append((
+                    f"`{bench_id}`: the same evaluation, native, on one engine (which keeps "
+                    "nothing between evaluations)" + ("" if is_fresh else earlier),
+                    us,
+                ))
+                eval_us = eval_us if eval_us is not None else us
+    refs.append(("`verify/ecdsa_p256`: the verification alone, native default backend", fresh_criterion_us("verify/ecdsa_p256")))
+    rc = fresh_criterion_us("verify_rustcrypto/ecdsa_p256")
+    if rc is not None:
+        refs.append(("`verify_rustcrypto/ecdsa_p256`: the verification alone, native RustCrypto (the code WebAssembly runs)", rc))
+    built = (read("wasm-built.txt") or "").strip()
+    r0 = runs[0]
+    lines += [
+        f"`node benches/wasm-verify.cjs {r0['n']}` in {len(runs)} fresh Node {r0['node']} "
+        f"processes (medians across them), package `{r0['package']}` (built {built}), case "
+        f"`{r0['case']}` (the key, payload and signature of `verify/ecdsa_p256`). "
+        "Goal (issue #8): WebAssembly ≤ 3× native.",
+        "",
+        table(["WebAssembly in Node", "time"], [
+            ["load the package (read, compile and instantiate the .wasm)", f"{med('load_us'):,.1f} µs"],
+            ["first `new Engine(config)`", f"{med('compile_us'):,.1f} µs"],
+            ["first `evaluate` in the process (**cold**)", f"{cold:,.1f} µs"],
+            [f"`new Engine(config)`, median of the next {r0['n']}", f"{med('compile_median_us'):,.1f} µs"],
+            [f"`evaluate` on a fresh engine, median of {r0['n']} (**warm code, no engine state**)", f"{fresh:,.1f} µs"],
+        ]),
+        "",
+        table(["native reference (criterion median, this machine)", "native", "cold ÷ native", "fresh engine ÷ native"], [
+            [what, f"{us:,.1f} µs", f"{cold / us:,.1f}×", f"{fresh / us:,.1f}×"] for what, us in refs if us is not None
+        ]),
+        "",
+        "Ratios are WebAssembly time ÷ native time (lower is better for WebAssembly). "
+        "`evaluate` is timed alone, on an engine built just before it, with the request as JSON "
+        "text: it also parses the request, matches the image, builds the decision and converts it "
+        "to a JS object, work that the `verify/*` references do not include"
+        + (", so ratios against them overstate the WebAssembly overhead" if eval_us is None
+           else "; the `evaluate/*` references do the same work natively, but take the request parsed")
+        + ". The cold figure is mostly V8 compiling the module's functions on first use.",
+        "",
+    ]
+else:
+    lines += [(skipped or "No WebAssembly figures.").strip(), ""]
+lines.append("<!-- END generated: benches/compare.sh -->")
+section = "\n".join(lines) + "\n"
+
+if os.path.exists(results):
+    text = open(results).read()
+else:
+    text = "# Benchmark results\n\n"
+begin = text.find("<!-- BEGIN generated: benches/compare.sh -->")
+end_marker = "<!-- END generated: benches/compare.sh -->"
+end = text.find(end_marker)
+if begin >= 0 and end > begin:
+    rest = text[end + len(end_marker):].lstrip("\n")
+    text = text[:begin] + section + ("\n" + rest if rest else "")
+else:
+    text = text.rstrip("\n") + "\n\n" + section
+with open(results + ".tmp", "w") as f:
+    f.write(text)
+os.replace(results + ".tmp", results)
+print(section)
+PY
+step "done"

@@ -1,0 +1,3 @@
+module binauthz.invalid/benches/go
+
+go 1.19
