@@ -53,28 +53,14 @@ bash scripts/test-ffi.sh
 step "WASM, Node and the browser preview: scripts/test-wasm.sh"
 bash scripts/test-wasm.sh
 
-# ---- fuzz smoke ----
+# ---- fuzz smoke, and miri over the core's non-crypto unit tests ----
 if ((HAVE_NIGHTLY)); then
-  step "fuzz smoke (${FUZZ_SECONDS}s per target)"
-  (
-    cd fuzz
-    cargo +nightly fuzz build -O
-    for t in $(cargo +nightly fuzz list); do
-      # New inputs go to corpus/$t (ignored by git); spec/ seeds every target (the keys seed the
-      # PGP key parser).
-      mkdir -p "corpus/$t"
-      if ! cargo +nightly fuzz run -O "$t" "corpus/$t" ../spec/conformance/cases ../spec/examples \
-          ../spec/conformance/keys -- \
-          -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 >"../target/fuzz-$t.log" 2>&1; then
-        tail -40 "../target/fuzz-$t.log"
-        echo "fuzz target $t failed"
-        exit 1
-      fi
-      echo "$t: $(grep -E '^Done' "../target/fuzz-$t.log" || echo 'ran')"
-    done
-  )
+  step "fuzz smoke (${FUZZ_SECONDS}s per target): scripts/fuzz.sh"
+  bash scripts/fuzz.sh "$FUZZ_SECONDS"
+  step "miri: scripts/miri.sh"
+  bash scripts/miri.sh
 else
-  echo "nightly toolchain not installed: fuzz smoke skipped"
+  echo "nightly toolchain not installed: fuzz smoke and miri skipped"
 fi
 
 step "all suites passed"

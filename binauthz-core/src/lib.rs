@@ -28,6 +28,7 @@ pub mod digest;
 mod document;
 pub mod engine;
 pub mod error;
+mod export;
 pub mod image;
 pub mod kubernetes;
 pub mod limits;

@@ -85,19 +85,25 @@ fn python_json_string(s: &str) -> String {
 }
 
 /// What is wrong with a payload whose signature verified.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum PayloadProblem {
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PayloadProblem {
     /// Not a JSON object.
+    #[error("the signed payload is not a JSON object ({0})")]
     NotJson(String),
     /// No string at `critical.image.docker-manifest-digest`.
+    #[error("the signed payload has no critical.image.docker-manifest-digest")]
     MissingDigest,
     /// Signed for another digest.
+    #[error("the payload is signed for {0}, not for the image's digest")]
     DigestMismatch(String),
 }
 
 /// Checks that a signed payload names `digest` in `critical.image.docker-manifest-digest`.
 /// `critical.identity.docker-reference` and `critical.type` are deliberately not compared.
-pub(crate) fn check_payload(payload: &[u8], digest: &Digest) -> Result<(), PayloadProblem> {
+///
+/// Only the bytes that were signed are examined, so call this after the signature verified.
+pub fn check_payload(payload: &[u8], digest: &Digest) -> Result<(), PayloadProblem> {
     let value: Value =
         serde_json::from_slice(payload).map_err(|e| PayloadProblem::NotJson(e.to_string()))?;
     if !value.is_object() {

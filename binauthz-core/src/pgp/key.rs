@@ -75,6 +75,7 @@ pub struct PgpKey {
     pub(crate) primary: Component,
     pub(crate) subkeys: Vec<Component>,
     user_ids: Vec<String>,
+    armored: String,
 }
 
 impl PgpKey {
@@ -124,7 +125,9 @@ impl PgpKey {
                 )));
             }
         }
-        Self::from_signed(&key)
+        let mut key = Self::from_signed(&key)?;
+        key.armored = text.to_owned();
+        Ok(key)
     }
 
     fn from_signed(key: &SignedPublicKey) -> Result<PgpKey, PgpKeyError> {
@@ -209,7 +212,13 @@ impl PgpKey {
             primary: primary_component,
             subkeys,
             user_ids,
+            armored: String::new(),
         })
+    }
+
+    /// The armored text the key was read from, as given.
+    pub fn armored(&self) -> &str {
+        &self.armored
     }
 
     /// The upper-case 40-hex V4 fingerprint of the primary key: the attestor key id.
