@@ -12,7 +12,9 @@
     reason = "test code: a failed expectation should panic"
 )]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use binauthz_core::attestor::PublicKey;
 use binauthz_core::crypto::{Backend, PkixKey, SignatureAlgorithm};
@@ -157,14 +159,6 @@ fn backends_agree_on_every_wycheproof_vector() {
     );
 }
 
-/// The committed conformance cases, or another directory (`BINAUTHZ_CONFORMANCE_CASES`).
-fn cases_dir() -> PathBuf {
-    match std::env::var_os("BINAUTHZ_CONFORMANCE_CASES") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/conformance/cases"),
-    }
-}
-
 /// A case's document given either as an object or as text (YAML or JSON).
 fn document(case: &Value, object: &str, text: &str) -> Option<(String, Value)> {
     if let Some(value) = case.get(object) {
@@ -209,13 +203,7 @@ fn occurrences(case: &Value) -> Vec<Occurrence> {
 
 #[test]
 fn backends_agree_on_every_conformance_signature() {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(cases_dir())
-        .expect("spec/conformance/cases exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
-    assert!(paths.len() >= 60, "only {} conformance cases", paths.len());
+    let paths = common::case_paths();
     // Signatures checked with the keys their `publicKeyId` names, and with every other key.
     let (mut named, mut others) = (Tally::default(), Tally::default());
     for path in &paths {

@@ -8,19 +8,12 @@
     reason = "test code: a failed expectation should panic"
 )]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use binauthz_core::Engine;
 use serde_json::{Value, json};
-
-/// The committed vectors, or another directory of cases (`BINAUTHZ_CONFORMANCE_CASES`), which the
-/// test command uses to run freshly generated vectors too.
-fn cases_dir() -> PathBuf {
-    match std::env::var_os("BINAUTHZ_CONFORMANCE_CASES") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/conformance/cases"),
-    }
-}
 
 fn text_of(case: &Value, object: &str, text: &str) -> String {
     match (case.get(object), case.get(text)) {
@@ -131,13 +124,7 @@ fn run_case(path: &Path) -> Result<(), String> {
 
 #[test]
 fn every_conformance_case_passes() {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(cases_dir())
-        .expect("spec/conformance/cases exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
-    assert!(paths.len() >= 60, "only {} conformance cases", paths.len());
+    let paths = common::case_paths();
     let failures: Vec<String> = paths
         .iter()
         .filter_map(|p| {

@@ -11,7 +11,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use binauthz_core::{Decision, Engine, Verdict};
 use common::case;
@@ -20,21 +20,8 @@ use serde_json::{Value, json};
 
 /// Every committed case with a `config` object, a `request` object and an expected decision.
 fn decided_cases() -> Vec<(String, Value)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/conformance/cases");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    paths.sort();
-    let cases: Vec<(String, Value)> = paths
+    let cases: Vec<(String, Value)> = common::all_cases()
         .into_iter()
-        .map(|p| {
-            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-            (
-                name,
-                serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap(),
-            )
-        })
         .filter(|(_, c): &(String, Value)| {
             c["config"].is_object() && c["request"].is_object() && c["expect"].is_object()
         })

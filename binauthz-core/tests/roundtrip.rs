@@ -10,32 +10,17 @@
 
 use std::path::Path;
 
+mod common;
+
 use binauthz_core::allowlist::AllowlistPattern;
 use binauthz_core::{Attestor, Config, Digest, ImageRef, Occurrence, Policy, Request, Timestamp};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-fn all_cases() -> Vec<(String, Value)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/conformance/cases");
-    let mut out: Vec<(String, Value)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-            (
-                name,
-                serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap(),
-            )
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
-}
-
 #[test]
 fn every_valid_conformance_document_round_trips() {
     let (mut policies, mut attestors, mut requests) = (0, 0, 0);
-    for (name, case) in all_cases() {
+    for (name, case) in common::all_cases() {
         if let Ok(config) = Config::from_value(case["config"].clone()) {
             let written = config.policy.to_value();
             assert_eq!(

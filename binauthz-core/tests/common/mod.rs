@@ -4,7 +4,7 @@
     reason = "each test crate uses a different subset of the helpers"
 )]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use binauthz_core::{Decision, Engine};
 use serde_json::Value;
@@ -30,4 +30,37 @@ pub fn engine(case: &Value) -> Engine {
 pub fn decide(name: &str) -> Decision {
     let c = case(name);
     engine(&c).evaluate_str(&c["request"].to_string()).unwrap()
+}
+
+/// The committed conformance cases, or another directory of cases (`BINAUTHZ_CONFORMANCE_CASES`),
+/// which the test command uses to run freshly generated vectors too.
+pub fn cases_dir() -> PathBuf {
+    match std::env::var_os("BINAUTHZ_CONFORMANCE_CASES") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/conformance/cases"),
+    }
+}
+
+/// The `.json` case files of [`cases_dir`], sorted; at least 60, so no test passes vacuously.
+pub fn case_paths() -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(cases_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 60, "only {} conformance cases", paths.len());
+    paths
+}
+
+/// Every case of [`case_paths`] as (file stem, parsed JSON).
+pub fn all_cases() -> Vec<(String, Value)> {
+    case_paths()
+        .into_iter()
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&p).unwrap();
+            (name, serde_json::from_str(&text).unwrap())
+        })
+        .collect()
 }
