@@ -89,7 +89,7 @@ impl Signature {
 
 /// Whether a `signature` string is ASCII-armored OpenPGP data rather than base64. Armor always
 /// contains spaces and line breaks, which base64 never does, so the two cannot be confused.
-fn is_pgp_armor(text: &str) -> bool {
+pub(crate) fn is_pgp_armor(text: &str) -> bool {
     text.trim_start().starts_with("-----BEGIN PGP ")
 }
 

@@ -5,7 +5,7 @@ use ::base64::Engine as _;
 use ::base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
-use crate::attestation::{Occurrence, Signature};
+use crate::attestation::{Occurrence, Signature, is_pgp_armor};
 use crate::attestor::{Attestor, AttestorKey, PublicKey};
 use crate::policy::{AdmissionRule, GlobalPolicyEvaluationMode, Policy};
 use crate::request::Request;
@@ -132,7 +132,7 @@ impl Attestor {
 /// A signature's `signature` string: armored OpenPGP text as it was, anything else base64.
 fn signature_text(sig: &Signature) -> String {
     match std::str::from_utf8(sig.bytes()) {
-        Ok(text) if text.trim_start().starts_with("-----BEGIN PGP ") => text.to_owned(),
+        Ok(text) if is_pgp_armor(text) => text.to_owned(),
         _ => STANDARD.encode(sig.bytes()),
     }
 }

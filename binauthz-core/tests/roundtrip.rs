@@ -8,8 +8,6 @@
     reason = "test code: a failed expectation should panic"
 )]
 
-use std::path::Path;
-
 mod common;
 
 use binauthz_core::allowlist::AllowlistPattern;
@@ -65,14 +63,7 @@ fn every_valid_conformance_document_round_trips() {
 
 #[test]
 fn written_keys_are_pem_as_openssl_writes_it() {
-    let case: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../spec/conformance/cases/001-alg-rsa-pss-2048-sha256-valid.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let case = common::case("alg-rsa-pss-2048-sha256-valid");
     let given = &case["config"]["attestors"][0]["userOwnedGrafeasNote"]["publicKeys"][0];
     let attestor = Attestor::from_value(case["config"]["attestors"][0].clone()).unwrap();
     let written = attestor.to_value();
