@@ -7,24 +7,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use binauthz_core::crypto::{KeyError, PkixKey, SignatureAlgorithm};
 use serde_json::Value;
 
-/// A conformance case that evaluates successfully: its config and request as JSON text.
-#[derive(Debug)]
-pub struct Case {
-    /// The case's file stem.
-    pub name: String,
-    /// The config document.
-    pub config: String,
-    /// The request document.
-    pub request: String,
-}
-
-fn text_of(case: &Value, object: &str, text: &str) -> Option<String> {
-    match (case.get(object), case.get(text)) {
-        (Some(v), None) => Some(v.to_string()),
-        (None, Some(Value::String(s))) => Some(s.clone()),
-        _ => None,
-    }
-}
+pub mod scenarios;
 
 /// The committed conformance cases, spec/conformance/cases.
 fn cases_dir() -> PathBuf {
@@ -39,27 +22,6 @@ fn case_paths() -> Vec<PathBuf> {
     paths.retain(|p| p.extension().is_some_and(|e| e == "json"));
     paths.sort();
     paths
-}
-
-/// The conformance cases (spec/conformance/cases) whose name contains `filter` and that expect
-/// a decision rather than an error.
-pub fn conformance_cases(filter: &str) -> Vec<Case> {
-    case_paths()
-        .into_iter()
-        .filter_map(|p| {
-            let name = p.file_stem()?.to_string_lossy().into_owned();
-            if !name.contains(filter) {
-                return None;
-            }
-            let case: Value = serde_json::from_str(&std::fs::read_to_string(&p).ok()?).ok()?;
-            case.get("expect")?;
-            Some(Case {
-                name,
-                config: text_of(&case, "config", "configText")?,
-                request: text_of(&case, "request", "requestText")?,
-            })
-        })
-        .collect()
 }
 
 /// One valid signature taken from a committed conformance case: what the `verify/*` benchmarks

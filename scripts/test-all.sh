@@ -53,6 +53,11 @@ bash scripts/test-ffi.sh
 step "WASM, Node and the browser preview: scripts/test-wasm.sh"
 bash scripts/test-wasm.sh
 
+# ---- benchmarks: a quick pass that measures and reports, asserting no timing ----
+step "benchmarks, quick: cargo bench -p binauthz-benches -- --quick"
+cargo bench --locked -p binauthz-benches --bench verify --bench evaluate --bench memory \
+  -- --quick --warm-up-time 1
+
 # ---- fuzz smoke, and miri over the core's non-crypto unit tests ----
 if ((HAVE_NIGHTLY)); then
   step "fuzz smoke (${FUZZ_SECONDS}s per target): scripts/fuzz.sh"

@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use sha2::{Digest as _, Sha256};
 
 use crate::base64;
 use crate::digest::Digest;
@@ -72,9 +73,16 @@ struct RawSignature {
 pub struct Signature {
     public_key_id: String,
     bytes: Vec<u8>,
+    /// SHA-256 of `bytes`, computed once: part of the verification cache's key.
+    hash: [u8; 32],
 }
 
 impl Signature {
+    /// SHA-256 of the signature bytes.
+    pub(crate) fn hash(&self) -> &[u8; 32] {
+        &self.hash
+    }
+
     /// The key id the signature claims; only a hint for finding the key.
     pub fn public_key_id(&self) -> &str {
         &self.public_key_id
@@ -109,6 +117,8 @@ pub struct Occurrence {
     digest: Digest,
     note: NoteName,
     payload: Option<Vec<u8>>,
+    /// SHA-256 of `payload`, computed once: part of the verification cache's key.
+    payload_hash: Option<[u8; 32]>,
     signatures: Vec<Signature>,
 }
 
@@ -259,6 +269,7 @@ impl Occurrence {
             let bytes = signature_bytes(text, &format!("{path}.signature"))?;
             signatures.push(Signature {
                 public_key_id,
+                hash: Sha256::digest(&bytes).into(),
                 bytes,
             });
         }
@@ -292,6 +303,7 @@ impl Occurrence {
             let bytes = signature_bytes(text, &format!("{path}.signature"))?;
             signatures.push(Signature {
                 public_key_id,
+                hash: Sha256::digest(&bytes).into(),
                 bytes,
             });
         }
@@ -300,9 +312,15 @@ impl Occurrence {
             resource_uri: uri,
             digest,
             note,
+            payload_hash: payload.as_ref().map(|p| Sha256::digest(p).into()),
             payload,
             signatures,
         })
+    }
+
+    /// SHA-256 of the payload, when there is one.
+    pub(crate) fn payload_hash(&self) -> Option<&[u8; 32]> {
+        self.payload_hash.as_ref()
     }
 
     /// The occurrence's resource name, if given.

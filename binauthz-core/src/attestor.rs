@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::cache::key_fingerprint;
 use crate::crypto::{PkixKey, SignatureAlgorithm};
 use crate::document;
 use crate::error::{ErrorCode, InputError, InputResult, join_path};
@@ -73,6 +74,8 @@ pub struct AttestorKey {
     id: KeyId,
     comment: Option<String>,
     key: PublicKey,
+    /// What the verification cache knows the key by (its kind, algorithm and material).
+    cache_id: [u8; 32],
 }
 
 impl AttestorKey {
@@ -89,6 +92,11 @@ impl AttestorKey {
     /// The key material.
     pub fn key(&self) -> &PublicKey {
         &self.key
+    }
+
+    /// The key's identity in the verification cache.
+    pub(crate) fn cache_id(&self) -> &[u8; 32] {
+        &self.cache_id
     }
 
     /// A short description for messages, e.g. `ECDSA_P256_SHA256`.
@@ -299,6 +307,7 @@ fn key_from_raw(raw: RawKey, path: &str) -> InputResult<AttestorKey> {
     Ok(AttestorKey {
         id: KeyId::new(id),
         comment,
+        cache_id: key_fingerprint("pkix", key.algorithm().name(), key.spki_der()),
         key: PublicKey::Pkix(key),
     })
 }
@@ -327,6 +336,7 @@ fn pgp_key(
         ));
     }
     Ok(AttestorKey {
+        cache_id: key_fingerprint("pgp", "", key.armored().as_bytes()),
         id: KeyId::new(fingerprint),
         comment,
         key: PublicKey::Pgp(Box::new(key)),

@@ -151,10 +151,15 @@ impl AppliedRule {
 
     /// GCP's phrase for the rule: `default admission rule`, `cluster admission rule for KEY`, …
     pub fn phrase(&self) -> String {
-        match &self.key {
-            Some(key) => format!("{} for {key}", self.kind.phrase()),
-            None => self.kind.phrase().to_owned(),
-        }
+        rule_phrase(self.kind, self.key.as_deref())
+    }
+}
+
+/// [`AppliedRule::phrase`] of a rule of `kind` under map key `key`.
+pub(crate) fn rule_phrase(kind: RuleKind, key: Option<&str>) -> String {
+    match key {
+        Some(key) => format!("{} for {key}", kind.phrase()),
+        None => kind.phrase().to_owned(),
     }
 }
 
@@ -261,8 +266,22 @@ pub struct AuditRecord {
     pub labels: BTreeMap<String, String>,
 }
 
-/// The decision for a whole request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// How much work a decision took: counters for tuning and monitoring, not part of what was
+/// decided. They differ between a cold and a warm evaluation of the same request, so decisions
+/// compare equal regardless of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnostics {
+    /// Signature checks answered by the engine's verification cache.
+    pub cache_hits: u64,
+    /// Signature checks that ran the cryptography (their conclusions are then cached).
+    pub cache_misses: u64,
+    /// Attestor checks answered by an earlier image of the same request with the same digest.
+    pub reused_attestor_checks: u64,
+}
+
+/// The decision for a whole request. Equality compares everything but the [`Diagnostics`].
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
     /// Whether the deploy may proceed: every image is admitted.
@@ -279,7 +298,34 @@ pub struct Decision {
     pub images: Vec<ImageDecision>,
     /// The audit record.
     pub audit: AuditRecord,
+    /// Cache and deduplication counters for this evaluation.
+    pub diagnostics: Diagnostics,
 }
+
+impl PartialEq for Decision {
+    fn eq(&self, other: &Self) -> bool {
+        // Destructured so that a field added later cannot be silently left out.
+        let Decision {
+            allowed,
+            breakglass,
+            policy,
+            message,
+            notes,
+            images,
+            audit,
+            diagnostics: _,
+        } = self;
+        *allowed == other.allowed
+            && *breakglass == other.breakglass
+            && *policy == other.policy
+            && *message == other.message
+            && *notes == other.notes
+            && *images == other.images
+            && *audit == other.audit
+    }
+}
+
+impl Eq for Decision {}
 
 impl Decision {
     /// The decision as pretty-printed JSON.

@@ -1,14 +1,16 @@
 //! The engine: a policy compiled with its attestors, evaluating requests (spec/README.md §7).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
-use crate::allowlist::system_image_match;
+use crate::allowlist::{AllowlistIndex, system_image_match};
 use crate::attestor::Attestor;
+use crate::cache::{CacheStats, DEFAULT_CACHE_ENTRIES, VerificationCache};
 use crate::config::Config;
 use crate::decision::{
-    AppliedRule, AttestorResult, AuditImage, AuditRecord, AuditVerification, Decision,
+    AppliedRule, AttestorResult, AuditImage, AuditRecord, AuditVerification, Decision, Diagnostics,
     ImageDecision, LABEL_BREAKGLASS, LABEL_DRY_RUN, LABEL_OVERRIDDEN, Reason, ReasonKind, Stage,
-    Verdict,
+    Verdict, rule_phrase,
 };
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, InputError};
@@ -19,7 +21,7 @@ use crate::policy::{
     normalize_istio,
 };
 use crate::request::{Context, Request};
-use crate::verify::check_attestor;
+use crate::verify::{Checker, OccurrenceIndex, check_attestor};
 
 /// GCP's denial reason for an attestor without a valid attestation.
 const NO_VALID_ATTESTATION: &str =
@@ -27,11 +29,48 @@ const NO_VALID_ATTESTATION: &str =
 /// GCP's denial reason for a reference without a digest.
 const TAG_REFERENCE: &str = "Expected digest with sha256 scheme, but got tag or malformed digest";
 
-/// A policy compiled with its attestors. Immutable, `Send + Sync`: build it once, share it.
+/// A policy compiled with its attestors. `Send + Sync`: build it once, share it.
+///
+/// The policy never changes after compilation. What does change is the verification cache
+/// (spec §7.1): the conclusions of signature checks, remembered across requests and keyed by the
+/// key, signature, payload and digest, so a decision never depends on whether it was cached.
+/// Clones share one cache.
 #[derive(Debug, Clone)]
 pub struct Engine {
     policy: Policy,
     attestors: BTreeMap<AttestorName, Attestor>,
+    allowlist: AllowlistIndex,
+    cache: Arc<VerificationCache>,
+}
+
+/// The per-request memory of attestor checks, by (attestor, digest): however many images share
+/// a digest, each attestor is checked for it once. Only digests that more than one image has
+/// are remembered (`shared`), so a request of distinct images copies nothing.
+struct RequestMemo<'r> {
+    occurrences: OccurrenceIndex<'r>,
+    shared: BTreeSet<&'r Digest>,
+    results: BTreeMap<(&'r AttestorName, &'r Digest), AttestorResult>,
+    reused: u64,
+}
+
+impl<'r> RequestMemo<'r> {
+    fn new(request: &'r Request) -> Self {
+        let mut shared = BTreeSet::new();
+        if let [_, _, ..] = request.images() {
+            let mut seen = BTreeSet::new();
+            for digest in request.images().iter().filter_map(ImageRef::digest) {
+                if !seen.insert(digest) {
+                    shared.insert(digest);
+                }
+            }
+        }
+        RequestMemo {
+            occurrences: OccurrenceIndex::new(request.attestations()),
+            shared,
+            results: BTreeMap::new(),
+            reused: 0,
+        }
+    }
 }
 
 /// The outcome of evaluating one image against the policy, before breakglass and dry-run.
@@ -71,9 +110,24 @@ impl Engine {
             }
         }
         Ok(Engine {
+            allowlist: AllowlistIndex::new(policy.allowlist()),
             policy,
             attestors: by_name,
+            cache: Arc::new(VerificationCache::new(DEFAULT_CACHE_ENTRIES)),
         })
+    }
+
+    /// This engine with an empty verification cache of at most `entries` entries (0 disables
+    /// it; the default is [`DEFAULT_CACHE_ENTRIES`]). An entry for an accepted signature takes
+    /// about a hundred bytes (benches/RESULTS.md).
+    pub fn with_cache_capacity(mut self, entries: usize) -> Self {
+        self.cache = Arc::new(VerificationCache::new(entries));
+        self
+    }
+
+    /// The verification cache's counters since the engine (or its cache) was made.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.stats()
     }
 
     /// Compiles a config document (YAML or JSON text).
@@ -123,22 +177,26 @@ impl Engine {
         let context = request.context();
         let mut notes = Vec::new();
         let (rule_kind, rule_key, rule) = self.select_rule(context, &mut notes);
-        let mut cache: BTreeMap<(AttestorName, Digest), AttestorResult> = BTreeMap::new();
+        let mut memo = RequestMemo::new(request);
+        let mut checker = Checker::new(&self.cache, request.evaluation_time());
         let images: Vec<ImageDecision> = request
             .images()
             .iter()
             .map(|image| {
                 let evaluated = self.evaluate_image(
                     image,
-                    rule_kind,
-                    rule_key.as_deref(),
-                    rule,
-                    request,
-                    &mut cache,
+                    (rule_kind, rule_key.as_deref(), rule),
+                    &mut memo,
+                    &mut checker,
                 );
                 finish(image, evaluated, context.breakglass)
             })
             .collect();
+        let diagnostics = Diagnostics {
+            cache_hits: checker.hits,
+            cache_misses: checker.misses,
+            reused_attestor_checks: memo.reused,
+        };
         if images.iter().all(|i| i.rule.is_none()) {
             // No image reached the rules, so how the rule was chosen does not matter.
             notes.clear();
@@ -155,6 +213,7 @@ impl Engine {
             notes,
             images,
             audit,
+            diagnostics,
         }
     }
 
@@ -199,14 +258,12 @@ impl Engine {
         }
     }
 
-    fn evaluate_image(
-        &self,
-        image: &ImageRef,
-        kind: RuleKind,
-        key: Option<&str>,
-        rule: &AdmissionRule,
-        request: &Request,
-        cache: &mut BTreeMap<(AttestorName, Digest), AttestorResult>,
+    fn evaluate_image<'r>(
+        &'r self,
+        image: &'r ImageRef,
+        (kind, key, rule): (RuleKind, Option<&str>, &'r AdmissionRule),
+        memo: &mut RequestMemo<'r>,
+        checker: &mut Checker<'_>,
     ) -> Evaluated {
         let text = image.as_str();
         if self.policy.global_mode() == GlobalPolicyEvaluationMode::Enable
@@ -223,7 +280,7 @@ impl Engine {
             };
             return settled_by_pattern(Stage::SystemImage, pattern, reason);
         }
-        if let Some(pattern) = self.policy.allowlist().iter().find(|p| p.matches(text)) {
+        if let Some(pattern) = self.allowlist.find(self.policy.allowlist(), text) {
             let reason = Reason {
                 pattern: Some(pattern.to_string()),
                 ..Reason::new(
@@ -239,7 +296,7 @@ impl Engine {
             evaluation_mode: rule.evaluation_mode(),
             enforcement_mode: rule.enforcement_mode(),
         };
-        let phrase = applied.phrase();
+        let phrase = || rule_phrase(kind, key);
         let mut out = Evaluated {
             conformant: false,
             stage: Stage::Rule,
@@ -254,13 +311,16 @@ impl Engine {
                 out.conformant = true;
                 out.reasons.push(Reason::new(
                     ReasonKind::AlwaysAllow,
-                    format!("the {phrase} is ALWAYS_ALLOW"),
+                    format!("the {} is ALWAYS_ALLOW", phrase()),
                 ));
             }
             RuleAction::AlwaysDeny => {
                 out.reasons.push(Reason::new(
                     ReasonKind::AlwaysDeny,
-                    format!("denied by always_deny admission rule (the {phrase} is ALWAYS_DENY)"),
+                    format!(
+                        "denied by always_deny admission rule (the {} is ALWAYS_DENY)",
+                        phrase()
+                    ),
                 ));
                 out.detail = Some("Denied by always_deny admission rule".to_owned());
             }
@@ -274,7 +334,7 @@ impl Engine {
                     };
                     out.reasons.push(Reason::new(
                         ReasonKind::TagReference,
-                        format!("expected digest with sha256 scheme, but got tag or malformed digest: {why}; the {phrase} requires attestations, which bind digests, so deploy {} by @sha256 digest", image.repository()),
+                        format!("expected digest with sha256 scheme, but got tag or malformed digest: {why}; the {} requires attestations, which bind digests, so deploy {} by @sha256 digest", phrase(), image.repository()),
                     ));
                     out.detail = Some(TAG_REFERENCE.to_owned());
                     return out;
@@ -282,17 +342,20 @@ impl Engine {
                 let mut details = Vec::new();
                 for name in required {
                     let result = match self.attestors.get(name) {
-                        Some(attestor) => cache
-                            .entry((name.clone(), digest.clone()))
-                            .or_insert_with(|| {
-                                check_attestor(
-                                    attestor,
-                                    digest,
-                                    request.attestations(),
-                                    request.evaluation_time(),
-                                )
-                            })
-                            .clone(),
+                        Some(attestor) => match memo.results.get(&(name, digest)) {
+                            Some(earlier) => {
+                                memo.reused += 1;
+                                earlier.clone()
+                            }
+                            None => {
+                                let result =
+                                    check_attestor(attestor, digest, &memo.occurrences, checker);
+                                if memo.shared.contains(digest) {
+                                    memo.results.insert((name, digest), result.clone());
+                                }
+                                result
+                            }
+                        },
                         // Engine::new guarantees presence; stay fail-closed regardless.
                         None => AttestorResult {
                             attestor: name.clone(),
@@ -416,14 +479,14 @@ fn summary(images: &[ImageDecision], allowed: bool) -> String {
         .iter()
         .filter(|i| i.verdict == Verdict::Breakglass)
         .count();
-    let mut parts = vec![format!("{n} {plural} admitted")];
+    let mut text = format!("{n} {plural} admitted");
     if dry > 0 {
-        parts.push(format!("{dry} with a dry-run policy violation"));
+        text.push_str(&format!(", {dry} with a dry-run policy violation"));
     }
     if glass > 0 {
-        parts.push(format!("{glass} only because of breakglass"));
+        text.push_str(&format!(", {glass} only because of breakglass"));
     }
-    parts.join(", ")
+    text
 }
 
 fn audit_record(

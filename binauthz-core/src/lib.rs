@@ -21,6 +21,7 @@ pub mod allowlist;
 pub mod attestation;
 pub mod attestor;
 mod base64;
+pub mod cache;
 pub mod config;
 pub mod crypto;
 pub mod decision;
@@ -45,8 +46,9 @@ mod yaml;
 
 pub use attestation::Occurrence;
 pub use attestor::Attestor;
+pub use cache::CacheStats;
 pub use config::Config;
-pub use decision::{Decision, ImageDecision, Reason, ReasonKind, Verdict};
+pub use decision::{Decision, Diagnostics, ImageDecision, Reason, ReasonKind, Verdict};
 pub use digest::Digest;
 pub use engine::Engine;
 pub use error::{Error, ErrorCode, InputError};

@@ -2,30 +2,66 @@
 
 use std::borrow::Cow;
 
-use crate::attestation::Occurrence;
+use crate::attestation::{Occurrence, Signature};
 use crate::attestor::{Attestor, AttestorKey, PublicKey};
+use crate::cache::{CheckKey, Outcome, VerificationCache};
 use crate::decision::{AttestorResult, Reason, ReasonKind, VerifiedBy};
 use crate::digest::Digest;
+use crate::names::NoteName;
 use crate::payload::{PayloadProblem, check_payload};
 #[cfg(feature = "pgp")]
 use crate::pgp::PgpFailureKind;
 use crate::time::Timestamp;
 
+/// A request's occurrences in a canonical order — by note, digest, label, resource URI and payload
+/// — sorted once per request, so the occurrences under one note for one digest are a contiguous
+/// run found by binary search, in the order they are examined.
+pub(crate) struct OccurrenceIndex<'r> {
+    sorted: Vec<&'r Occurrence>,
+}
+
+impl<'r> OccurrenceIndex<'r> {
+    /// Sorts `occurrences`.
+    pub(crate) fn new(occurrences: &'r [Occurrence]) -> Self {
+        let mut sorted: Vec<&Occurrence> = occurrences.iter().collect();
+        sorted.sort_by(|a, b| canonical(a).cmp(&canonical(b)));
+        OccurrenceIndex { sorted }
+    }
+
+    /// The occurrences filed under `note` for `digest`, in canonical order.
+    fn under(&self, note: &NoteName, digest: &Digest) -> &[&'r Occurrence] {
+        let subject = (note, digest);
+        let start = self
+            .sorted
+            .partition_point(|o| (o.note(), o.digest()) < subject);
+        let rest = self.sorted.get(start..).unwrap_or_default();
+        let len = rest.partition_point(|o| (o.note(), o.digest()) == subject);
+        rest.get(..len).unwrap_or_default()
+    }
+}
+
+fn canonical(o: &Occurrence) -> (&NoteName, &Digest, &str, &str, Option<&[u8]>) {
+    (
+        o.note(),
+        o.digest(),
+        o.label(),
+        o.resource_uri(),
+        o.payload(),
+    )
+}
+
 /// Checks every occurrence under the attestor's note for `digest`, trying every key whose id a
 /// signature names. Candidates are examined in a canonical order, so the result does not depend
-/// on the order of occurrences, signatures or keys in the input. `now` is the evaluation time,
-/// against which PGP key and signature expiry is judged.
+/// on the order of occurrences, signatures or keys in the input. Signatures are checked through
+/// `checker`, which knows the evaluation time that PGP expiry is judged against.
 pub(crate) fn check_attestor(
     attestor: &Attestor,
     digest: &Digest,
-    occurrences: &[Occurrence],
-    now: Option<Timestamp>,
+    occurrences: &OccurrenceIndex<'_>,
+    checker: &mut Checker<'_>,
 ) -> AttestorResult {
-    #[cfg(not(feature = "pgp"))]
-    let _ = now;
-    let name = attestor.name().clone();
     let reason = |kind: ReasonKind, message: String| Reason {
-        attestor: Some(name.clone()),
+        attestor: Some(attestor.name().clone()),
         ..Reason::new(kind, message)
     };
     if attestor.keys().is_empty() {
@@ -40,10 +76,7 @@ pub(crate) fn check_attestor(
             )],
         );
     }
-    let mut candidates: Vec<&Occurrence> = occurrences
-        .iter()
-        .filter(|o| o.note() == attestor.note() && o.digest() == digest)
-        .collect();
+    let candidates = occurrences.under(attestor.note(), digest);
     if candidates.is_empty() {
         return unsatisfied(
             attestor,
@@ -56,11 +89,8 @@ pub(crate) fn check_attestor(
             )],
         );
     }
-    candidates.sort_by(|a, b| {
-        (a.label(), a.resource_uri(), a.payload()).cmp(&(b.label(), b.resource_uri(), b.payload()))
-    });
     let mut failures = Vec::new();
-    for occ in candidates {
+    for &occ in candidates {
         let at = |kind: ReasonKind, key: Option<&str>, message: String| Reason {
             key_id: key.map(str::to_owned),
             occurrence: Some(occ.label().to_owned()),
@@ -82,8 +112,8 @@ pub(crate) fn check_attestor(
             .sort_by(|a, b| (a.public_key_id(), a.bytes()).cmp(&(b.public_key_id(), b.bytes())));
         for sig in signatures {
             let key_id = sig.public_key_id();
-            let keys: Vec<&AttestorKey> = attestor.keys_with_id(key_id).collect();
-            if keys.is_empty() {
+            let mut keys = attestor.keys_with_id(key_id).peekable();
+            if keys.peek().is_none() {
                 failures.push(at(
                     ReasonKind::UnknownKeyId,
                     Some(key_id),
@@ -97,63 +127,25 @@ pub(crate) fn check_attestor(
                 continue;
             }
             for key in keys {
-                let verified: Result<Cow<'_, [u8]>, (ReasonKind, String)> = match key.key() {
-                    PublicKey::Pkix(k) => match occ.payload() {
-                        Some(payload) => k
-                            .verify(payload, sig.bytes())
-                            .map(|()| Cow::Borrowed(payload))
-                            .map_err(|e| {
-                                (
-                                    ReasonKind::SignatureInvalid,
-                                    format!(
-                                        "occurrence {}: signature for key `{key_id}` ({}) is invalid: {e}",
-                                        occ.label(),
-                                        key.algorithm_name()
-                                    ),
-                                )
-                            }),
-                        None => Err((
-                            ReasonKind::SignatureInvalid,
-                            format!(
-                                "occurrence {} has no serializedPayload, which a signature for PKIX key `{key_id}` must cover",
-                                occ.label()
-                            ),
-                        )),
-                    },
-                    #[cfg(feature = "pgp")]
-                    PublicKey::Pgp(k) => k
-                        .verify(sig.bytes(), occ.payload(), now)
-                        .map(|v| Cow::Owned(v.payload))
-                        .map_err(|e| {
-                            let kind = match e.kind {
-                                PgpFailureKind::KeyExpired => ReasonKind::KeyExpired,
-                                PgpFailureKind::KeyRevoked => ReasonKind::KeyRevoked,
-                                PgpFailureKind::SignatureExpired => ReasonKind::SignatureExpired,
-                                PgpFailureKind::DataMismatch => ReasonKind::SignedDataMismatch,
-                                _ => ReasonKind::SignatureInvalid,
-                            };
-                            (
-                                kind,
-                                format!(
-                                    "occurrence {}: PGP signature for key `{key_id}` does not count: {e}",
-                                    occ.label()
-                                ),
-                            )
-                        }),
+                if matches!(key.key(), PublicKey::Pkix(_)) && occ.payload().is_none() {
+                    failures.push(at(
+                        ReasonKind::SignatureInvalid,
+                        Some(key_id),
+                        format!(
+                            "occurrence {} has no serializedPayload, which a signature for PKIX key `{key_id}` must cover",
+                            occ.label()
+                        ),
+                    ));
+                    continue;
+                }
+                let lead = || {
+                    format!(
+                        "occurrence {}: signature for key `{key_id}` verified, but",
+                        occ.label()
+                    )
                 };
-                let payload = match verified {
-                    Ok(payload) => payload,
-                    Err((kind, message)) => {
-                        failures.push(at(kind, Some(key_id), message));
-                        continue;
-                    }
-                };
-                let lead = format!(
-                    "occurrence {}: signature for key `{key_id}` verified, but",
-                    occ.label()
-                );
-                match check_payload(&payload, digest) {
-                    Ok(()) => {
+                match checker.check(key, sig, occ, digest) {
+                    Outcome::Accepted => {
                         let message = format!(
                             "attestor {} verified by key `{key_id}` (occurrence {})",
                             attestor.name(),
@@ -169,26 +161,154 @@ pub(crate) fn check_attestor(
                             reasons: vec![at(ReasonKind::Attested, Some(key_id), message)],
                         };
                     }
-                    Err(PayloadProblem::NotJson(e)) => failures.push(at(
+                    Outcome::Rejected(kind, why) => {
+                        let message = match key.key() {
+                            PublicKey::Pkix(_) => format!(
+                                "occurrence {}: signature for key `{key_id}` ({}) is invalid: {why}",
+                                occ.label(),
+                                key.algorithm_name()
+                            ),
+                            #[cfg(feature = "pgp")]
+                            PublicKey::Pgp(_) => format!(
+                                "occurrence {}: PGP signature for key `{key_id}` does not count: {why}",
+                                occ.label()
+                            ),
+                        };
+                        failures.push(at(kind, Some(key_id), message));
+                    }
+                    Outcome::Payload(PayloadProblem::NotJson(e)) => failures.push(at(
                         ReasonKind::PayloadNotJson,
                         Some(key_id),
-                        format!("{lead} the signed payload is not a JSON object ({e})"),
+                        format!("{} the signed payload is not a JSON object ({e})", lead()),
                     )),
-                    Err(PayloadProblem::MissingDigest) => failures.push(at(
+                    Outcome::Payload(PayloadProblem::MissingDigest) => failures.push(at(
                         ReasonKind::PayloadMissingDigest,
                         Some(key_id),
-                        format!("{lead} the signed payload has no critical.image.docker-manifest-digest"),
+                        format!(
+                            "{} the signed payload has no critical.image.docker-manifest-digest",
+                            lead()
+                        ),
                     )),
-                    Err(PayloadProblem::DigestMismatch(signed)) => failures.push(at(
+                    Outcome::Payload(PayloadProblem::DigestMismatch(signed)) => failures.push(at(
                         ReasonKind::PayloadDigestMismatch,
                         Some(key_id),
-                        format!("{lead} the payload is signed for {signed}, not for the image's {digest}"),
+                        format!(
+                            "{} the payload is signed for {signed}, not for the image's {digest}",
+                            lead()
+                        ),
                     )),
                 }
             }
         }
     }
     unsatisfied(attestor, failures)
+}
+
+/// Runs signature checks for one evaluation through the engine's verification cache, counting
+/// hits and misses for the decision's diagnostics.
+pub(crate) struct Checker<'a> {
+    cache: &'a VerificationCache,
+    now: Option<Timestamp>,
+    /// Checks answered from the cache.
+    pub(crate) hits: u64,
+    /// Checks that ran the cryptography.
+    pub(crate) misses: u64,
+}
+
+impl<'a> Checker<'a> {
+    /// A checker judging PGP expiry at `now`.
+    pub(crate) fn new(cache: &'a VerificationCache, now: Option<Timestamp>) -> Self {
+        Checker {
+            cache,
+            now,
+            hits: 0,
+            misses: 0,
+        }
+    }
+
+    /// What `signature` by `key` over `payload` concludes for `digest`, from the cache when it
+    /// has been concluded before.
+    fn check(
+        &mut self,
+        key: &AttestorKey,
+        signature: &Signature,
+        occurrence: &Occurrence,
+        digest: &Digest,
+    ) -> Outcome {
+        // Only a PGP conclusion depends on the time (expiry); a PKIX one never does. PKIX and PGP
+        // checks cannot share a key: the key's cache id includes its kind.
+        let now = match key.key() {
+            PublicKey::Pkix(_) => None,
+            #[cfg(feature = "pgp")]
+            PublicKey::Pgp(_) => self.now.map(Timestamp::unix_seconds),
+        };
+        let id = CheckKey::new(
+            key.cache_id(),
+            signature.hash(),
+            occurrence.payload_hash(),
+            digest.hex(),
+            now,
+        );
+        let (outcome, hit) = self.cache.get_or_check(id, || {
+            judge(
+                key.key(),
+                signature.bytes(),
+                occurrence.payload(),
+                digest,
+                self.now,
+            )
+        });
+        if hit {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+        outcome
+    }
+}
+
+/// Verifies one signature and, when it verifies, checks that the signed payload names `digest`.
+fn judge(
+    key: &PublicKey,
+    signature: &[u8],
+    payload: Option<&[u8]>,
+    digest: &Digest,
+    now: Option<Timestamp>,
+) -> Outcome {
+    #[cfg(not(feature = "pgp"))]
+    let _ = now;
+    let signed: Cow<'_, [u8]> = match key {
+        PublicKey::Pkix(k) => {
+            let Some(payload) = payload else {
+                return Outcome::Rejected(
+                    ReasonKind::SignatureInvalid,
+                    "there is no serializedPayload to verify".into(),
+                );
+            };
+            if let Err(e) = k.verify(payload, signature) {
+                return Outcome::Rejected(ReasonKind::SignatureInvalid, e.to_string().into());
+            }
+            Cow::Borrowed(payload)
+        }
+        #[cfg(feature = "pgp")]
+        PublicKey::Pgp(k) => match k.verify(signature, payload, now) {
+            Ok(verified) => Cow::Owned(verified.payload),
+            Err(e) => {
+                let kind = match e.kind {
+                    PgpFailureKind::KeyExpired => ReasonKind::KeyExpired,
+                    PgpFailureKind::KeyRevoked => ReasonKind::KeyRevoked,
+                    PgpFailureKind::SignatureExpired => ReasonKind::SignatureExpired,
+                    PgpFailureKind::DataMismatch => ReasonKind::SignedDataMismatch,
+                    _ => ReasonKind::SignatureInvalid,
+                };
+                return Outcome::Rejected(kind, e.to_string().into());
+            }
+        },
+    };
+    match check_payload(&signed, digest) {
+        Ok(()) => Outcome::Accepted,
+        Err(problem) => Outcome::Payload(problem),
+    }
 }
 
 fn unsatisfied(attestor: &Attestor, reasons: Vec<Reason>) -> AttestorResult {

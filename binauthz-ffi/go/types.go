@@ -58,8 +58,21 @@ type Decision struct {
 	Images []ImageDecision `json:"images"`
 	// Audit is the audit record, for a host to log as it is.
 	Audit AuditRecord `json:"audit"`
+	// Diagnostics counts the work the decision took (cache hits and misses); not part of the
+	// outcome: a warm engine reports hits where a cold one reports misses (spec/README.md §7.1).
+	Diagnostics Diagnostics `json:"diagnostics"`
 	// JSON is the decision exactly as the engine wrote it.
 	JSON json.RawMessage `json:"-"`
+}
+
+// Diagnostics counts what a decision's evaluation did and saved (spec/README.md §7.1).
+type Diagnostics struct {
+	// CacheHits counts signature checks answered by the engine's verification cache.
+	CacheHits uint64 `json:"cacheHits"`
+	// CacheMisses counts signature checks that ran the cryptography.
+	CacheMisses uint64 `json:"cacheMisses"`
+	// ReusedAttestorChecks counts attestor checks reused from an earlier image with the same digest.
+	ReusedAttestorChecks uint64 `json:"reusedAttestorChecks"`
 }
 
 // ImageDecision is the decision for one image.

@@ -366,6 +366,18 @@ export interface Decision {
   /** Per image, in request order. */
   images: ImageDecision[];
   audit: AuditRecord;
+  /** What the evaluation did and saved; not part of the outcome (spec §7.1). */
+  diagnostics: Diagnostics;
+}
+
+/** Counters of one evaluation: a warm engine reports hits where a cold one reports misses. */
+export interface Diagnostics {
+  /** Signature checks answered by the engine's verification cache. */
+  cacheHits: number;
+  /** Signature checks that ran the cryptography. */
+  cacheMisses: number;
+  /** Attestor checks reused from an earlier image of the request with the same digest. */
+  reusedAttestorChecks: number;
 }
 
 /** Which list of the pod spec a container comes from. */

@@ -4,6 +4,10 @@ use std::fmt;
 
 use serde::Serialize;
 
+mod index;
+
+pub(crate) use index::AllowlistIndex;
+
 /// A validated allowlist pattern: an exact image string, or a prefix followed by `*` (the rest
 /// may not contain `/`) or `**` (anything).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -79,18 +83,29 @@ impl AllowlistPattern {
 
     /// Whether `image` (the reference exactly as written) matches.
     pub fn matches(&self, image: &str) -> bool {
+        image
+            .strip_prefix(self.prefix())
+            .is_some_and(|rest| self.matches_rest(rest))
+    }
+
+    /// The pattern without its wildcard: every image it matches starts with this.
+    pub(crate) fn prefix(&self) -> &str {
+        let wildcard = match self.kind {
+            Wildcard::Exact => 0,
+            Wildcard::Segment => 1,
+            Wildcard::Prefix => 2,
+        };
+        self.pattern
+            .get(..self.pattern.len() - wildcard)
+            .unwrap_or("")
+    }
+
+    /// Whether the wildcard accepts `rest`, what follows [`Self::prefix`] in an image.
+    pub(crate) fn matches_rest(&self, rest: &str) -> bool {
         match self.kind {
-            Wildcard::Exact => image == self.pattern,
-            Wildcard::Segment => {
-                let prefix = self.pattern.get(..self.pattern.len() - 1).unwrap_or("");
-                image
-                    .strip_prefix(prefix)
-                    .is_some_and(|rest| !rest.contains('/'))
-            }
-            Wildcard::Prefix => {
-                let prefix = self.pattern.get(..self.pattern.len() - 2).unwrap_or("");
-                image.starts_with(prefix)
-            }
+            Wildcard::Exact => rest.is_empty(),
+            Wildcard::Segment => !rest.contains('/'),
+            Wildcard::Prefix => true,
         }
     }
 }

@@ -1,0 +1,310 @@
+//! The engine's verification cache (spec/README.md §7.1): what a signature check concluded,
+//! remembered across requests so a warm decision costs a hash and a lookup, not a verification.
+//!
+//! An entry is keyed by SHA-256 over everything the conclusion depends on — the key material and
+//! its declared algorithm, the signature bytes and the signed payload (each by its own SHA-256),
+//! the image digest the payload must name, and for PGP the evaluation time that expiry is judged
+//! against — and never by image
+//! name, attestor name, key id or occurrence name, which only appear in the messages built around
+//! a conclusion. Two checks with the same key therefore conclude the same thing, whichever engine,
+//! request or image asked. SHA-256 makes it infeasible to find a forged signature whose key
+//! collides with a genuine one's.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use sha2::{Digest as _, Sha256};
+
+use crate::decision::ReasonKind;
+use crate::payload::PayloadProblem;
+
+/// Entries an engine's cache holds unless told otherwise ([`crate::Engine::with_cache_capacity`]).
+pub const DEFAULT_CACHE_ENTRIES: usize = 10_000;
+
+/// The identity of one check: SHA-256 of its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct CheckKey([u8; 32]);
+
+impl CheckKey {
+    /// Hashes the inputs of one check: the key's [`key_fingerprint`], the SHA-256 of the
+    /// signature bytes and of the payload (computed once, when the occurrence was parsed), the
+    /// digest's hex, and `now` only when the conclusion depends on it (PGP expiry). Every field
+    /// has a fixed size or a presence tag, so no two different inputs hash the same bytes.
+    pub(crate) fn new(
+        key: &[u8; 32],
+        signature: &[u8; 32],
+        payload: Option<&[u8; 32]>,
+        digest_hex: &str,
+        now: Option<i64>,
+    ) -> Self {
+        let mut h = Sha256::new();
+        h.update(b"binauthz-cache-v1");
+        h.update(key);
+        h.update(signature);
+        match payload {
+            Some(p) => {
+                h.update([1]);
+                h.update(p);
+            }
+            None => h.update([0]),
+        }
+        // Always 64 hex digits (a `Digest`); prefixed with its length all the same.
+        h.update((digest_hex.len() as u64).to_be_bytes());
+        h.update(digest_hex.as_bytes());
+        match now {
+            Some(t) => {
+                h.update([1]);
+                h.update(t.to_be_bytes());
+            }
+            None => h.update([0]),
+        }
+        CheckKey(h.finalize().into())
+    }
+}
+
+/// The fingerprint of a key as the cache sees it: its kind, declared algorithm and material.
+pub(crate) fn key_fingerprint(kind: &str, algorithm: &str, material: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for field in [kind.as_bytes(), algorithm.as_bytes(), material] {
+        h.update((field.len() as u64).to_be_bytes());
+        h.update(field);
+    }
+    h.finalize().into()
+}
+
+/// What checking one signature, made with one key, over one payload, for one digest concluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The signature verified and its payload names the digest.
+    Accepted,
+    /// The signature does not verify, or does not count (PGP expiry, revocation, …): the reason
+    /// kind and the verifier's explanation.
+    Rejected(ReasonKind, Box<str>),
+    /// The signature verified but its payload does not bind the digest.
+    Payload(PayloadProblem),
+}
+
+/// A bounded map from checks to outcomes, safe to share between threads.
+///
+/// Eviction is generational, an approximation of least-recently-used that needs no linked list:
+/// new entries go into a *hot* map of at most `capacity / 2` entries; when it is full it becomes
+/// the *cold* map and the old cold map is dropped; a hit in the cold map moves the entry back to
+/// the hot one. So at most `capacity` entries are held, and an entry used at least once per
+/// `capacity / 2` insertions is never evicted. A capacity of 0 disables caching.
+pub(crate) struct VerificationCache {
+    capacity: usize,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    hot: HashMap<CheckKey, Outcome>,
+    cold: HashMap<CheckKey, Outcome>,
+    hits: u64,
+    misses: u64,
+    evictions: u64,
+}
+
+/// Counters of an engine's verification cache since it was built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheStats {
+    /// The most entries the cache holds.
+    pub capacity: usize,
+    /// Entries held now.
+    pub entries: usize,
+    /// Checks answered from the cache.
+    pub hits: u64,
+    /// Checks that ran the cryptography.
+    pub misses: u64,
+    /// Entries dropped to stay within the capacity.
+    pub evictions: u64,
+}
+
+impl VerificationCache {
+    /// An empty cache holding at most `capacity` entries.
+    pub(crate) fn new(capacity: usize) -> Self {
+        VerificationCache {
+            capacity,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// The hot map's limit: half the capacity (all of it when the capacity is 1).
+    fn hot_limit(&self) -> usize {
+        (self.capacity / 2).max(1)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing panics while the lock is held, but a poisoned map is still a consistent map.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The cached outcome of `key`, or `check()`'s, which is then cached. The lock is not held
+    /// while `check` runs, so concurrent misses on different keys verify in parallel (two
+    /// concurrent misses on one key both verify, and agree). Returns whether it was a hit.
+    pub(crate) fn get_or_check(
+        &self,
+        key: CheckKey,
+        check: impl FnOnce() -> Outcome,
+    ) -> (Outcome, bool) {
+        if self.capacity == 0 {
+            self.lock().misses += 1;
+            return (check(), false);
+        }
+        {
+            let mut state = self.lock();
+            if let Some(found) = state.hot.get(&key).cloned() {
+                state.hits += 1;
+                return (found, true);
+            }
+            if let Some(found) = state.cold.remove(&key) {
+                state.hits += 1;
+                self.insert(&mut state, key, found.clone());
+                return (found, true);
+            }
+            state.misses += 1;
+        }
+        let outcome = check();
+        let mut state = self.lock();
+        self.insert(&mut state, key, outcome.clone());
+        (outcome, false)
+    }
+
+    fn insert(&self, state: &mut State, key: CheckKey, outcome: Outcome) {
+        if !state.hot.contains_key(&key) && state.hot.len() >= self.hot_limit() {
+            let retired = std::mem::take(&mut state.hot);
+            let dropped = if self.capacity >= 2 {
+                std::mem::replace(&mut state.cold, retired).len()
+            } else {
+                retired.len()
+            };
+            state.evictions += dropped as u64;
+        }
+        state.hot.insert(key, outcome);
+    }
+
+    /// The counters.
+    pub(crate) fn stats(&self) -> CacheStats {
+        let state = self.lock();
+        CacheStats {
+            capacity: self.capacity,
+            entries: state.hot.len() + state.cold.len(),
+            hits: state.hits,
+            misses: state.misses,
+            evictions: state.evictions,
+        }
+    }
+}
+
+impl std::fmt::Debug for VerificationCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The counters, not the entries: an engine's Debug output stays short.
+        f.debug_tuple("VerificationCache")
+            .field(&self.stats())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(n: u32) -> CheckKey {
+        let mut signature = [0; 32];
+        signature[..4].copy_from_slice(&n.to_be_bytes());
+        CheckKey::new(&[7; 32], &signature, Some(&[9; 32]), "ab", None)
+    }
+
+    fn rejected(n: u32) -> Outcome {
+        Outcome::Rejected(ReasonKind::SignatureInvalid, n.to_string().into())
+    }
+
+    #[test]
+    fn a_second_check_of_the_same_inputs_is_a_hit_with_the_same_outcome() {
+        let cache = VerificationCache::new(8);
+        assert_eq!(
+            cache.get_or_check(key(1), || rejected(1)),
+            (rejected(1), false)
+        );
+        let again = cache.get_or_check(key(1), || unreachable!("a hit must not verify again"));
+        assert_eq!(again, (rejected(1), true));
+        let stats = cache.stats();
+        assert_eq!((stats.hits, stats.misses, stats.entries), (1, 1, 1));
+    }
+
+    #[test]
+    fn every_input_is_part_of_the_key() {
+        let k = |key: u8, sig: u8, payload: Option<u8>, digest: &str, now: Option<i64>| {
+            CheckKey::new(
+                &[key; 32],
+                &[sig; 32],
+                payload.map(|p| [p; 32]).as_ref(),
+                digest,
+                now,
+            )
+        };
+        let base = k(1, 2, Some(3), "aa", Some(5));
+        assert_eq!(base, k(1, 2, Some(3), "aa", Some(5)));
+        for other in [
+            k(9, 2, Some(3), "aa", Some(5)),
+            k(1, 9, Some(3), "aa", Some(5)),
+            k(1, 2, Some(9), "aa", Some(5)),
+            k(1, 2, None, "aa", Some(5)),
+            k(1, 2, Some(3), "ab", Some(5)),
+            k(1, 2, Some(3), "aa", Some(6)),
+            k(1, 2, Some(3), "aa", None),
+        ] {
+            assert_ne!(base, other);
+        }
+        assert_ne!(
+            key_fingerprint("pkix", "A", b"k"),
+            key_fingerprint("pkix", "B", b"k")
+        );
+        assert_ne!(
+            key_fingerprint("pkix", "AB", b"k"),
+            key_fingerprint("pkix", "A", b"Bk")
+        );
+    }
+
+    #[test]
+    fn the_cache_never_holds_more_than_its_capacity() {
+        for capacity in [1, 2, 3, 10, 101] {
+            let cache = VerificationCache::new(capacity);
+            for n in 0..1000 {
+                cache.get_or_check(key(n), || rejected(n));
+                assert!(cache.stats().entries <= capacity, "capacity {capacity}");
+            }
+            let stats = cache.stats();
+            assert_eq!(stats.misses, 1000);
+            assert_eq!(stats.evictions as usize + stats.entries, 1000);
+        }
+    }
+
+    #[test]
+    fn an_entry_in_use_survives_a_stream_of_new_ones() {
+        let cache = VerificationCache::new(10);
+        cache.get_or_check(key(0), || Outcome::Accepted);
+        for n in 1..500 {
+            cache.get_or_check(key(n), || rejected(n));
+            let (outcome, hit) = cache.get_or_check(key(0), || rejected(0));
+            assert_eq!(
+                (outcome, hit),
+                (Outcome::Accepted, true),
+                "after {n} insertions"
+            );
+        }
+    }
+
+    #[test]
+    fn capacity_zero_never_caches() {
+        let cache = VerificationCache::new(0);
+        for _ in 0..3 {
+            assert_eq!(
+                cache.get_or_check(key(1), || rejected(1)),
+                (rejected(1), false)
+            );
+        }
+        let stats = cache.stats();
+        assert_eq!((stats.hits, stats.misses, stats.entries), (0, 3, 0));
+    }
+}
