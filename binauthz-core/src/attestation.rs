@@ -11,7 +11,7 @@ use crate::document;
 use crate::error::{ErrorCode, InputError, InputResult};
 use crate::image::strip_scheme;
 use crate::limits::{MAX_OCCURRENCES, MAX_REQUEST_BYTES, MAX_SIGNATURES};
-use crate::names::NoteName;
+use crate::names::{NoteName, OccurrenceLabel};
 
 /// Fields gcloud prints that binauthz does not use (`kind`, `createTime`, …) are accepted and
 /// ignored; the fields below must have the right types.
@@ -114,6 +114,8 @@ fn signature_bytes(text: String, path: &str) -> InputResult<Vec<u8>> {
 pub struct Occurrence {
     name: Option<String>,
     resource_uri: String,
+    /// `name`, or `resource_uri` when there is no name.
+    label: OccurrenceLabel,
     digest: Digest,
     note: NoteName,
     payload: Option<Vec<u8>>,
@@ -308,6 +310,7 @@ impl Occurrence {
             });
         }
         Ok(Occurrence {
+            label: OccurrenceLabel::new(raw.name.as_deref().unwrap_or(&uri)),
             name: raw.name,
             resource_uri: uri,
             digest,
@@ -330,7 +333,12 @@ impl Occurrence {
 
     /// A label for messages: the name, or the resource URI when there is no name.
     pub fn label(&self) -> &str {
-        self.name.as_deref().unwrap_or(&self.resource_uri)
+        self.label.as_str()
+    }
+
+    /// [`Self::label`], shared (decisions copy it without allocating).
+    pub fn shared_label(&self) -> &OccurrenceLabel {
+        &self.label
     }
 
     /// `resourceUri` as given.

@@ -1,14 +1,14 @@
 //! The engine's verification cache (spec/README.md §7.1): what a signature check concluded,
 //! remembered across requests so a warm decision costs a hash and a lookup, not a verification.
 //!
-//! An entry is keyed by SHA-256 over everything the conclusion depends on — the key material and
-//! its declared algorithm, the signature bytes and the signed payload (each by its own SHA-256),
-//! the image digest the payload must name, and for PGP the evaluation time that expiry is judged
-//! against — and never by image
+//! An entry is keyed by everything the conclusion depends on — the key material and its declared
+//! algorithm, the signature bytes and the signed payload (each by its SHA-256), the image digest
+//! the payload must name, and for PGP the evaluation time that expiry is judged against — and
+//! never by image
 //! name, attestor name, key id or occurrence name, which only appear in the messages built around
 //! a conclusion. Two checks with the same key therefore conclude the same thing, whichever engine,
-//! request or image asked. SHA-256 makes it infeasible to find a forged signature whose key
-//! collides with a genuine one's.
+//! request or image asked. SHA-256 makes it infeasible to find a forged signature or payload that
+//! shares a genuine one's entry.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -21,44 +21,41 @@ use crate::payload::PayloadProblem;
 /// Entries an engine's cache holds unless told otherwise ([`crate::Engine::with_cache_capacity`]).
 pub const DEFAULT_CACHE_ENTRIES: usize = 10_000;
 
-/// The identity of one check: SHA-256 of its inputs.
+/// The identity of one check: everything its conclusion depends on, each variable-length input
+/// by its SHA-256. Equality is exact, so two checks share an entry only when their keys,
+/// signatures and payloads hash alike under SHA-256; the map hashes these keys with std's
+/// randomly keyed SipHash, so nobody can aim many entries at one bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct CheckKey([u8; 32]);
+pub(crate) struct CheckKey {
+    /// The key's [`key_fingerprint`].
+    key: [u8; 32],
+    /// SHA-256 of the signature bytes.
+    signature: [u8; 32],
+    /// SHA-256 of the payload, when the occurrence has one.
+    payload: Option<[u8; 32]>,
+    /// The image digest the payload must name.
+    digest: [u8; 32],
+    /// The evaluation time, only when the conclusion depends on it (PGP expiry).
+    now: Option<i64>,
+}
 
 impl CheckKey {
-    /// Hashes the inputs of one check: the key's [`key_fingerprint`], the SHA-256 of the
-    /// signature bytes and of the payload (computed once, when the occurrence was parsed), the
-    /// digest's hex, and `now` only when the conclusion depends on it (PGP expiry). Every field
-    /// has a fixed size or a presence tag, so no two different inputs hash the same bytes.
+    /// The identity of checking `signature` (its SHA-256) by `key` (its fingerprint) over a
+    /// payload (its SHA-256, computed when the occurrence was parsed) for `digest`.
     pub(crate) fn new(
         key: &[u8; 32],
         signature: &[u8; 32],
         payload: Option<&[u8; 32]>,
-        digest_hex: &str,
+        digest: [u8; 32],
         now: Option<i64>,
     ) -> Self {
-        let mut h = Sha256::new();
-        h.update(b"binauthz-cache-v1");
-        h.update(key);
-        h.update(signature);
-        match payload {
-            Some(p) => {
-                h.update([1]);
-                h.update(p);
-            }
-            None => h.update([0]),
+        CheckKey {
+            key: *key,
+            signature: *signature,
+            payload: payload.copied(),
+            digest,
+            now,
         }
-        // Always 64 hex digits (a `Digest`); prefixed with its length all the same.
-        h.update((digest_hex.len() as u64).to_be_bytes());
-        h.update(digest_hex.as_bytes());
-        match now {
-            Some(t) => {
-                h.update([1]);
-                h.update(t.to_be_bytes());
-            }
-            None => h.update([0]),
-        }
-        CheckKey(h.finalize().into())
     }
 }
 
@@ -212,7 +209,7 @@ mod tests {
     fn key(n: u32) -> CheckKey {
         let mut signature = [0; 32];
         signature[..4].copy_from_slice(&n.to_be_bytes());
-        CheckKey::new(&[7; 32], &signature, Some(&[9; 32]), "ab", None)
+        CheckKey::new(&[7; 32], &signature, Some(&[9; 32]), [1; 32], None)
     }
 
     fn rejected(n: u32) -> Outcome {
@@ -234,25 +231,25 @@ mod tests {
 
     #[test]
     fn every_input_is_part_of_the_key() {
-        let k = |key: u8, sig: u8, payload: Option<u8>, digest: &str, now: Option<i64>| {
+        let k = |key: u8, sig: u8, payload: Option<u8>, digest: u8, now: Option<i64>| {
             CheckKey::new(
                 &[key; 32],
                 &[sig; 32],
                 payload.map(|p| [p; 32]).as_ref(),
-                digest,
+                [digest; 32],
                 now,
             )
         };
-        let base = k(1, 2, Some(3), "aa", Some(5));
-        assert_eq!(base, k(1, 2, Some(3), "aa", Some(5)));
+        let base = k(1, 2, Some(3), 4, Some(5));
+        assert_eq!(base, k(1, 2, Some(3), 4, Some(5)));
         for other in [
-            k(9, 2, Some(3), "aa", Some(5)),
-            k(1, 9, Some(3), "aa", Some(5)),
-            k(1, 2, Some(9), "aa", Some(5)),
-            k(1, 2, None, "aa", Some(5)),
-            k(1, 2, Some(3), "ab", Some(5)),
-            k(1, 2, Some(3), "aa", Some(6)),
-            k(1, 2, Some(3), "aa", None),
+            k(9, 2, Some(3), 4, Some(5)),
+            k(1, 9, Some(3), 4, Some(5)),
+            k(1, 2, Some(9), 4, Some(5)),
+            k(1, 2, None, 4, Some(5)),
+            k(1, 2, Some(3), 9, Some(5)),
+            k(1, 2, Some(3), 4, Some(6)),
+            k(1, 2, Some(3), 4, None),
         ] {
             assert_ne!(base, other);
         }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::names::AttestorName;
+use crate::names::{AttestorName, KeyId, OccurrenceLabel};
 use crate::policy::{EnforcementMode, EvaluationMode, RuleKind};
 use crate::request::Context;
 
@@ -103,10 +103,10 @@ pub struct Reason {
     pub attestor: Option<AttestorName>,
     /// The key id concerned, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key_id: Option<String>,
+    pub key_id: Option<KeyId>,
     /// The occurrence concerned (its name, or resource URI), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub occurrence: Option<String>,
+    pub occurrence: Option<OccurrenceLabel>,
     /// The allowlist or system pattern concerned, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
@@ -168,9 +168,9 @@ pub(crate) fn rule_phrase(kind: RuleKind, key: Option<&str>) -> String {
 #[serde(rename_all = "camelCase")]
 pub struct VerifiedBy {
     /// The id of the key whose signature verified.
-    pub key_id: String,
+    pub key_id: KeyId,
     /// The occurrence (its name, or resource URI).
-    pub occurrence: String,
+    pub occurrence: OccurrenceLabel,
 }
 
 /// How one attestor fared for one image.
@@ -220,9 +220,9 @@ pub struct AuditVerification {
     /// The attestor satisfied.
     pub attestor: AttestorName,
     /// The key whose signature verified.
-    pub key_id: String,
+    pub key_id: KeyId,
     /// The occurrence.
-    pub occurrence: String,
+    pub occurrence: OccurrenceLabel,
 }
 
 /// One image in the audit record.

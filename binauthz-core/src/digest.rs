@@ -28,6 +28,22 @@ impl Digest {
     pub fn hex(&self) -> &str {
         &self.hex
     }
+
+    /// The 32 bytes the hex digits spell.
+    pub fn bytes(&self) -> [u8; 32] {
+        let nibble = |c: u8| match c {
+            b'0'..=b'9' => c - b'0',
+            // `parse` admits only lower-case hex digits.
+            _ => c.wrapping_sub(b'a').wrapping_add(10) & 0x0f,
+        };
+        let mut out = [0u8; 32];
+        for (byte, pair) in out.iter_mut().zip(self.hex.as_bytes().chunks_exact(2)) {
+            if let [hi, lo] = pair {
+                *byte = (nibble(*hi) << 4) | nibble(*lo);
+            }
+        }
+        out
+    }
 }
 
 impl fmt::Display for Digest {
@@ -47,6 +63,13 @@ mod tests {
     use super::*;
 
     const HEX: &str = "37e5287945774f27b418ce567cd77f4bbc9ef44a1bcd1a2312369f31f9cce567";
+
+    #[test]
+    fn bytes_are_the_hex_digits_decoded() {
+        let d = Digest::parse(&format!("sha256:{HEX}")).unwrap();
+        let hex: String = d.bytes().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, HEX);
+    }
 
     #[test]
     fn only_sha256_with_64_lower_hex_is_a_digest() {

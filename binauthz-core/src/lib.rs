@@ -53,7 +53,7 @@ pub use digest::Digest;
 pub use engine::Engine;
 pub use error::{Error, ErrorCode, InputError};
 pub use image::ImageRef;
-pub use names::{AttestorName, KeyId, NoteName};
+pub use names::{AttestorName, KeyId, NoteName, OccurrenceLabel};
 pub use payload::create_signature_payload;
 pub use policy::Policy;
 pub use request::{Context, Request};

@@ -7,7 +7,7 @@ use crate::attestor::{Attestor, AttestorKey, PublicKey};
 use crate::cache::{CheckKey, Outcome, VerificationCache};
 use crate::decision::{AttestorResult, Reason, ReasonKind, VerifiedBy};
 use crate::digest::Digest;
-use crate::names::NoteName;
+use crate::names::{KeyId, NoteName};
 use crate::payload::{PayloadProblem, check_payload};
 #[cfg(feature = "pgp")]
 use crate::pgp::PgpFailureKind;
@@ -16,25 +16,33 @@ use crate::time::Timestamp;
 /// A request's occurrences in a canonical order — by note, digest, label, resource URI and payload
 /// — sorted once per request, so the occurrences under one note for one digest are a contiguous
 /// run found by binary search, in the order they are examined.
-pub(crate) struct OccurrenceIndex<'r> {
-    sorted: Vec<&'r Occurrence>,
+pub(crate) enum OccurrenceIndex<'r> {
+    /// A request with one occurrence, which needs no list.
+    One(&'r Occurrence),
+    /// Any other number, sorted.
+    Sorted(Vec<&'r Occurrence>),
 }
 
 impl<'r> OccurrenceIndex<'r> {
     /// Sorts `occurrences`.
     pub(crate) fn new(occurrences: &'r [Occurrence]) -> Self {
+        if let [only] = occurrences {
+            return OccurrenceIndex::One(only);
+        }
         let mut sorted: Vec<&Occurrence> = occurrences.iter().collect();
         sorted.sort_by(|a, b| canonical(a).cmp(&canonical(b)));
-        OccurrenceIndex { sorted }
+        OccurrenceIndex::Sorted(sorted)
     }
 
     /// The occurrences filed under `note` for `digest`, in canonical order.
     fn under(&self, note: &NoteName, digest: &Digest) -> &[&'r Occurrence] {
+        let sorted = match self {
+            OccurrenceIndex::One(only) => std::slice::from_ref(only),
+            OccurrenceIndex::Sorted(all) => all.as_slice(),
+        };
         let subject = (note, digest);
-        let start = self
-            .sorted
-            .partition_point(|o| (o.note(), o.digest()) < subject);
-        let rest = self.sorted.get(start..).unwrap_or_default();
+        let start = sorted.partition_point(|o| (o.note(), o.digest()) < subject);
+        let rest = sorted.get(start..).unwrap_or_default();
         let len = rest.partition_point(|o| (o.note(), o.digest()) == subject);
         rest.get(..len).unwrap_or_default()
     }
@@ -91,9 +99,9 @@ pub(crate) fn check_attestor(
     }
     let mut failures = Vec::new();
     for &occ in candidates {
-        let at = |kind: ReasonKind, key: Option<&str>, message: String| Reason {
-            key_id: key.map(str::to_owned),
-            occurrence: Some(occ.label().to_owned()),
+        let at = |kind: ReasonKind, key: Option<&KeyId>, message: String| Reason {
+            key_id: key.cloned(),
+            occurrence: Some(occ.shared_label().clone()),
             ..reason(kind, message)
         };
         if occ.signatures().is_empty() {
@@ -107,16 +115,25 @@ pub(crate) fn check_attestor(
             ));
             continue;
         }
-        let mut signatures: Vec<_> = occ.signatures().iter().collect();
-        signatures
-            .sort_by(|a, b| (a.public_key_id(), a.bytes()).cmp(&(b.public_key_id(), b.bytes())));
-        for sig in signatures {
+        // One signature needs no sorting, and no list.
+        let sorted: Vec<&Signature>;
+        let one: [&Signature; 1];
+        let signatures: &[&Signature] = if let [only] = occ.signatures() {
+            one = [only];
+            &one
+        } else {
+            let mut all: Vec<&Signature> = occ.signatures().iter().collect();
+            all.sort_by(|a, b| (a.public_key_id(), a.bytes()).cmp(&(b.public_key_id(), b.bytes())));
+            sorted = all;
+            &sorted
+        };
+        for &sig in signatures {
             let key_id = sig.public_key_id();
             let mut keys = attestor.keys_with_id(key_id).peekable();
             if keys.peek().is_none() {
                 failures.push(at(
                     ReasonKind::UnknownKeyId,
-                    Some(key_id),
+                    Some(&KeyId::new(key_id)),
                     format!(
                         "occurrence {} is signed with key id `{key_id}`, which is not a key of attestor {} (its key ids: {})",
                         occ.label(),
@@ -127,10 +144,12 @@ pub(crate) fn check_attestor(
                 continue;
             }
             for key in keys {
+                // The attestor's id for the key, equal to the signature's: shared, not copied.
+                let id = key.id();
                 if matches!(key.key(), PublicKey::Pkix(_)) && occ.payload().is_none() {
                     failures.push(at(
                         ReasonKind::SignatureInvalid,
-                        Some(key_id),
+                        Some(id),
                         format!(
                             "occurrence {} has no serializedPayload, which a signature for PKIX key `{key_id}` must cover",
                             occ.label()
@@ -155,10 +174,10 @@ pub(crate) fn check_attestor(
                             attestor: attestor.name().clone(),
                             satisfied: true,
                             verified_by: Some(VerifiedBy {
-                                key_id: key_id.to_owned(),
-                                occurrence: occ.label().to_owned(),
+                                key_id: id.clone(),
+                                occurrence: occ.shared_label().clone(),
                             }),
-                            reasons: vec![at(ReasonKind::Attested, Some(key_id), message)],
+                            reasons: vec![at(ReasonKind::Attested, Some(id), message)],
                         };
                     }
                     Outcome::Rejected(kind, why) => {
@@ -174,16 +193,16 @@ pub(crate) fn check_attestor(
                                 occ.label()
                             ),
                         };
-                        failures.push(at(kind, Some(key_id), message));
+                        failures.push(at(kind, Some(id), message));
                     }
                     Outcome::Payload(PayloadProblem::NotJson(e)) => failures.push(at(
                         ReasonKind::PayloadNotJson,
-                        Some(key_id),
+                        Some(id),
                         format!("{} the signed payload is not a JSON object ({e})", lead()),
                     )),
                     Outcome::Payload(PayloadProblem::MissingDigest) => failures.push(at(
                         ReasonKind::PayloadMissingDigest,
-                        Some(key_id),
+                        Some(id),
                         format!(
                             "{} the signed payload has no critical.image.docker-manifest-digest",
                             lead()
@@ -191,7 +210,7 @@ pub(crate) fn check_attestor(
                     )),
                     Outcome::Payload(PayloadProblem::DigestMismatch(signed)) => failures.push(at(
                         ReasonKind::PayloadDigestMismatch,
-                        Some(key_id),
+                        Some(id),
                         format!(
                             "{} the payload is signed for {signed}, not for the image's {digest}",
                             lead()
@@ -246,7 +265,7 @@ impl<'a> Checker<'a> {
             key.cache_id(),
             signature.hash(),
             occurrence.payload_hash(),
-            digest.hex(),
+            digest.bytes(),
             now,
         );
         let (outcome, hit) = self.cache.get_or_check(id, || {
