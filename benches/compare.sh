@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Signature verification, side by side on this machine: binauthz (criterion verify/*, and
-# verify_rustcrypto/* when the native backend is built), `openssl speed` and Go's standard library
-# (benches/go), per algorithm, as µs per verify, verifies/s and ratios; then, optionally, the
-# WebAssembly engine's cold verify in Node against the native engine. Prints the tables and writes
-# them, with a description of the machine, into benches/RESULTS.md between the markers
-# "<!-- BEGIN generated: benches/compare.sh -->" and "<!-- END generated: benches/compare.sh -->"
-# (a rerun replaces that section only; the rest of the file is hand-written).
+# binauthz measured on this machine, in one run: signature verification side by side — criterion
+# verify/* (and verify_rustcrypto/* when the native backend is built), `openssl speed` and Go's
+# standard library (benches/go), per algorithm, as µs per verify, verifies/s and ratios — then the
+# engine end to end (criterion evaluate/*, compile/*, parse/*, with ratios against the verify
+# figures), its memory (the `memory` bench), and optionally the WebAssembly engine in Node against
+# the native one. Prints the tables and writes them, with a description of the machine, into
+# benches/RESULTS.md between the markers "<!-- BEGIN generated: benches/compare.sh -->" and
+# "<!-- END generated: benches/compare.sh -->" (a rerun replaces that section only; the rest of
+# the file is hand-written).
 #
 #   bash benches/compare.sh
 #
@@ -24,9 +26,9 @@
 #
 # Needs cargo, python3, and for their columns openssl, go (Debian's golang-go is enough: the Go
 # module has no dependencies and is run with GOTOOLCHAIN=local GOPROXY=off) and node. On 2 cores:
-# about 2 minutes after the release build (criterion 1 s warm-up + 3 s per benchmark, openssl
-# 3 s per algorithm and operation, Go 2 s per benchmark). No figure is asserted: the script
-# reports, it does not judge.
+# about 5 minutes after the release build (criterion 1 s warm-up + 3 s for each of 19 benchmarks,
+# the memory report, openssl 3 s per algorithm and operation, Go 2 s per benchmark, Node). No
+# figure is asserted: the script reports, it does not judge.
 set -euo pipefail
 export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR=never
@@ -364,7 +366,9 @@ if wasm:
             ["first `new Engine(config)`", f"{med('compile_us'):,.1f} µs"],
             ["first `evaluate` in the process (**cold**)", f"{cold:,.1f} µs"],
             [f"`new Engine(config)`, median of the next {r0['n']}", f"{med('compile_median_us'):,.1f} µs"],
-            [f"`evaluate` on a fresh engine, median of {r0['n']} (**warm code, no engine state**)", f"{fresh:,.1f} µs"],
+            [f"`evaluate` on a fresh engine, median of {r0['n']} (**warm code, no engine state**); "
+             f"per-process medians from {min(r['fresh_median_us'] for r in runs):,.1f} to "
+             f"{max(r['fresh_median_us'] for r in runs):,.1f} µs", f"{fresh:,.1f} µs"],
         ]),
         "",
         table(["native reference (criterion median, this machine)", "native", "cold ÷ native", "fresh engine ÷ native"], [

@@ -12,7 +12,10 @@
 //                  process, with the module's code not yet warmed up
 //   fresh_median_us, fresh_min_us, fresh_max_us
 //                  `evaluate` on a fresh engine, N times (a new Engine each time, built outside
-//                  the timed call, so nothing an engine keeps can be reused)
+//                  the timed call, so nothing an engine keeps can be reused), after N untimed
+//                  evaluations, so V8 has optimized the module's hot functions. On a 2-CPU VM the
+//                  figure is bimodal across processes (about 1.0 or 1.7 ms, with the same module,
+//                  also with --no-liftoff): compare.sh reports the spread over several processes
 //   compile_median_us  `new Engine(config)`, the same N times
 // Every evaluation must admit the image (ALLOWED, verified by the case's key), or the script
 // exits 1: it never times a failure path. The request is passed as JSON text, so each evaluate
@@ -77,6 +80,11 @@ const coldUs = us(t0, t1);
 first.free();
 check(firstDecision);
 
+for (let i = 0; i < N; i++) {
+  const engine = new binauthz.Engine(config);
+  check(engine.evaluate(request));
+  engine.free();
+}
 const evaluateTimes = [];
 const compileTimes = [];
 for (let i = 0; i < N; i++) {
