@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Node package (pkg/: wasm-bindgen --target nodejs) and the browser package
 # (pkg-web/: --target web, plus examples.js that pre-fills the preview page in www/) from release
-# .wasm modules (cargo profile `wasm`: opt-level s, LTO, panic=abort), shrunk with wasm-opt -Oz
-# when npm's binaryen is installed (npm ci in this directory).
+# .wasm modules: for Node, cargo profile `wasm-node` (opt-level 3, LTO, panic=abort) and wasm-opt
+# -O3, for speed; for the browser, profile `wasm` (opt-level s) and wasm-opt -Oz, for size.
+# wasm-opt runs when npm's binaryen is installed (npm ci in this directory).
 #
 #   bash binauthz-wasm/build.sh
 #
@@ -34,13 +35,13 @@ WASM_OPT=$HERE/node_modules/.bin/wasm-opt
 SIZES=()
 size() { echo "$(stat -c %s "$1") bytes, $(gzip -9c "$1" | wc -c) gzipped"; }
 
-# build NAME TARGET_DIR [cargo flags...]: cargo, wasm-bindgen (both targets, into $WORK/NAME-*),
-# wasm-opt (cached by content; about 30-60 s cold).
+# build NAME TARGET_DIR PROFILE WASM_OPT_LEVEL [cargo flags...]: cargo, wasm-bindgen (both
+# targets, into $WORK/NAME-*), wasm-opt (cached by content; about 30-60 s cold).
 build() {
-  local name=$1 target_dir=$2
-  shift 2
-  CARGO_TARGET_DIR=$target_dir cargo build --locked --profile wasm --target wasm32-unknown-unknown -p binauthz-wasm "$@"
-  local raw=$target_dir/wasm32-unknown-unknown/wasm/binauthz_wasm.wasm
+  local name=$1 target_dir=$2 profile=$3 level=$4
+  shift 4
+  CARGO_TARGET_DIR=$target_dir cargo build --locked --profile "$profile" --target wasm32-unknown-unknown -p binauthz-wasm "$@"
+  local raw=$target_dir/wasm32-unknown-unknown/$profile/binauthz_wasm.wasm
   rm -rf "$WORK/$name-node" "$WORK/$name-web"
   wasm-bindgen --target nodejs --out-dir "$WORK/$name-node" "$raw"
   wasm-bindgen --target web --out-dir "$WORK/$name-web" "$raw"
@@ -49,21 +50,21 @@ build() {
   SIZES+=("$name: cargo $(size "$raw"); after wasm-bindgen $(size "$bg")")
   if [[ ${BINAUTHZ_WASM_OPT:-1} != 0 && -x $WASM_OPT ]]; then
     local key cached
-    key=$(sha256sum "$bg" | cut -c1-16)
+    key=$(sha256sum "$bg" | cut -c1-16)$level
     cached=$WORK/opt-$name-$key.wasm
     if [[ ! -f $cached ]]; then
       rm -f "$WORK/opt-$name-"*.wasm
-      "$WASM_OPT" -Oz "$bg" -o "$cached.tmp"
+      "$WASM_OPT" "$level" "$bg" -o "$cached.tmp"
       mv "$cached.tmp" "$cached"
     fi
     cp "$cached" "$bg"
     cp "$cached" "$WORK/$name-web/binauthz_wasm_bg.wasm"
-    SIZES+=("$name: after wasm-opt -Oz $(size "$bg")")
+    SIZES+=("$name: after wasm-opt $level $(size "$bg")")
   fi
 }
 
-build full "$TARGET"
-build nopgp "$WORK/nopgp-target" --no-default-features
+build full "$TARGET" wasm-node -O3
+build nopgp "$WORK/nopgp-target" wasm -Oz --no-default-features
 web=nopgp
 [[ ${BINAUTHZ_WEB_PGP:-0} == 1 ]] && web=full
 
