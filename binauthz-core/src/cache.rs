@@ -11,12 +11,13 @@
 //! shares a genuine one's entry.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
 use sha2::{Digest as _, Sha256};
 
 use crate::decision::ReasonKind;
+use crate::mix::MixState;
 use crate::payload::PayloadProblem;
 
 /// Entries an engine's cache holds unless told otherwise ([`crate::Engine::with_cache_capacity`]).
@@ -24,7 +25,8 @@ pub const DEFAULT_CACHE_ENTRIES: usize = 10_000;
 
 /// The identity of one check: everything its conclusion depends on, each variable-length input
 /// by its SHA-256. Equality is exact, so two checks share an entry only when their keys,
-/// signatures and payloads hash alike under SHA-256. The map hashes keys with [`Seeded`].
+/// signatures and payloads hash alike under SHA-256. The map hashes keys with a randomly seeded
+/// [`MixState`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CheckKey {
     /// The key's [`key_fingerprint`].
@@ -75,51 +77,6 @@ impl Hash for CheckKey {
     }
 }
 
-/// The map's hasher: a multiply-rotate mix of the key's 64-bit words, started from a seed drawn
-/// once per cache from std's random hasher keys. The words are mostly SHA-256 output already, so
-/// mixing is all that is needed, and without the seed nobody can aim many entries at one bucket.
-/// (SipHash over the same words cost a tenth of a warm decision.)
-#[derive(Debug, Clone, Copy)]
-struct Seeded(u64);
-
-impl BuildHasher for Seeded {
-    type Hasher = Mix;
-
-    fn build_hasher(&self) -> Mix {
-        Mix(self.0)
-    }
-}
-
-impl Seeded {
-    fn random() -> Self {
-        Seeded(
-            std::collections::hash_map::RandomState::new().hash_one(0x62_69_6e_61_75_74_68_7a_u64),
-        )
-    }
-}
-
-/// See [`Seeded`].
-struct Mix(u64);
-
-impl Hasher for Mix {
-    fn finish(&self) -> u64 {
-        let x = self.0;
-        (x ^ (x >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (x >> 32)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n)
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            .rotate_left(31);
-    }
-}
-
 /// The fingerprint of a key as the cache sees it: its kind, declared algorithm and material.
 pub(crate) fn key_fingerprint(kind: &str, algorithm: &str, material: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
@@ -155,8 +112,8 @@ pub(crate) struct VerificationCache {
 }
 
 struct State {
-    hot: HashMap<CheckKey, Outcome, Seeded>,
-    cold: HashMap<CheckKey, Outcome, Seeded>,
+    hot: HashMap<CheckKey, Outcome, MixState>,
+    cold: HashMap<CheckKey, Outcome, MixState>,
     hits: u64,
     misses: u64,
     evictions: u64,
@@ -180,7 +137,7 @@ pub struct CacheStats {
 impl VerificationCache {
     /// An empty cache holding at most `capacity` entries.
     pub(crate) fn new(capacity: usize) -> Self {
-        let seed = Seeded::random();
+        let seed = MixState::random();
         VerificationCache {
             capacity,
             state: Mutex::new(State {

@@ -118,8 +118,8 @@ impl Engine {
     }
 
     /// This engine with an empty verification cache of at most `entries` entries (0 disables
-    /// it; the default is [`DEFAULT_CACHE_ENTRIES`]). An entry for an accepted signature takes
-    /// about a hundred bytes (benches/RESULTS.md).
+    /// it; the default is [`DEFAULT_CACHE_ENTRIES`]). An entry takes about 330 bytes resident
+    /// (benches/RESULTS.md).
     pub fn with_cache_capacity(mut self, entries: usize) -> Self {
         self.cache = Arc::new(VerificationCache::new(entries));
         self

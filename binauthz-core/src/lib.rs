@@ -34,6 +34,7 @@ pub mod image;
 pub mod kubernetes;
 pub mod limits;
 pub mod lint;
+mod mix;
 pub mod names;
 pub mod payload;
 #[cfg(feature = "pgp")]

@@ -298,6 +298,8 @@ fn judge(
     let _ = now;
     let signed: Cow<'_, [u8]> = match key {
         PublicKey::Pkix(k) => {
+            // check_attestor reports a PKIX signature without a payload before asking; should
+            // one get here all the same, it fails closed.
             let Some(payload) = payload else {
                 return Outcome::Rejected(
                     ReasonKind::SignatureInvalid,

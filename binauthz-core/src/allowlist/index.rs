@@ -9,9 +9,9 @@
 //! collision costs one extra string comparison, never a wrong answer.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::AllowlistPattern;
+use crate::mix::MixState;
 
 /// No next pattern in a chain.
 const END: u32 = u32::MAX;
@@ -22,7 +22,7 @@ pub(crate) struct AllowlistIndex {
     /// `has_length[n]`: whether some pattern's prefix is `n` bytes long.
     has_length: Vec<bool>,
     /// (prefix length, prefix hash) → the first pattern (lowest position) with that key.
-    heads: HashMap<(u32, u64), u32, BuildHasherDefault<Mix>>,
+    heads: HashMap<(u32, u64), u32, MixState>,
     /// `next[i]`: the next pattern after `i` with the same key, in ascending position.
     next: Vec<u32>,
 }
@@ -43,45 +43,12 @@ impl Fnv {
     }
 }
 
-/// The table's hasher: its keys are already hashes, so a multiply-xor mix of the two numbers
-/// is enough (SipHash would cost more than the rest of a lookup).
-#[derive(Debug, Default, Clone, Copy)]
-struct Mix(u64);
-
-impl Mix {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-
-    fn add(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(29) ^ n).wrapping_mul(Self::K);
-    }
-}
-
-impl Hasher for Mix {
-    fn finish(&self) -> u64 {
-        self.0 ^ (self.0 >> 32)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.add(u64::from(b));
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-}
-
 impl AllowlistIndex {
     /// Indexes `patterns`; [`Self::find`] must be given the same slice.
     pub(crate) fn new(patterns: &[AllowlistPattern]) -> Self {
         let mut index = AllowlistIndex {
             has_length: Vec::new(),
-            heads: HashMap::with_capacity_and_hasher(patterns.len(), Default::default()),
+            heads: HashMap::with_capacity_and_hasher(patterns.len(), MixState::default()),
             next: vec![END; patterns.len()],
         };
         // Inserting from the last pattern to the first leaves every chain in ascending order.
