@@ -180,7 +180,7 @@ def cell(us):
 
 
 def ratio(ours, theirs):
-    return "n/a" if ours is None or theirs is None else f"{ours / theirs:.2f}×"
+    return "n/a" if ours is None or theirs is None else f"{ours / theirs:,.2f}×"
 
 
 ossl = openssl_verifies_per_s(read("openssl.txt"))
@@ -295,20 +295,16 @@ pod_cold, pod_warm = ev["evaluate/pod_8img_5att_cold"], ev["evaluate/pod_8img_5a
 al10, al10k = ev["evaluate/allowlist_10"], ev["evaluate/allowlist_10000"]
 
 
-def r(a, b):
-    return "n/a" if a is None or b is None else f"{a / b:,.2f}×"
-
-
 engine_rows = [
     ["`evaluate/cold_1img_1att_p256`", us_cell(cold),
-     f"{r(cold, ossl_p256)} OpenSSL's P-256 verify, {r(cold, go_p256)} Go's, {r(cold, verify_p256)} our bare `verify/ecdsa_p256` (goal ≤ 1.0× OpenSSL)"],
+     f"{ratio(cold, ossl_p256)} OpenSSL's P-256 verify, {ratio(cold, go_p256)} Go's, {ratio(cold, verify_p256)} our bare `verify/ecdsa_p256` (goal ≤ 1.0× OpenSSL)"],
     ["`evaluate/warm_1img_1att_p256`", us_cell(warm),
-     f"cold ÷ warm = {r(cold, warm)} (goal: warm ≤ 1 µs)"],
+     f"cold ÷ warm = {ratio(cold, warm)} (goal: warm ≤ 1 µs)"],
     ["`evaluate/pod_8img_5att_cold`", us_cell(pod_cold),
-     f"40 verifications: {us_cell(None if pod_cold is None else pod_cold / 40)} each; {r(pod_cold, 40 * go_p256 if go_p256 else None)} of 40 Go verifies"],
-    ["`evaluate/pod_8img_5att_warm`", us_cell(pod_warm), f"cold ÷ warm = {r(pod_cold, pod_warm)}"],
+     f"40 verifications: {us_cell(None if pod_cold is None else pod_cold / 40)} each; {ratio(pod_cold, 40 * go_p256 if go_p256 else None)} of 40 Go verifies"],
+    ["`evaluate/pod_8img_5att_warm`", us_cell(pod_warm), f"cold ÷ warm = {ratio(pod_cold, pod_warm)}"],
     ["`evaluate/allowlist_10`", us_cell(al10), "two images: one allowlisted by the last pattern, one by the last namespace rule"],
-    ["`evaluate/allowlist_10000`", us_cell(al10k), f"10,000 ÷ 10 patterns and rules = {r(al10k, al10)} (goal: flat)"],
+    ["`evaluate/allowlist_10000`", us_cell(al10k), f"10,000 ÷ 10 patterns and rules = {ratio(al10k, al10)} (goal: flat)"],
     ["`compile/policy_1000_rules`", us_cell(ev["compile/policy_1000_rules"]), "parse and compile 1,000 cluster rules and 200 attestors (200 P-256 keys)"],
     ["`parse/policy_yaml`", us_cell(ev["parse/policy_yaml"]), "spec/examples/policy.yaml"],
     ["`parse/occurrences_100`", us_cell(ev["parse/occurrences_100"]), "100 gcloud occurrences as JSON"],
