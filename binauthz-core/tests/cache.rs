@@ -22,15 +22,10 @@ fn decidable() -> Vec<(String, String, String)> {
         .into_iter()
         .filter(|(_, case)| case.get("expect").is_some())
         .filter_map(|(name, case)| {
-            let text = |object: &str, text: &str| match (case.get(object), case.get(text)) {
-                (Some(v), None) => Some(v.to_string()),
-                (None, Some(Value::String(s))) => Some(s.clone()),
-                _ => None,
-            };
             Some((
                 name,
-                text("config", "configText")?,
-                text("request", "requestText")?,
+                common::document_text(&case, "config", "configText")?,
+                common::document_text(&case, "request", "requestText")?,
             ))
         })
         .collect()

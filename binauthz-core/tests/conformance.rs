@@ -16,11 +16,8 @@ use binauthz_core::Engine;
 use serde_json::{Value, json};
 
 fn text_of(case: &Value, object: &str, text: &str) -> String {
-    match (case.get(object), case.get(text)) {
-        (Some(v), None) => v.to_string(),
-        (None, Some(Value::String(s))) => s.clone(),
-        _ => panic!("case needs exactly one of `{object}` and `{text}`"),
-    }
+    common::document_text(case, object, text)
+        .unwrap_or_else(|| panic!("case needs exactly one of `{object}` and `{text}`"))
 }
 
 /// The fields of an image decision that a case may pin, in the case's shape.

@@ -206,24 +206,11 @@ fn a_rule_requiring_no_attestor_cannot_be_written() {
 
 /// A rule of a generated policy: never ALWAYS_ALLOW.
 fn strict_rule() -> impl Strategy<Value = Value> {
-    let enforcement = prop_oneof![
-        Just("ENFORCED_BLOCK_AND_AUDIT_LOG"),
-        Just("DRYRUN_AUDIT_LOG_ONLY")
-    ];
-    let mode = prop_oneof![
+    common::with_any_enforcement(prop_oneof![
         Just(json!({"evaluationMode": "ALWAYS_DENY"})),
-        proptest::sample::subsequence(vec!["keyless", "signer"], 1..=2).prop_map(|names| {
-            let names: Vec<String> = names
-                .iter()
-                .map(|n| format!("projects/acme/attestors/{n}"))
-                .collect();
-            json!({"evaluationMode": "REQUIRE_ATTESTATION", "requireAttestationsBy": names})
-        }),
-    ];
-    (mode, enforcement).prop_map(|(mut rule, enforcement)| {
-        rule["enforcementMode"] = json!(enforcement);
-        rule
-    })
+        proptest::sample::subsequence(vec!["keyless", "signer"], 1..=2)
+            .prop_map(|names| common::require_attestation("acme", names)),
+    ])
 }
 
 fn signer() -> Value {

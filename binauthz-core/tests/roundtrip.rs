@@ -79,25 +79,12 @@ fn written_keys_are_pem_as_openssl_writes_it() {
 }
 
 fn rule() -> impl Strategy<Value = Value> {
-    let enforcement = prop_oneof![
-        Just("ENFORCED_BLOCK_AND_AUDIT_LOG"),
-        Just("DRYRUN_AUDIT_LOG_ONLY")
-    ];
-    let mode = prop_oneof![
+    common::with_any_enforcement(prop_oneof![
         Just(json!({"evaluationMode": "ALWAYS_ALLOW"})),
         Just(json!({"evaluationMode": "ALWAYS_DENY"})),
-        proptest::collection::btree_set("[a-z][a-z0-9-]{0,8}", 1..4).prop_map(|names| {
-            let names: Vec<String> = names
-                .iter()
-                .map(|n| format!("projects/p/attestors/{n}"))
-                .collect();
-            json!({"evaluationMode": "REQUIRE_ATTESTATION", "requireAttestationsBy": names})
-        }),
-    ];
-    (mode, enforcement).prop_map(|(mut r, e)| {
-        r["enforcementMode"] = json!(e);
-        r
-    })
+        proptest::collection::btree_set("[a-z][a-z0-9-]{0,8}", 1..4)
+            .prop_map(|names| common::require_attestation("p", names)),
+    ])
 }
 
 proptest! {

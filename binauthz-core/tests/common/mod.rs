@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use binauthz_core::{Decision, Engine};
-use serde_json::Value;
+use proptest::prelude::*;
+use serde_json::{Value, json};
 
 /// The committed conformance case whose file name ends in `-{name}.json`.
 pub fn case(name: &str) -> Value {
@@ -19,6 +20,16 @@ pub fn case(name: &str) -> Value {
         .find(|p| p.file_name().unwrap().to_string_lossy().ends_with(&suffix))
         .unwrap_or_else(|| panic!("no conformance case named {name}"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A case's document as text: the `object` (e.g. `config`) serialized, or the `text` field
+/// (e.g. `configText`) as written; `None` unless exactly one of them is there.
+pub fn document_text(case: &Value, object: &str, text: &str) -> Option<String> {
+    match (case.get(object), case.get(text)) {
+        (Some(v), None) => Some(v.to_string()),
+        (None, Some(Value::String(s))) => Some(s.clone()),
+        _ => None,
+    }
 }
 
 /// The engine of a case that has a `config` object.
@@ -63,4 +74,30 @@ pub fn all_cases() -> Vec<(String, Value)> {
             (name, serde_json::from_str(&text).unwrap())
         })
         .collect()
+}
+
+/// Generated admission rules: each `mode` (a rule object without `enforcementMode`) under either
+/// enforcement mode.
+pub fn with_any_enforcement(mode: impl Strategy<Value = Value>) -> impl Strategy<Value = Value> {
+    let enforcement = prop_oneof![
+        Just("ENFORCED_BLOCK_AND_AUDIT_LOG"),
+        Just("DRYRUN_AUDIT_LOG_ONLY")
+    ];
+    (mode, enforcement).prop_map(|(mut rule, enforcement)| {
+        rule["enforcementMode"] = json!(enforcement);
+        rule
+    })
+}
+
+/// A REQUIRE_ATTESTATION rule object (without `enforcementMode`) requiring the attestors
+/// `projects/{project}/attestors/{name}`.
+pub fn require_attestation<S: AsRef<str>>(
+    project: &str,
+    names: impl IntoIterator<Item = S>,
+) -> Value {
+    let names: Vec<String> = names
+        .into_iter()
+        .map(|n| format!("projects/{project}/attestors/{}", n.as_ref()))
+        .collect();
+    json!({"evaluationMode": "REQUIRE_ATTESTATION", "requireAttestationsBy": names})
 }
