@@ -8,7 +8,9 @@ export CARGO_TERM_COLOR=never CARGO_INCREMENTAL=0 CARGO_NET_RETRY=5
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 T0=$SECONDS
-step() { echo; echo "=== $* (t+$((SECONDS - T0))s)"; }
+# Each step also prints the disk space left: a full disk shows up as a linker "Bus error".
+free_disk() { df -Pk "$ROOT" | awk 'NR == 2 { printf "%.1f GiB free", $4 / 1048576 }'; }
+step() { echo; echo "=== $* (t+$((SECONDS - T0))s, $(free_disk))"; }
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 CARGO_FUZZ_VERSION=0.13.2
 
