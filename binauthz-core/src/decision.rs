@@ -144,8 +144,8 @@ impl AppliedRule {
     /// `default`, or `KIND:KEY` (for audit records).
     pub fn label(&self) -> String {
         match &self.key {
-            Some(key) => format!("{}:{key}", self.kind),
-            None => self.kind.to_string(),
+            Some(key) => [self.kind.as_str(), ":", key].concat(),
+            None => self.kind.as_str().to_owned(),
         }
     }
 

@@ -9,24 +9,32 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(into = "String")]
 pub struct Digest {
-    /// The 64 hex digits, without the `sha256:` prefix.
-    hex: String,
+    /// The whole digest, `sha256:` and the 64 hex digits: decisions copy it as it is, so it is
+    /// kept whole rather than formatted again each time (the prefix is the same for every
+    /// digest, so the order is the order of the hex digits).
+    text: Box<str>,
 }
+
+/// The one digest scheme that attestations bind.
+const PREFIX: &str = "sha256:";
 
 impl Digest {
     /// Parses `sha256:` followed by 64 lower-case hex digits.
     pub fn parse(s: &str) -> Option<Self> {
-        let hex = s.strip_prefix("sha256:")?;
-        (hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))).then(
-            || Digest {
-                hex: hex.to_owned(),
-            },
-        )
+        let hex = s.strip_prefix(PREFIX)?;
+        (hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .then(|| Digest { text: s.into() })
+    }
+
+    /// The digest as written: `sha256:` and the 64 hex digits.
+    pub fn as_str(&self) -> &str {
+        &self.text
     }
 
     /// The 64 hex digits.
     pub fn hex(&self) -> &str {
-        &self.hex
+        // `parse` admits only text with the prefix.
+        self.text.strip_prefix(PREFIX).unwrap_or_default()
     }
 
     /// The 32 bytes the hex digits spell.
@@ -37,7 +45,7 @@ impl Digest {
             _ => c.wrapping_sub(b'a').wrapping_add(10) & 0x0f,
         };
         let mut out = [0u8; 32];
-        for (byte, pair) in out.iter_mut().zip(self.hex.as_bytes().chunks_exact(2)) {
+        for (byte, pair) in out.iter_mut().zip(self.hex().as_bytes().chunks_exact(2)) {
             if let [hi, lo] = pair {
                 *byte = (nibble(*hi) << 4) | nibble(*lo);
             }
@@ -48,13 +56,13 @@ impl Digest {
 
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sha256:{}", self.hex)
+        f.write_str(&self.text)
     }
 }
 
 impl From<Digest> for String {
     fn from(d: Digest) -> String {
-        d.to_string()
+        d.text.into()
     }
 }
 
@@ -69,6 +77,17 @@ mod tests {
         let d = Digest::parse(&format!("sha256:{HEX}")).unwrap();
         let hex: String = d.bytes().iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, HEX);
+    }
+
+    #[test]
+    fn text_hex_display_and_json_agree() {
+        let text = format!("sha256:{HEX}");
+        let d = Digest::parse(&text).unwrap();
+        assert_eq!(d.as_str(), text);
+        assert_eq!(d.hex(), HEX);
+        assert_eq!(d.to_string(), text);
+        assert_eq!(serde_json::to_string(&d).unwrap(), format!("\"{text}\""));
+        assert_eq!(String::from(d), text);
     }
 
     #[test]

@@ -448,7 +448,7 @@ fn finish(image: &ImageRef, e: Evaluated, breakglass: bool) -> ImageDecision {
     };
     ImageDecision {
         image: image.as_str().to_owned(),
-        digest: image.digest().map(ToString::to_string),
+        digest: image.digest().map(|d| d.as_str().to_owned()),
         allowed: verdict.admits(),
         verdict,
         stage,
@@ -470,7 +470,6 @@ fn summary(images: &[ImageDecision], allowed: bool) -> String {
         return denials.join("\n");
     }
     let n = images.len();
-    let plural = if n == 1 { "image" } else { "images" };
     let dry = images
         .iter()
         .filter(|i| i.verdict == Verdict::DryRunViolation)
@@ -479,7 +478,12 @@ fn summary(images: &[ImageDecision], allowed: bool) -> String {
         .iter()
         .filter(|i| i.verdict == Verdict::Breakglass)
         .count();
-    let mut text = format!("{n} {plural} admitted");
+    // The common case needs no formatting.
+    let mut text = if n == 1 {
+        String::from("1 image admitted")
+    } else {
+        format!("{n} images admitted")
+    };
     if dry > 0 {
         text.push_str(&format!(", {dry} with a dry-run policy violation"));
     }

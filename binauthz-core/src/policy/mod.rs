@@ -71,17 +71,23 @@ impl RuleKind {
             RuleKind::IstioIdentity => "istioServiceIdentityAdmissionRules",
         }
     }
-}
 
-impl fmt::Display for RuleKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+    /// The kind's name in decisions and audit records: `default`, `cluster`, `namespace`,
+    /// `serviceAccount` or `istioIdentity`.
+    pub fn as_str(self) -> &'static str {
+        match self {
             RuleKind::Default => "default",
             RuleKind::Cluster => "cluster",
             RuleKind::Namespace => "namespace",
             RuleKind::ServiceAccount => "serviceAccount",
             RuleKind::IstioIdentity => "istioIdentity",
-        })
+        }
+    }
+}
+
+impl fmt::Display for RuleKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
