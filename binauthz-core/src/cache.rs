@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
+use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use crate::decision::ReasonKind;
@@ -119,8 +120,10 @@ struct State {
     evictions: u64,
 }
 
-/// Counters of an engine's verification cache since it was built.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Counters of an engine's verification cache since it was built. Serialized (camelCase) as the
+/// C ABI, Go and WASM bindings hand it over (spec/README.md §7.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CacheStats {
     /// The most entries the cache holds.
     pub capacity: usize,

@@ -434,3 +434,74 @@ func TestExtractImages(t *testing.T) {
 		t.Fatalf("Service: %v", err)
 	}
 }
+
+// The verification cache (spec/README.md §7.1) never changes a decision: an engine without one,
+// with the default one and with a small one decide alike, and only the counters differ.
+func TestVerificationCache(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range loadCases(t) {
+		if _, ok := c.value["expect"]; !ok {
+			continue
+		}
+		uncached, err := NewEngineWithCache(c.config, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer uncached.Close()
+		reference, err := uncached.EvaluateJSON(ctx, c.request)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checks := diagnostics(t, reference).CacheMisses
+		if checks == 0 {
+			continue // no signature to verify: nothing to cache
+		}
+		for _, entries := range []int{-1, 0, 1, 1000} {
+			engine, err := NewEngine(c.config)
+			capacity := uint64(10000)
+			if entries >= 0 {
+				engine, err = NewEngineWithCache(c.config, entries)
+				capacity = uint64(entries)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer engine.Close()
+			first, err1 := engine.EvaluateJSON(ctx, c.request)
+			second, err2 := engine.EvaluateJSON(ctx, c.request)
+			if err1 != nil || err2 != nil || !bytes.Equal(outcome(first), outcome(reference)) ||
+				!bytes.Equal(outcome(second), outcome(reference)) {
+				t.Fatalf("%s, %d entries: decisions differ from the uncached one (%v, %v)", c.path, entries, err1, err2)
+			}
+			d := diagnostics(t, second)
+			bigEnough := entries < 0 || uint64(entries) >= checks
+			if d.CacheHits+d.CacheMisses != checks || (entries == 0 && d.CacheHits != 0) || (bigEnough && d.CacheHits != checks) {
+				t.Fatalf("%s, %d entries: second evaluation %+v after %d checks", c.path, entries, d, checks)
+			}
+			stats, err := engine.CacheStats()
+			if err != nil || stats.Capacity != capacity || stats.Hits != d.CacheHits ||
+				stats.Misses != checks+d.CacheMisses || stats.Entries > capacity {
+				t.Fatalf("%s, %d entries: stats %+v (%v)", c.path, entries, stats, err)
+			}
+		}
+		engine, _ := NewEngine(c.config)
+		engine.Close()
+		if _, err := engine.CacheStats(); err != ErrClosed {
+			t.Fatalf("CacheStats after Close: %v", err)
+		}
+		if _, err := NewEngineWithCache(c.config, -1); err == nil {
+			t.Fatal("a negative cache size was accepted")
+		}
+		return // one case with signatures is enough
+	}
+	t.Fatal("no conformance case verifies a signature")
+}
+
+func diagnostics(t *testing.T, decision []byte) Diagnostics {
+	t.Helper()
+	var d Decision
+	if err := json.Unmarshal(decision, &d); err != nil {
+		t.Fatalf("decision: %v", err)
+	}
+	return d.Diagnostics
+}

@@ -113,6 +113,35 @@ int binauthz_engine_new(const uint8_t *config,
                         char **error_out);
 
 /**
+ * Like `binauthz_engine_new`, with a verification cache of at most `cache_entries` entries
+ * (spec/README.md section 7.1). The cache remembers signature checks across evaluations, keyed
+ * by key, signature, payload and digest, so it never changes a decision; 0 turns it off.
+ * `binauthz_engine_new` uses 10,000 entries, about 3.3 MB when full.
+ *
+ * # Safety
+ * As for `binauthz_engine_new`.
+ */
+int binauthz_engine_new_with_cache(const uint8_t *config,
+                                   size_t config_len,
+                                   size_t cache_entries,
+                                   struct BinauthzEngine **engine_out,
+                                   char **error_out);
+
+/**
+ * Stores the engine's verification-cache counters since it was built as JSON in
+ * `*stats_json_out` (free with `binauthz_string_free`): `{"capacity": N, "entries": N, "hits": N,
+ * "misses": N, "evictions": N}` (spec/README.md section 7.1). Each decision's own counters are
+ * its `"diagnostics"` member.
+ *
+ * # Safety
+ * `engine` is NULL or an engine from `binauthz_engine_new` that has not been freed;
+ * `stats_json_out` and `error_out` are NULL or writable.
+ */
+int binauthz_engine_cache_stats(const struct BinauthzEngine *engine,
+                                char **stats_json_out,
+                                char **error_out);
+
+/**
  * Evaluates a request (spec/README.md section 8.1: `{"images": [...], "attestations": [...],
  * "context": {...}}`, YAML or JSON, at most 8 MiB) and stores the decision as JSON
  * (spec/README.md section 8.2) in `*decision_json_out`.

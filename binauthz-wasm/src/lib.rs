@@ -276,6 +276,26 @@ impl Engine {
         from_json(run())
     }
 
+    /// Empties the engine's verification cache and bounds it to `entries` entries (spec §7.1);
+    /// 0 turns it off, and a new engine has 10,000 (about 3.3 MB when full). The cache remembers
+    /// signature checks by key, signature, payload and digest, so it never changes a decision.
+    /// Throws a `BinauthzError` (stage `config`, code `invalid`) unless `entries` is a whole
+    /// number from 0 to 1,000,000.
+    #[wasm_bindgen(js_name = setCacheCapacity)]
+    pub fn set_cache_capacity(&mut self, entries: f64) -> Result<(), JsValue> {
+        let entries = ops::cache_entries(entries).map_err(|f| to_js_error(&f))?;
+        self.inner = self.inner.clone().with_cache_capacity(entries);
+        Ok(())
+    }
+
+    /// The verification cache's counters since the engine was built (or since
+    /// `setCacheCapacity`): `{capacity, entries, hits, misses, evictions}`. Each decision's own
+    /// counters are its `diagnostics`.
+    #[wasm_bindgen(js_name = cacheStats, unchecked_return_type = "CacheStats")]
+    pub fn cache_stats(&self) -> Result<JsValue, JsValue> {
+        from_json(ops::cache_stats(&self.inner))
+    }
+
     /// The policy's resource name (`projects/P/policy`), if the policy document gave one.
     #[wasm_bindgen(getter, js_name = policyName)]
     pub fn policy_name(&self) -> Option<String> {

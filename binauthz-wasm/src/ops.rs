@@ -117,6 +117,32 @@ fn to_json<T: Serialize>(value: &T, stage: &'static str) -> Result<String, Failu
     })
 }
 
+/// The largest verification cache a JavaScript caller may ask for: a million entries, about
+/// 330 MB when full, far beyond any policy preview's need.
+pub const MAX_CACHE_ENTRIES: u32 = 1_000_000;
+
+/// Reads a JavaScript number as a cache size: a whole number from 0 to [`MAX_CACHE_ENTRIES`].
+pub fn cache_entries(entries: f64) -> Result<usize, Failure> {
+    let whole = entries.is_finite() && entries.fract() == 0.0;
+    if whole && (0.0..=f64::from(MAX_CACHE_ENTRIES)).contains(&entries) {
+        // A whole number in 0..=1,000,000: the conversion is exact.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        return Ok(entries as usize);
+    }
+    Err(Failure::argument(
+        STAGE_CONFIG,
+        ErrorCode::Invalid,
+        "cacheEntries",
+        &format!("expected a whole number from 0 to {MAX_CACHE_ENTRIES}, got {entries}"),
+    ))
+}
+
+/// The engine's verification-cache counters as JSON (`{capacity, entries, hits, misses,
+/// evictions}`, spec §7.1).
+pub fn cache_stats(engine: &Engine) -> Result<String, Failure> {
+    to_json(&engine.cache_stats(), STAGE_REQUEST)
+}
+
 /// Compiles a config document (`{"policy": …, "attestors": […]}`).
 pub fn engine_from_config(text: &str) -> Result<Engine, Failure> {
     Engine::from_config_str(text).map_err(|e| Failure::from_error(&e))

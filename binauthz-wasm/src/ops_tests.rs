@@ -184,3 +184,46 @@ fn lint_policy_reports_the_core_s_findings() {
 fn features_follow_the_cargo_feature() {
     assert_eq!(features().contains(&"pgp"), cfg!(feature = "pgp"));
 }
+
+#[test]
+fn cache_sizes_are_whole_numbers_within_bounds() {
+    assert_eq!(cache_entries(0.0).unwrap(), 0);
+    assert_eq!(cache_entries(10_000.0).unwrap(), 10_000);
+    assert_eq!(cache_entries(1_000_000.0).unwrap(), 1_000_000);
+    for bad in [-1.0, 0.5, 1_000_001.0, f64::NAN, f64::INFINITY] {
+        let f = cache_entries(bad).unwrap_err();
+        assert_eq!((f.code, f.stage), ("invalid", "config"), "{bad}");
+        assert!(
+            f.message
+                .starts_with("invalid cacheEntries: expected a whole number from 0 to 1000000"),
+            "{}",
+            f.message
+        );
+    }
+}
+
+#[test]
+fn cache_stats_count_checks_and_a_resized_cache_starts_empty() {
+    let engine = engine_from_documents(POLICY, Some(ATTESTORS)).unwrap();
+    let images = serde_json::to_string(&[API]).unwrap();
+    let run = |engine: &Engine| {
+        json(&evaluate_images(engine, &images, Some(ATTESTATIONS), None, None).unwrap())
+    };
+    let first = run(&engine);
+    let checks = first["diagnostics"]["cacheMisses"].as_u64().unwrap();
+    assert!(checks >= 1, "{first}");
+    let second = run(&engine);
+    assert_eq!(second["diagnostics"]["cacheHits"].as_u64(), Some(checks));
+    let stats = json(&cache_stats(&engine).unwrap());
+    assert_eq!(stats["capacity"], 10_000);
+    assert_eq!(stats["hits"].as_u64(), Some(checks));
+    assert_eq!(stats["misses"].as_u64(), Some(checks));
+    let resized = engine
+        .clone()
+        .with_cache_capacity(cache_entries(0.0).unwrap());
+    let stats = json(&cache_stats(&resized).unwrap());
+    assert_eq!(
+        (stats["capacity"].as_u64(), stats["hits"].as_u64()),
+        (Some(0), Some(0))
+    );
+}

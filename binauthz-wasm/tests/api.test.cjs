@@ -189,3 +189,34 @@ test("an engine survives many evaluations and errors, and is freed", () => {
   e.free();
   assert.throws(() => e.evaluateImages([API]), Error);
 });
+
+test("the verification cache: counted, resizable, and never changes a decision (spec §7.1)", () => {
+  const own = Engine.fromPolicy(policy, attestors);
+  const evaluate = () => own.evaluateImages([API], attestations, { namespace: "payments" });
+  const outcome = ({ diagnostics, ...rest }) => rest;
+  const first = evaluate();
+  const checks = first.diagnostics.cacheMisses;
+  assert.ok(checks >= 1, JSON.stringify(first.diagnostics));
+  const second = evaluate();
+  assert.deepStrictEqual(second.diagnostics, { cacheHits: checks, cacheMisses: 0, reusedAttestorChecks: 0 });
+  assert.deepStrictEqual(outcome(second), outcome(first));
+  assert.deepStrictEqual(own.cacheStats(), { capacity: 10000, entries: checks, hits: checks, misses: checks, evictions: 0 });
+
+  own.setCacheCapacity(0);
+  assert.deepStrictEqual(own.cacheStats(), { capacity: 0, entries: 0, hits: 0, misses: 0, evictions: 0 });
+  const uncached = [evaluate(), evaluate()];
+  for (const d of uncached) {
+    assert.deepStrictEqual(d.diagnostics, { cacheHits: 0, cacheMisses: checks, reusedAttestorChecks: 0 });
+    assert.deepStrictEqual(outcome(d), outcome(first));
+  }
+  assert.equal(own.cacheStats().misses, 2 * checks);
+
+  for (const bad of [-1, 0.5, 1e7, Number.NaN, Infinity]) {
+    assert.throws(
+      () => own.setCacheCapacity(bad),
+      (e) => e.name === "BinauthzError" && e.code === "invalid" && e.stage === "config" && /^invalid cacheEntries: expected a whole number from 0 to 1000000/.test(e.message),
+      String(bad),
+    );
+  }
+  assert.equal(own.cacheStats().capacity, 0, "a refused size leaves the cache as it was");
+});

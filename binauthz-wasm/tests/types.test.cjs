@@ -119,6 +119,8 @@ test("the declarations are not `any`: pkg/*.d.ts name every shape", () => {
       "export function validateAttestors(attestors: Attestor | Attestor[] | string): AttestorSummary[];",
       "export function createSignaturePayload(artifactUrl: string): string;",
       "export interface Decision {",
+      "setCacheCapacity(entries: number): void;",
+      "cacheStats(): CacheStats;",
     ]) {
       assert.ok(dts.includes(signature), `${dir}/binauthz_wasm.d.ts lacks ${signature}`);
     }

@@ -380,6 +380,20 @@ export interface Diagnostics {
   reusedAttestorChecks: number;
 }
 
+/** An engine's verification-cache counters since it was built (`Engine.cacheStats()`, spec §7.1). */
+export interface CacheStats {
+  /** The most entries the cache holds (0: no cache). */
+  capacity: number;
+  /** Entries held now. */
+  entries: number;
+  /** Signature checks answered from the cache. */
+  hits: number;
+  /** Signature checks that ran the cryptography. */
+  misses: number;
+  /** Entries dropped to stay within the capacity. */
+  evictions: number;
+}
+
 /** Which list of the pod spec a container comes from. */
 export type ContainerType = "CONTAINER" | "INIT_CONTAINER" | "EPHEMERAL_CONTAINER";
 

@@ -643,7 +643,114 @@ static void test_threads(char **paths, size_t n) {
   }
 }
 
-/* ---- 4. panic guard ---- */
+/* ---- 4. the verification cache (spec section 7.1) ---- */
+
+/* The number `name` of a decision's "diagnostics" or of cache statistics; -1 when absent. */
+static long counter(const char *json, const char *object, const char *name) {
+  jval *v = json ? json_parse(json, strlen(json), NULL, 0) : NULL;
+  const jval *holder = object ? json_get(v, object) : v;
+  const jval *n = json_get(holder, name);
+  long out = (n != NULL && n->type == J_NUMBER) ? strtol(n->text, NULL, 10) : -1;
+  json_free(v);
+  return out;
+}
+
+static char *cache_stats(const BinauthzEngine *engine) {
+  char *stats = NULL, *error = NULL;
+  int status = binauthz_engine_cache_stats(engine, &stats, &error);
+  check(status == BINAUTHZ_STATUS_OK && stats != NULL && error == NULL, "cache_stats: %s %s",
+        binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  return stats;
+}
+
+/* Evaluates `request` twice on an engine with `entries` cache entries (-1: binauthz_engine_new's
+ * default) and checks the counters: with a cache the second evaluation verifies nothing. */
+static void cache_round(const jbuf *config, const jbuf *request, long entries, const char *reference) {
+  BinauthzEngine *engine = NULL;
+  int status = entries < 0
+                   ? binauthz_engine_new((const uint8_t *)config->data, config->len, &engine, NULL)
+                   : binauthz_engine_new_with_cache((const uint8_t *)config->data, config->len, (size_t)entries,
+                                                    &engine, NULL);
+  check(status == BINAUTHZ_STATUS_OK, "cache %ld: engine: %s", entries, binauthz_status_name(status));
+  char *first = NULL, *second = NULL;
+  binauthz_engine_evaluate(engine, (const uint8_t *)request->data, request->len, &first, NULL);
+  binauthz_engine_evaluate(engine, (const uint8_t *)request->data, request->len, &second, NULL);
+  check(first && second && same_outcome(first, reference) && same_outcome(second, reference),
+        "cache %ld: decisions differ from the uncached one", entries);
+  long misses = counter(first, "diagnostics", "cacheMisses");
+  check(misses >= 1 && counter(first, "diagnostics", "cacheHits") == 0, "cache %ld: first evaluation %ld misses",
+        entries, misses);
+  long hits = counter(second, "diagnostics", "cacheHits");
+  long again = counter(second, "diagnostics", "cacheMisses");
+  /* Every check is a hit or a miss; a cache at least as large as the request remembers them all. */
+  int expected = hits + again == misses && (entries == 0 ? hits == 0 : entries < misses || again == 0);
+  check(expected, "cache %ld: second evaluation %ld hits, %ld misses after %ld", entries, hits, again, misses);
+  char *stats = cache_stats(engine);
+  long capacity = entries < 0 ? 10000 : entries;
+  check(counter(stats, NULL, "capacity") == capacity && counter(stats, NULL, "hits") == hits &&
+            counter(stats, NULL, "misses") == misses + again && counter(stats, NULL, "entries") <= capacity &&
+            counter(stats, NULL, "evictions") >= 0,
+        "cache %ld: stats %s", entries, str_or(stats));
+  binauthz_string_free(stats);
+  binauthz_string_free(first);
+  binauthz_string_free(second);
+  binauthz_engine_free(engine);
+}
+
+static void test_cache(char **paths, size_t n) {
+  int before = failed, found = 0;
+  /* The first case whose decision verified a signature. */
+  for (size_t i = 0; i < n && !found; i++) {
+    size_t len;
+    char *text = read_file(paths[i], &len);
+    jval *c = text ? json_parse(text, len, NULL, 0) : NULL;
+    free(text);
+    jbuf config = {0}, request = {0};
+    BinauthzEngine *engine = NULL;
+    char *reference = NULL;
+    if (c != NULL && json_get(c, "expect") != NULL && document_text(c, "config", "configText", &config) &&
+        document_text(c, "request", "requestText", &request) &&
+        binauthz_engine_new_with_cache((const uint8_t *)config.data, config.len, 0, &engine, NULL) ==
+            BINAUTHZ_STATUS_OK &&
+        binauthz_engine_evaluate(engine, (const uint8_t *)request.data, request.len, &reference, NULL) ==
+            BINAUTHZ_STATUS_OK &&
+        counter(reference, "diagnostics", "cacheMisses") >= 1) {
+      found = 1;
+      cache_round(&config, &request, -1, reference);
+      cache_round(&config, &request, 0, reference);
+      cache_round(&config, &request, 1, reference);
+      cache_round(&config, &request, 1000, reference);
+    }
+    binauthz_string_free(reference);
+    binauthz_engine_free(engine);
+    jbuf_free(&config);
+    jbuf_free(&request);
+    json_free(c);
+  }
+  check(found, "cache: no case verifies a signature");
+  /* Errors: NULL engine or out-pointer. */
+  char *stats = (char *)(uintptr_t)1, *error = NULL;
+  int status = binauthz_engine_cache_stats(NULL, &stats, &error);
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && stats == NULL && contains(error, "`engine` is NULL"),
+        "cache_stats(NULL engine): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  BinauthzEngine *engine = NULL;
+  binauthz_engine_new((const uint8_t *)DENY, strlen(DENY), &engine, NULL);
+  status = binauthz_engine_cache_stats(engine, NULL, &error);
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && contains(error, "`stats_json_out` is NULL"),
+        "cache_stats(NULL out): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  binauthz_engine_free(engine);
+  engine = (BinauthzEngine *)(uintptr_t)1;
+  status = binauthz_engine_new_with_cache((const uint8_t *)"{", 1, 5, &engine, &error);
+  check(status == BINAUTHZ_STATUS_SYNTAX && engine == NULL && has_prefix(error, "invalid config: "),
+        "new_with_cache on bad config: %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  printf("cache: %d failed\n", failed - before);
+}
+
+/* ---- 5. panic guard ---- */
 
 static void test_panic_guard(void) {
 #if defined(BINAUTHZ_TEST_PANIC)
@@ -683,6 +790,7 @@ int main(int argc, char **argv) {
   test_errors(argv[2]);
   printf("error paths: %d failed\n", failed - before);
   test_threads(paths, n);
+  test_cache(paths, n);
   test_panic_guard();
   for (size_t i = 0; i < n; i++) free(paths[i]);
   free(paths);

@@ -11,6 +11,7 @@ import {
   version,
   type AttestorSummary,
   type BinauthzError,
+  type CacheStats,
   type Config,
   type Decision,
   type ErrorCode,
@@ -100,6 +101,10 @@ const hasPgp: boolean = features().includes("pgp");
 const findings: LintFinding[] = lintPolicy(config.policy, config.attestors ?? null);
 const warnings: string[] = findings.filter((f) => f.severity === "warning").map((f) => `${f.code} ${f.path}: ${f.message} (${f.fix})`);
 engine.evaluateImages(["gcr.io/p/app:1"], null, null, "2026-01-01T00:00:00Z");
+engine.setCacheCapacity(100);
+const cache: CacheStats = engine.cacheStats();
+const hitRate: number = cache.hits / Math.max(1, cache.hits + cache.misses);
+const cacheHits: number = decision.diagnostics.cacheHits;
 
 try {
   engine.evaluate({ images: [] });
@@ -136,6 +141,8 @@ engine.evaluate({ images: "gcr.io/p/app:1" });
 engine.evaluateImages(["a"], null, { namespace: 1 });
 // @ts-expect-error: allowed is a boolean
 const notNumber: number = decision.allowed;
+// @ts-expect-error: a cache size is a number
+engine.setCacheCapacity("100");
 // @ts-expect-error: not a verdict
 const notVerdict: Verdict = "MAYBE";
 // @ts-expect-error: digest may be null
@@ -152,4 +159,4 @@ engine.evaluateImages(["a"], null, null, 1700000000);
 const notAlgorithm: AttestorSummary["publicKeys"][number]["signatureAlgorithm"] = "ML_DSA_65";
 
 void [fromText, fromDocs, name, attestorNames, verdict, kinds, denied, ruleKey, verifiedKey, dryRunLabel, rulesKind, attestors, payload, v, web];
-void [notNumber, notVerdict, digest, notKind, notCode, notAlgorithm, notLint, hasPgp, warnings];
+void [notNumber, notVerdict, digest, notKind, notCode, notAlgorithm, notLint, hasPgp, warnings, hitRate, cacheHits];
