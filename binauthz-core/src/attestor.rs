@@ -116,6 +116,9 @@ pub struct Attestor {
     description: Option<String>,
     note: NoteName,
     keys: Vec<AttestorKey>,
+    /// Positions in `keys`, sorted by key id (and by position among keys that share an id), so a
+    /// signature's key is found by binary search however many keys the attestor has.
+    by_id: Vec<usize>,
 }
 
 impl Attestor {
@@ -197,11 +200,15 @@ impl Attestor {
             .enumerate()
             .map(|(i, k)| key_from_raw(k, &format!("{note_field}.publicKeys[{i}]")))
             .collect::<InputResult<Vec<_>>>()?;
+        let mut by_id: Vec<usize> = (0..keys.len()).collect();
+        // Stable: keys that share an id (a rotation) keep the attestor's order.
+        by_id.sort_by(|&a, &b| key_id_at(&keys, a).cmp(key_id_at(&keys, b)));
         Ok(Attestor {
             name,
             description: raw.description,
             note: note_name,
             keys,
+            by_id,
         })
     }
 
@@ -225,10 +232,23 @@ impl Attestor {
         &self.keys
     }
 
-    /// Every key whose id is `id` (several when keys are being rotated).
+    /// Every key whose id is `id` (several when keys are being rotated), in the attestor's order.
     pub fn keys_with_id<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a AttestorKey> + 'a {
-        self.keys.iter().filter(move |k| k.id.as_str() == id)
+        let start = self
+            .by_id
+            .partition_point(|&i| key_id_at(&self.keys, i) < id);
+        let rest = self.by_id.get(start..).unwrap_or_default();
+        let len = rest.partition_point(|&i| key_id_at(&self.keys, i) == id);
+        rest.get(..len)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&i| self.keys.get(i))
     }
+}
+
+/// The id of `keys[i]` (empty for a position out of range, which `by_id` never holds).
+fn key_id_at(keys: &[AttestorKey], i: usize) -> &str {
+    keys.get(i).map_or("", |k| k.id.as_str())
 }
 
 fn key_from_raw(raw: RawKey, path: &str) -> InputResult<AttestorKey> {
@@ -386,5 +406,50 @@ mod pgp_key_tests {
         let e = attestor_with_pgp_key("", "-----BEGIN PGP PUBLIC KEY BLOCK-----\n").unwrap_err();
         assert_eq!(e.code(), ErrorCode::Invalid);
         assert!(e.path().ends_with("asciiArmoredPgpPublicKey"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod key_index_tests {
+    use super::*;
+
+    const PEM: &str = include_str!("../../spec/conformance/keys/ec-p256.pub.pem");
+
+    /// An attestor whose keys have these ids, in this order.
+    fn attestor(ids: &[String]) -> Attestor {
+        let keys: Vec<_> = ids
+            .iter()
+            .map(|id| {
+                serde_json::json!({"id": id, "pkixPublicKey": {
+                "publicKeyPem": PEM, "signatureAlgorithm": "ECDSA_P256_SHA256"}})
+            })
+            .collect();
+        let mut all = Attestor::from_value_many(serde_json::json!({
+            "name": "projects/p/attestors/a",
+            "userOwnedGrafeasNote": {"noteReference": "projects/p/notes/n", "publicKeys": keys}
+        }))
+        .unwrap();
+        all.pop().unwrap()
+    }
+
+    /// The positions of the keys `keys_with_id` finds, to compare with a scan.
+    fn found(a: &Attestor, id: &str) -> Vec<usize> {
+        a.keys_with_id(id)
+            .map(|k| a.keys().iter().position(|x| std::ptr::eq(x, k)).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn lookup_by_id_finds_what_a_scan_finds_in_the_attestors_order() {
+        // 1,000 keys (the limit), ids shuffled and repeated: rotations share an id.
+        let ids: Vec<String> = (0..1000_usize)
+            .map(|i| format!("key-{}", (i * 7919) % 300))
+            .collect();
+        let a = attestor(&ids);
+        for probe in ["key-0", "key-299", "key-17", "key-300", "", "key-", "zzz"] {
+            let scan: Vec<usize> = (0..ids.len()).filter(|&i| ids[i] == probe).collect();
+            assert_eq!(found(&a, probe), scan, "{probe}");
+        }
+        assert_eq!(found(&a, "key-0").len(), 4);
     }
 }
