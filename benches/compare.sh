@@ -26,7 +26,7 @@
 #
 # Needs cargo, python3, and for their columns openssl, go (Debian's golang-go is enough: the Go
 # module has no dependencies and is run with GOTOOLCHAIN=local GOPROXY=off) and node. On 2 cores:
-# about 5 minutes after the release build (criterion 1 s warm-up + 3 s for each of 19 benchmarks,
+# about 5 minutes after the release build (criterion 1 s warm-up + 3 s for each of 21 benchmarks,
 # the memory report, openssl 3 s per algorithm and operation, Go 2 s per benchmark, Node). No
 # figure is asserted: the script reports, it does not judge.
 set -euo pipefail
@@ -286,6 +286,7 @@ ev = {i: fresh_criterion_us(i) for i in [
     "evaluate/cold_1img_1att_p256", "evaluate/warm_1img_1att_p256",
     "evaluate/pod_8img_5att_cold", "evaluate/pod_8img_5att_warm",
     "evaluate/allowlist_10", "evaluate/allowlist_10000",
+    "evaluate/attestor_keys_10", "evaluate/attestor_keys_1000",
     "compile/policy_1000_rules", "parse/policy_yaml", "parse/occurrences_100"]}
 ossl_p256 = 1e6 / ossl["ecdsap256"] if "ecdsap256" in ossl else None
 go_p256 = go.get("ecdsa_p256")
@@ -293,6 +294,7 @@ verify_p256 = fresh_criterion_us("verify/ecdsa_p256")
 cold, warm = ev["evaluate/cold_1img_1att_p256"], ev["evaluate/warm_1img_1att_p256"]
 pod_cold, pod_warm = ev["evaluate/pod_8img_5att_cold"], ev["evaluate/pod_8img_5att_warm"]
 al10, al10k = ev["evaluate/allowlist_10"], ev["evaluate/allowlist_10000"]
+keys10, keys1k = ev["evaluate/attestor_keys_10"], ev["evaluate/attestor_keys_1000"]
 
 
 engine_rows = [
@@ -305,6 +307,8 @@ engine_rows = [
     ["`evaluate/pod_8img_5att_warm`", us_cell(pod_warm), f"cold ÷ warm = {ratio(pod_cold, pod_warm)}"],
     ["`evaluate/allowlist_10`", us_cell(al10), "two images: one allowlisted by the last pattern, one by the last namespace rule"],
     ["`evaluate/allowlist_10000`", us_cell(al10k), f"10,000 ÷ 10 patterns and rules = {ratio(al10k, al10)} (goal: flat)"],
+    ["`evaluate/attestor_keys_10`", us_cell(keys10), "warm, one attestor with 10 keys, signed by the last"],
+    ["`evaluate/attestor_keys_1000`", us_cell(keys1k), f"1,000 ÷ 10 keys = {ratio(keys1k, keys10)} (goal: flat)"],
     ["`compile/policy_1000_rules`", us_cell(ev["compile/policy_1000_rules"]), "parse and compile 1,000 cluster rules and 200 attestors (200 P-256 keys)"],
     ["`parse/policy_yaml`", us_cell(ev["parse/policy_yaml"]), "spec/examples/policy.yaml"],
     ["`parse/occurrences_100`", us_cell(ev["parse/occurrences_100"]), "100 gcloud occurrences as JSON"],

@@ -238,3 +238,37 @@ pub fn single_attestor() -> Result<String, String> {
     })
     .to_string())
 }
+
+/// [`single_attestor`] with `n` keys: `n - 1` rotated-out keys under other ids (sorted before
+/// and after the signing key's id) and the signing key last, and [`single_image_request`]'s
+/// request, so a lookup by scanning would look at every key. The image is admitted.
+pub fn attestor_keys(n: usize) -> Result<Scenario, String> {
+    let attestor = BenchAttestor::new(0)?;
+    let mut document = attestor.document()?;
+    let keys = document
+        .pointer_mut("/userOwnedGrafeasNote/publicKeys")
+        .and_then(Value::as_array_mut)
+        .ok_or("attestor document without publicKeys")?;
+    let signing = keys.pop().ok_or("attestor document without a key")?;
+    for i in 0..n.saturating_sub(1) {
+        let mut decoy = signing.clone();
+        // Ids on both sides of the signing key's, which ends in `cryptoKeys/a0/...`.
+        let prefix = if i % 2 == 0 { "a" } else { "z" };
+        let id = format!(
+            "//cloudkms.googleapis.com/v1/projects/bench/locations/global/keyRings/r/cryptoKeys/{prefix}-retired-{i}/cryptoKeyVersions/1"
+        );
+        if let Some(fields) = decoy.as_object_mut() {
+            fields.insert("id".to_owned(), json!(id));
+        }
+        keys.push(decoy);
+    }
+    keys.push(signing);
+    Ok(Scenario {
+        config: json!({
+            "policy": {"name": "projects/bench/policy", "defaultAdmissionRule": rule(std::slice::from_ref(&attestor.name))},
+            "attestors": [document]
+        })
+        .to_string(),
+        request: single_image_request(0)?,
+    })
+}

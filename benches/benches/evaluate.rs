@@ -8,6 +8,9 @@
 //! - `evaluate/allowlist_10`, `evaluate/allowlist_10000`: a policy with that many allowlist
 //!   patterns and namespace rules; one image matches only the last pattern, one reaches the last
 //!   namespace's rule.
+//! - `evaluate/attestor_keys_10`, `evaluate/attestor_keys_1000`: one attestor with that many keys
+//!   (the most GCP allows is 1,000), the signature by the last; warm, so the key lookup and the
+//!   decision are what is timed.
 //! - `compile/policy_1000_rules`: parsing and compiling 1,000 cluster rules and 200 attestors.
 //! - `parse/policy_yaml`: spec/examples/policy.yaml; `parse/occurrences_100`: 100 occurrences.
 //!
@@ -58,6 +61,14 @@ fn evaluate(c: &mut Criterion) {
             c,
             &format!("evaluate/allowlist_{n}"),
             &scenarios::allowlist(n),
+            default,
+        );
+    }
+    for n in [10, 1000] {
+        bench_evaluate(
+            c,
+            &format!("evaluate/attestor_keys_{n}"),
+            &scenarios::attestor_keys(n).expect("key scenario"),
             default,
         );
     }

@@ -68,3 +68,18 @@ fn the_large_policy_and_the_occurrences_load() {
         .unwrap();
     assert!(d.allowed && d.diagnostics.cache_misses == 1);
 }
+
+#[test]
+fn the_key_scenarios_verify_with_the_last_of_n_keys() {
+    for n in [10, 1000] {
+        let s = scenarios::attestor_keys(n).unwrap();
+        let engine = Engine::from_config_str(&s.config).unwrap();
+        let attestor = engine.attestors().next().unwrap();
+        assert_eq!(attestor.keys().len(), n);
+        let d = engine.evaluate_str(&s.request).unwrap();
+        assert!(d.allowed, "{}", d.to_json_pretty());
+        let by = d.images[0].attestors[0].verified_by.as_ref().unwrap();
+        assert_eq!(by.key_id.as_str(), attestor.keys()[n - 1].id().as_str());
+        assert_eq!(d.diagnostics.cache_misses, 1);
+    }
+}
