@@ -11,6 +11,18 @@ T0=$SECONDS
 # Each step also prints the disk space left: a full disk shows up as a linker "Bus error".
 free_disk() { df -Pk "$ROOT" | awk 'NR == 2 { printf "%.1f GiB free", $4 / 1048576 }'; }
 step() { echo; echo "=== $* (t+$((SECONDS - T0))s, $(free_disk))"; }
+# The fuzz and miri steps build into their own directories and need none of the earlier builds;
+# on a machine short of disk (under 8 GiB free) those builds are removed first rather than risk
+# a full disk. A roomy machine keeps them for the next run.
+make_room() {
+  local free_kib
+  free_kib=$(df -Pk "$ROOT" | awk 'NR == 2 { print $4 }')
+  if ((free_kib < 8 * 1048576)); then
+    echo "under 8 GiB free: removing the earlier builds (target/debug, target/release, target/wasm*, target/ffi-test)"
+    rm -rf target/debug target/release target/wasm32-unknown-unknown target/wasm-node target/wasm \
+      target/ffi-test
+  fi
+}
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 CARGO_FUZZ_VERSION=0.13.2
 
@@ -62,6 +74,7 @@ cargo bench --locked -p binauthz-benches --bench verify --bench evaluate --bench
 
 # ---- fuzz smoke, and miri over the core's non-crypto unit tests ----
 if ((HAVE_NIGHTLY)); then
+  make_room
   step "fuzz smoke (${FUZZ_SECONDS}s per target): scripts/fuzz.sh"
   bash scripts/fuzz.sh "$FUZZ_SECONDS"
   step "miri: scripts/miri.sh"
