@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (README): installs what a fresh machine lacks, then runs every suite.
-#   bash scripts/test-all.sh            everything (about 10-15 minutes cold on 2 cores)
+#   bash scripts/test-all.sh            everything (about 30 minutes from a fresh clone on 2 cores, about 5 GB of disk)
 #   FUZZ_SECONDS=60 bash scripts/test-all.sh   longer fuzz smoke per target (default 15)
 set -euo pipefail
 export PATH="$HOME/.cargo/bin:$PATH"
