@@ -9,15 +9,13 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 T0=$SECONDS
 # Each step also prints the disk space left: a full disk shows up as a linker "Bus error".
-free_disk() { df -Pk "$ROOT" | awk 'NR == 2 { printf "%.1f GiB free", $4 / 1048576 }'; }
-step() { echo; echo "=== $* (t+$((SECONDS - T0))s, $(free_disk))"; }
+free_kib() { df -Pk "$ROOT" | awk 'NR == 2 { print $4 }'; }
+step() { echo; echo "=== $* (t+$((SECONDS - T0))s, $(awk -v k="$(free_kib)" 'BEGIN { printf "%.1f GiB free", k / 1048576 }'))"; }
 # The fuzz and miri steps build into their own directories and need none of the earlier builds;
 # on a machine short of disk (under 8 GiB free) those builds are removed first rather than risk
 # a full disk. A roomy machine keeps them for the next run.
 make_room() {
-  local free_kib
-  free_kib=$(df -Pk "$ROOT" | awk 'NR == 2 { print $4 }')
-  if ((free_kib < 8 * 1048576)); then
+  if (($(free_kib) < 8 * 1048576)); then
     echo "under 8 GiB free: removing the earlier builds (target/debug, target/release, target/wasm*, target/ffi-test)"
     rm -rf target/debug target/release target/wasm32-unknown-unknown target/wasm-node target/wasm \
       target/ffi-test

@@ -121,8 +121,15 @@ impl Engine {
     /// it; the default is [`DEFAULT_CACHE_ENTRIES`]). An entry takes about 330 bytes resident
     /// (benches/RESULTS.md).
     pub fn with_cache_capacity(mut self, entries: usize) -> Self {
-        self.cache = Arc::new(VerificationCache::new(entries));
+        self.set_cache_capacity(entries);
         self
+    }
+
+    /// Replaces the verification cache with an empty one of at most `entries` entries, as
+    /// [`Self::with_cache_capacity`] does, for an engine the caller holds mutably. Clones made
+    /// earlier keep sharing the old cache.
+    pub fn set_cache_capacity(&mut self, entries: usize) {
+        self.cache = Arc::new(VerificationCache::new(entries));
     }
 
     /// The verification cache's counters since the engine (or its cache) was made.

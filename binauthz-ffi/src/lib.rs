@@ -20,6 +20,7 @@ use std::any::Any;
 use std::ffi::{CStr, CString, c_char, c_int};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use binauthz_core::cache::DEFAULT_CACHE_ENTRIES;
 use binauthz_core::{Engine, ErrorCode};
 
 /// Status codes. Every fallible function returns one of these as an `int`; 0 is success.
@@ -255,7 +256,15 @@ pub unsafe extern "C" fn binauthz_engine_new(
     error_out: *mut *mut c_char,
 ) -> c_int {
     // SAFETY: forwarded from the caller's contract, which is the same.
-    unsafe { new_engine(config, config_len, None, engine_out, error_out) }
+    unsafe {
+        new_engine(
+            config,
+            config_len,
+            DEFAULT_CACHE_ENTRIES,
+            engine_out,
+            error_out,
+        )
+    }
 }
 
 /// Like `binauthz_engine_new`, with a verification cache of at most `cache_entries` entries
@@ -274,15 +283,7 @@ pub unsafe extern "C" fn binauthz_engine_new_with_cache(
     error_out: *mut *mut c_char,
 ) -> c_int {
     // SAFETY: forwarded from the caller's contract, which is the same.
-    unsafe {
-        new_engine(
-            config,
-            config_len,
-            Some(cache_entries),
-            engine_out,
-            error_out,
-        )
-    }
+    unsafe { new_engine(config, config_len, cache_entries, engine_out, error_out) }
 }
 
 /// Stores the engine's verification-cache counters since it was built as JSON in
@@ -316,14 +317,14 @@ pub unsafe extern "C" fn binauthz_engine_cache_stats(
     unsafe { guarded(error_out, body) }
 }
 
-/// `binauthz_engine_new` with the default cache (`None`) or one of `cache_entries` entries.
+/// An engine whose verification cache holds at most `cache_entries` entries.
 ///
 /// # Safety
 /// As for `binauthz_engine_new`.
 unsafe fn new_engine(
     config: *const u8,
     config_len: usize,
-    cache_entries: Option<usize>,
+    cache_entries: usize,
     engine_out: *mut *mut BinauthzEngine,
     error_out: *mut *mut c_char,
 ) -> c_int {
@@ -335,10 +336,7 @@ unsafe fn new_engine(
         unsafe { store(engine_out, std::ptr::null_mut()) };
         // SAFETY: the caller guarantees `config_len` readable bytes at `config`.
         let bytes = unsafe { input_bytes(config, config_len, "config") }?;
-        let mut engine = Engine::from_config_bytes(bytes)?;
-        if let Some(entries) = cache_entries {
-            engine = engine.with_cache_capacity(entries);
-        }
+        let engine = Engine::from_config_bytes(bytes)?.with_cache_capacity(cache_entries);
         let handle = Box::into_raw(Box::new(BinauthzEngine { engine }));
         // SAFETY: as above.
         unsafe { store(engine_out, handle) };

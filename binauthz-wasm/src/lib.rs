@@ -284,7 +284,7 @@ impl Engine {
     #[wasm_bindgen(js_name = setCacheCapacity)]
     pub fn set_cache_capacity(&mut self, entries: f64) -> Result<(), JsValue> {
         let entries = ops::cache_entries(entries).map_err(|f| to_js_error(&f))?;
-        self.inner = self.inner.clone().with_cache_capacity(entries);
+        self.inner.set_cache_capacity(entries);
         Ok(())
     }
 
