@@ -88,6 +88,11 @@ impl Signature {
         &self.public_key_id
     }
 
+    /// The canonical order of signatures: by claimed key id, then bytes.
+    fn sort_key(&self) -> (&str, &[u8]) {
+        (&self.public_key_id, &self.bytes)
+    }
+
     /// The signature bytes: the base64-decoded `signature`, or, for ASCII-armored OpenPGP data
     /// given as text (`-----BEGIN PGP …`), the bytes of that text (spec §11.2).
     pub fn bytes(&self) -> &[u8] {
@@ -309,6 +314,8 @@ impl Occurrence {
                 bytes,
             });
         }
+        // The order signatures are listed in must not matter (spec §12): keep them sorted.
+        signatures.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         Ok(Occurrence {
             label: OccurrenceLabel::new(raw.name.as_deref().unwrap_or(&uri)),
             name: raw.name,
@@ -319,6 +326,32 @@ impl Occurrence {
             payload,
             signatures,
         })
+    }
+
+    /// The canonical order of occurrences: by note, digest, label, resource URI, payload and
+    /// signatures — everything a decision can show or depend on — so that evaluation examines
+    /// them in an order that does not depend on the request's (spec §12).
+    pub(crate) fn canonical_cmp(&self, other: &Occurrence) -> std::cmp::Ordering {
+        (
+            self.note(),
+            self.digest(),
+            self.label(),
+            self.resource_uri(),
+            self.payload(),
+        )
+            .cmp(&(
+                other.note(),
+                other.digest(),
+                other.label(),
+                other.resource_uri(),
+                other.payload(),
+            ))
+            .then_with(|| {
+                self.signatures
+                    .iter()
+                    .map(Signature::sort_key)
+                    .cmp(other.signatures.iter().map(Signature::sort_key))
+            })
     }
 
     /// SHA-256 of the payload, when there is one.

@@ -201,8 +201,13 @@ impl Attestor {
             .map(|(i, k)| key_from_raw(k, &format!("{note_field}.publicKeys[{i}]")))
             .collect::<InputResult<Vec<_>>>()?;
         let mut by_id: Vec<usize> = (0..keys.len()).collect();
-        // Stable: keys that share an id (a rotation) keep the attestor's order.
-        by_id.sort_by(|&a, &b| key_id_at(&keys, a).cmp(key_id_at(&keys, b)));
+        // Keys that share an id (a rotation) are tried in the order of their material, not of
+        // the document, so that a decision does not depend on how the keys were listed
+        // (spec §12); the sort is stable, so only identical keys keep the document's order.
+        by_id.sort_by(|&a, &b| {
+            (key_id_at(&keys, a), keys.get(a).map(AttestorKey::cache_id))
+                .cmp(&(key_id_at(&keys, b), keys.get(b).map(AttestorKey::cache_id)))
+        });
         Ok(Attestor {
             name,
             description: raw.description,
@@ -232,7 +237,8 @@ impl Attestor {
         &self.keys
     }
 
-    /// Every key whose id is `id` (several when keys are being rotated), in the attestor's order.
+    /// Every key whose id is `id` (several when keys are being rotated), in a canonical order:
+    /// by key material, whatever the order the attestor lists them in.
     pub fn keys_with_id<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a AttestorKey> + 'a {
         let start = self
             .by_id

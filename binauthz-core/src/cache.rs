@@ -17,6 +17,7 @@ use std::sync::{Mutex, MutexGuard};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
+use crate::budget::Work;
 use crate::decision::ReasonKind;
 use crate::mix::MixState;
 use crate::payload::PayloadProblem;
@@ -94,10 +95,28 @@ pub(crate) enum Outcome {
     /// The signature verified and its payload names the digest.
     Accepted,
     /// The signature does not verify, or does not count (PGP expiry, revocation, …): the reason
-    /// kind and the verifier's explanation.
-    Rejected(ReasonKind, Box<str>),
+    /// kind and the verifier's explanation. `diagnosable` marks a well-formed PKIX signature
+    /// that did not verify, whose likely cause a diagnosis may find (spec §7.2).
+    Rejected {
+        /// The reason kind.
+        kind: ReasonKind,
+        /// The verifier's explanation.
+        why: Box<str>,
+        /// Whether [`crate::crypto::PkixKey::diagnose`] may say more.
+        diagnosable: bool,
+    },
     /// The signature verified but its payload does not bind the digest.
     Payload(PayloadProblem),
+}
+
+/// An [`Outcome`] and the work it took to reach it. The work is cached with the outcome, so a
+/// request is charged the same for a check whether it ran or was remembered (spec §7.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Conclusion {
+    /// What was concluded.
+    pub(crate) outcome: Outcome,
+    /// What concluding it cost.
+    pub(crate) work: Work,
 }
 
 /// A bounded map from checks to outcomes, safe to share between threads.
@@ -113,8 +132,8 @@ pub(crate) struct VerificationCache {
 }
 
 struct State {
-    hot: HashMap<CheckKey, Outcome, MixState>,
-    cold: HashMap<CheckKey, Outcome, MixState>,
+    hot: HashMap<CheckKey, Conclusion, MixState>,
+    cold: HashMap<CheckKey, Conclusion, MixState>,
     hits: u64,
     misses: u64,
     evictions: u64,
@@ -169,8 +188,8 @@ impl VerificationCache {
     pub(crate) fn get_or_check(
         &self,
         key: CheckKey,
-        check: impl FnOnce() -> Outcome,
-    ) -> (Outcome, bool) {
+        check: impl FnOnce() -> Conclusion,
+    ) -> (Conclusion, bool) {
         if self.capacity == 0 {
             self.lock().misses += 1;
             return (check(), false);
@@ -194,7 +213,7 @@ impl VerificationCache {
         (outcome, false)
     }
 
-    fn insert(&self, state: &mut State, key: CheckKey, outcome: Outcome) {
+    fn insert(&self, state: &mut State, key: CheckKey, outcome: Conclusion) {
         if !state.hot.contains_key(&key) && state.hot.len() >= self.hot_limit() {
             let fresh = HashMap::with_hasher(*state.hot.hasher());
             let retired = std::mem::replace(&mut state.hot, fresh);
@@ -240,8 +259,22 @@ mod tests {
         CheckKey::new(&[7; 32], &signature, Some(&[9; 32]), [1; 32], None)
     }
 
-    fn rejected(n: u32) -> Outcome {
-        Outcome::Rejected(ReasonKind::SignatureInvalid, n.to_string().into())
+    fn rejected(n: u32) -> Conclusion {
+        Conclusion {
+            outcome: Outcome::Rejected {
+                kind: ReasonKind::SignatureInvalid,
+                why: n.to_string().into(),
+                diagnosable: false,
+            },
+            work: Work::verification(4, n as usize),
+        }
+    }
+
+    fn accepted() -> Conclusion {
+        Conclusion {
+            outcome: Outcome::Accepted,
+            work: Work::verification(4, 300),
+        }
     }
 
     #[test]
@@ -310,15 +343,11 @@ mod tests {
     #[test]
     fn an_entry_in_use_survives_a_stream_of_new_ones() {
         let cache = VerificationCache::new(10);
-        cache.get_or_check(key(0), || Outcome::Accepted);
+        cache.get_or_check(key(0), accepted);
         for n in 1..if cfg!(miri) { 30 } else { 500 } {
             cache.get_or_check(key(n), || rejected(n));
             let (outcome, hit) = cache.get_or_check(key(0), || rejected(0));
-            assert_eq!(
-                (outcome, hit),
-                (Outcome::Accepted, true),
-                "after {n} insertions"
-            );
+            assert_eq!((outcome, hit), (accepted(), true), "after {n} insertions");
         }
     }
 

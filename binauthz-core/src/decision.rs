@@ -88,6 +88,9 @@ pub enum ReasonKind {
     PayloadMissingDigest,
     /// The payload is signed for another digest.
     PayloadDigestMismatch,
+    /// Signature checks were not run because the request reached a limit of spec §7.2 (checks
+    /// per attestor and digest, checks per request, or the verification budget): fail closed.
+    BudgetExhausted,
 }
 
 /// One explanation: what happened, in words, with the attestor, key and occurrence concerned.
@@ -183,8 +186,17 @@ pub struct AttestorResult {
     pub satisfied: bool,
     /// What satisfied it.
     pub verified_by: Option<VerifiedBy>,
-    /// `attested` when satisfied; every failure otherwise.
+    /// `attested` when satisfied; the failures otherwise, at most
+    /// [`MAX_REASONS_PER_ATTESTOR`](crate::limits::MAX_REASONS_PER_ATTESTOR) plus the first of
+    /// each further kind (and fewer when the image's own limit is reached).
     pub reasons: Vec<Reason>,
+    /// Failures found but not listed in `reasons` (spec §7.2); omitted from JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub omitted_reasons: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The decision for one image.
@@ -207,8 +219,13 @@ pub struct ImageDecision {
     pub rule: Option<AppliedRule>,
     /// Per-attestor results for REQUIRE_ATTESTATION rules.
     pub attestors: Vec<AttestorResult>,
-    /// Why the image was settled this way.
+    /// Why the image was settled this way: at most
+    /// [`MAX_REASONS_PER_IMAGE`](crate::limits::MAX_REASONS_PER_IMAGE) across its attestors,
+    /// plus the first of each further kind.
     pub reasons: Vec<Reason>,
+    /// Reasons found but not listed in `reasons` (spec §7.2); omitted from JSON when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub omitted_reasons: u64,
     /// GCP-style denial text for a violation (also for dry-run and breakglass violations).
     pub denial: Option<String>,
 }
@@ -278,6 +295,15 @@ pub struct Diagnostics {
     pub cache_misses: u64,
     /// Attestor checks answered by an earlier image of the same request with the same digest.
     pub reused_attestor_checks: u64,
+    /// Signature checks started (run or answered by the cache), counted against the limits of
+    /// spec §7.2 alike: a key tried on a signature.
+    pub signature_checks: u64,
+    /// Signature checks not run because a limit of spec §7.2 was reached.
+    pub checks_not_tried: u64,
+    /// The points of the verification budget spent (spec §7.2), the same cold or warm.
+    pub verification_cost: u64,
+    /// Reasons found but not listed, over every image and attestor.
+    pub reasons_omitted: u64,
 }
 
 /// The decision for a whole request. Equality compares everything but the [`Diagnostics`].

@@ -15,11 +15,15 @@ use crate::decision::{
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, InputError};
 use crate::image::ImageRef;
+use crate::limits::{
+    MAX_ATTESTORS_IN_DENIAL, MAX_DENIALS_IN_MESSAGE, MAX_REASONS_IN_DENIAL, MAX_REASONS_PER_IMAGE,
+};
 use crate::names::AttestorName;
 use crate::policy::{
     AdmissionRule, EnforcementMode, GlobalPolicyEvaluationMode, Policy, RuleAction, RuleKind,
     normalize_istio,
 };
+use crate::reason_list::ReasonList;
 use crate::request::{Context, Request};
 use crate::verify::{Checker, OccurrenceIndex, check_attestor};
 
@@ -81,6 +85,7 @@ struct Evaluated {
     rule: Option<(AppliedRule, EnforcementMode)>,
     attestors: Vec<AttestorResult>,
     reasons: Vec<Reason>,
+    omitted_reasons: u64,
     detail: Option<String>,
 }
 
@@ -203,6 +208,10 @@ impl Engine {
             cache_hits: checker.hits,
             cache_misses: checker.misses,
             reused_attestor_checks: memo.reused,
+            signature_checks: checker.budget.checks,
+            checks_not_tried: checker.budget.not_tried,
+            verification_cost: checker.budget.work.points(),
+            reasons_omitted: images.iter().map(|i| i.omitted_reasons).sum(),
         };
         if images.iter().all(|i| i.rule.is_none()) {
             // No image reached the rules, so how the rule was chosen does not matter.
@@ -311,6 +320,7 @@ impl Engine {
             rule: Some((applied, rule.enforcement_mode())),
             attestors: Vec::new(),
             reasons: Vec::new(),
+            omitted_reasons: 0,
             detail: None,
         };
         match rule.action() {
@@ -346,56 +356,109 @@ impl Engine {
                     out.detail = Some(TAG_REFERENCE.to_owned());
                     return out;
                 };
+                let mut listed = ReasonList::new(MAX_REASONS_PER_IMAGE);
                 let mut details = Vec::new();
+                let mut unsatisfied = 0usize;
                 for name in required {
-                    let result = match self.attestors.get(name) {
+                    let fresh;
+                    let result: &AttestorResult = match self.attestors.get(name) {
                         Some(attestor) => match memo.results.get(&(name, digest)) {
                             Some(earlier) => {
                                 memo.reused += 1;
-                                earlier.clone()
+                                earlier
                             }
                             None => {
                                 let result =
                                     check_attestor(attestor, digest, &memo.occurrences, checker);
                                 if memo.shared.contains(digest) {
-                                    memo.results.insert((name, digest), result.clone());
+                                    memo.results.entry((name, digest)).or_insert(result)
+                                } else {
+                                    fresh = result;
+                                    &fresh
                                 }
-                                result
                             }
                         },
                         // Engine::new guarantees presence; stay fail-closed regardless.
-                        None => AttestorResult {
-                            attestor: name.clone(),
-                            satisfied: false,
-                            verified_by: None,
-                            reasons: vec![Reason {
-                                attestor: Some(name.clone()),
-                                ..Reason::new(
-                                    ReasonKind::NoPublicKeys,
-                                    format!("attestor {name} is not configured"),
-                                )
-                            }],
-                        },
+                        None => {
+                            fresh = AttestorResult {
+                                attestor: name.clone(),
+                                satisfied: false,
+                                verified_by: None,
+                                reasons: vec![Reason {
+                                    attestor: Some(name.clone()),
+                                    ..Reason::new(
+                                        ReasonKind::NoPublicKeys,
+                                        format!("attestor {name} is not configured"),
+                                    )
+                                }],
+                                omitted_reasons: 0,
+                            };
+                            &fresh
+                        }
                     };
+                    // The image lists a bounded share of each attestor's reasons (§7.2): copies
+                    // stay small however many images share a digest.
+                    let mut kept = Vec::new();
+                    let mut omitted = result.omitted_reasons;
+                    for r in &result.reasons {
+                        if listed.push_with(r.kind, || r.clone()) {
+                            kept.push(r.clone());
+                        } else {
+                            omitted += 1;
+                        }
+                    }
+                    listed.add_omitted(result.omitted_reasons);
                     if !result.satisfied {
-                        let specifics: Vec<&str> =
-                            result.reasons.iter().map(|r| r.message.as_str()).collect();
+                        unsatisfied += 1;
+                        if details.len() < MAX_ATTESTORS_IN_DENIAL {
+                            details.push(denial_detail(text, name, &kept, omitted));
+                        }
+                    }
+                    out.attestors.push(AttestorResult {
+                        attestor: result.attestor.clone(),
+                        satisfied: result.satisfied,
+                        verified_by: result.verified_by.clone(),
+                        reasons: kept,
+                        omitted_reasons: omitted,
+                    });
+                }
+                let (reasons, omitted) = listed.into_parts();
+                out.reasons = reasons;
+                out.omitted_reasons = omitted;
+                out.conformant = unsatisfied == 0;
+                if !out.conformant {
+                    if unsatisfied > details.len() {
                         details.push(format!(
-                            "Image {text} denied by attestor {name}: {NO_VALID_ATTESTATION} ({})",
-                            specifics.join("; ")
+                            "({} more attestors are not satisfied.)",
+                            unsatisfied - details.len()
                         ));
                     }
-                    out.reasons.extend(result.reasons.iter().cloned());
-                    out.attestors.push(result);
-                }
-                out.conformant = details.is_empty();
-                if !out.conformant {
                     out.detail = Some(details.join(" "));
                 }
             }
         }
         out
     }
+}
+
+/// One attestor's part of a denial text: GCP's sentence, then binauthz's specific reasons in
+/// parentheses, at most [`MAX_REASONS_IN_DENIAL`] of them.
+fn denial_detail(image: &str, attestor: &AttestorName, reasons: &[Reason], omitted: u64) -> String {
+    let mut specifics: Vec<&str> = reasons
+        .iter()
+        .take(MAX_REASONS_IN_DENIAL)
+        .map(|r| r.message.as_str())
+        .collect();
+    let more = (reasons.len().saturating_sub(MAX_REASONS_IN_DENIAL) as u64) + omitted;
+    let tail;
+    if more > 0 {
+        tail = format!("and {more} more");
+        specifics.push(&tail);
+    }
+    format!(
+        "Image {image} denied by attestor {attestor}: {NO_VALID_ATTESTATION} ({})",
+        specifics.join("; ")
+    )
 }
 
 fn context_field(kind: RuleKind) -> &'static str {
@@ -416,6 +479,7 @@ fn settled_by_pattern(stage: Stage, pattern: &str, reason: Reason) -> Evaluated 
         rule: None,
         attestors: Vec::new(),
         reasons: vec![reason],
+        omitted_reasons: 0,
         detail: None,
     }
 }
@@ -463,18 +527,28 @@ fn finish(image: &ImageRef, e: Evaluated, breakglass: bool) -> ImageDecision {
         rule,
         attestors: e.attestors,
         reasons,
+        omitted_reasons: e.omitted_reasons,
         denial,
     }
 }
 
 fn summary(images: &[ImageDecision], allowed: bool) -> String {
     if !allowed {
-        let denials: Vec<&str> = images
+        let mut denials = images
             .iter()
             .filter(|i| i.verdict == Verdict::Denied)
-            .filter_map(|i| i.denial.as_deref())
-            .collect();
-        return denials.join("\n");
+            .filter_map(|i| i.denial.as_deref());
+        let mut text: Vec<&str> = denials.by_ref().take(MAX_DENIALS_IN_MESSAGE).collect();
+        let more = denials.count();
+        let tail;
+        if more > 0 {
+            tail = format!(
+                "({more} more image{} denied.)",
+                if more == 1 { " is" } else { "s are" }
+            );
+            text.push(&tail);
+        }
+        return text.join("\n");
     }
     let n = images.len();
     let dry = images

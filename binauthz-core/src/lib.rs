@@ -21,6 +21,7 @@ pub mod allowlist;
 pub mod attestation;
 pub mod attestor;
 mod base64;
+pub mod budget;
 pub mod cache;
 pub mod config;
 pub mod crypto;
@@ -40,8 +41,10 @@ pub mod payload;
 #[cfg(feature = "pgp")]
 pub mod pgp;
 pub mod policy;
+mod reason_list;
 pub mod request;
 pub mod time;
+pub mod untrusted;
 mod verify;
 mod yaml;
 

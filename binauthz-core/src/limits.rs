@@ -21,3 +21,30 @@ pub const MAX_KEYS_PER_ATTESTOR: usize = 1000;
 pub const MAX_IMAGE_REF_BYTES: usize = 4096;
 /// Most allowlist patterns or rules of one kind in a policy.
 pub const MAX_POLICY_ENTRIES: usize = 10_000;
+
+// Bounded work (spec/README.md §7.2): what one evaluation may spend, whatever its input.
+
+/// Most signature checks (one key tried on one signature) in one request.
+pub const MAX_SIGNATURE_CHECKS: usize = 4096;
+/// Most signature checks for one attestor and one image digest; the rest are not tried.
+pub const MAX_CHECKS_PER_ATTESTOR_DIGEST: usize = 32;
+/// The verification budget of one request, in points ([`crate::budget`]): about a second of
+/// WebAssembly, a fifth of a second natively.
+pub const MAX_VERIFICATION_COST: u64 = 2400;
+/// Failure reasons listed per attestor and image digest (plus the first of any further kind);
+/// the rest are counted.
+pub const MAX_REASONS_PER_ATTESTOR: usize = 8;
+/// Reasons listed for one image, across its attestors (plus the first of any further kind).
+pub const MAX_REASONS_PER_IMAGE: usize = 64;
+/// Unsatisfied attestors whose failures one image's denial text spells out.
+pub const MAX_ATTESTORS_IN_DENIAL: usize = 8;
+/// Failure messages per attestor in a denial text.
+pub const MAX_REASONS_IN_DENIAL: usize = 3;
+/// Image denials joined into a decision's message.
+pub const MAX_DENIALS_IN_MESSAGE: usize = 16;
+/// Characters of untrusted text (an occurrence name, a key id) shown in one message.
+pub const MAX_SHOWN_CHARS: usize = 256;
+/// Signature packets in one PGP message.
+pub const MAX_PGP_SIGNATURE_PACKETS: usize = 4;
+/// Public-key verifications for one PGP signature string (its packets times candidate keys).
+pub const MAX_PGP_VERIFICATIONS: usize = 8;

@@ -1,21 +1,28 @@
-//! Deciding whether one attestor has attested one image digest (spec/README.md §5).
+//! Deciding whether one attestor has attested one image digest (spec/README.md §5), within the
+//! request's bounded work (§7.2).
 
 use std::borrow::Cow;
 
 use crate::attestation::{Occurrence, Signature};
 use crate::attestor::{Attestor, AttestorKey, PublicKey};
-use crate::cache::{CheckKey, Outcome, VerificationCache};
+use crate::budget::{RequestBudget, Work, pkix_points};
+use crate::cache::{CheckKey, Conclusion, Outcome, VerificationCache};
+use crate::crypto::{PkixKey, VerifyError};
 use crate::decision::{AttestorResult, Reason, ReasonKind, VerifiedBy};
 use crate::digest::Digest;
+use crate::limits::MAX_REASONS_PER_ATTESTOR;
 use crate::names::{KeyId, NoteName};
 use crate::payload::{PayloadProblem, check_payload};
 #[cfg(feature = "pgp")]
 use crate::pgp::PgpFailureKind;
+use crate::reason_list::ReasonList;
 use crate::time::Timestamp;
+use crate::untrusted::shown;
 
-/// A request's occurrences in a canonical order — by note, digest, label, resource URI and payload
-/// — sorted once per request, so the occurrences under one note for one digest are a contiguous
-/// run found by binary search, in the order they are examined.
+/// A request's occurrences in their canonical order (`Occurrence::canonical_cmp`: note, digest,
+/// label, resource URI, payload, signatures), sorted once per request, so the occurrences under
+/// one note for one digest are a contiguous run found by binary search, in the order they are
+/// examined — whatever order the request listed them in.
 pub(crate) enum OccurrenceIndex<'r> {
     /// A request with one occurrence, which needs no list.
     One(&'r Occurrence),
@@ -30,7 +37,7 @@ impl<'r> OccurrenceIndex<'r> {
             return OccurrenceIndex::One(only);
         }
         let mut sorted: Vec<&Occurrence> = occurrences.iter().collect();
-        sorted.sort_by(|a, b| canonical(a).cmp(&canonical(b)));
+        sorted.sort_by(|a, b| a.canonical_cmp(b));
         OccurrenceIndex::Sorted(sorted)
     }
 
@@ -48,20 +55,12 @@ impl<'r> OccurrenceIndex<'r> {
     }
 }
 
-fn canonical(o: &Occurrence) -> (&NoteName, &Digest, &str, &str, Option<&[u8]>) {
-    (
-        o.note(),
-        o.digest(),
-        o.label(),
-        o.resource_uri(),
-        o.payload(),
-    )
-}
-
-/// Checks every occurrence under the attestor's note for `digest`, trying every key whose id a
-/// signature names. Candidates are examined in a canonical order, so the result does not depend
-/// on the order of occurrences, signatures or keys in the input. Signatures are checked through
-/// `checker`, which knows the evaluation time that PGP expiry is judged against.
+/// Checks the occurrences under the attestor's note for `digest`, trying every key whose id a
+/// signature names, in canonical order (occurrences, then their sorted signatures, then keys by
+/// material), so the result does not depend on the order of occurrences, signatures or keys in
+/// the input. Checks run while the request's limits allow (§7.2); the rest are counted in one
+/// `budgetExhausted` reason. Failures are listed up to [`MAX_REASONS_PER_ATTESTOR`] (plus the
+/// first of each further kind) and otherwise counted.
 pub(crate) fn check_attestor(
     attestor: &Attestor,
     digest: &Digest,
@@ -82,6 +81,7 @@ pub(crate) fn check_attestor(
                     attestor.name()
                 ),
             )],
+            0,
         );
     }
     let candidates = occurrences.under(attestor.note(), digest);
@@ -95,9 +95,13 @@ pub(crate) fn check_attestor(
                     attestor.note()
                 ),
             )],
+            0,
         );
     }
-    let mut failures = Vec::new();
+    let mut failures = ReasonList::new(MAX_REASONS_PER_ATTESTOR);
+    let mut tried = 0u64;
+    let mut not_tried = 0u64;
+    let mut stopped_by = None;
     for &occ in candidates {
         let at = |kind: ReasonKind, key: Option<&KeyId>, message: String| Reason {
             key_id: key.cloned(),
@@ -105,62 +109,65 @@ pub(crate) fn check_attestor(
             ..reason(kind, message)
         };
         if occ.signatures().is_empty() {
-            failures.push(at(
-                ReasonKind::NoSignatures,
-                None,
-                format!(
-                    "occurrence {} has no signatures (JWTs and DSSE envelopes are not supported)",
-                    occ.label()
-                ),
-            ));
+            failures.push_with(ReasonKind::NoSignatures, || {
+                at(
+                    ReasonKind::NoSignatures,
+                    None,
+                    format!(
+                        "occurrence {} has no signatures (JWTs and DSSE envelopes are not supported)",
+                        shown(occ.label())
+                    ),
+                )
+            });
             continue;
         }
-        // One signature needs no sorting, and no list.
-        let sorted: Vec<&Signature>;
-        let one: [&Signature; 1];
-        let signatures: &[&Signature] = if let [only] = occ.signatures() {
-            one = [only];
-            &one
-        } else {
-            let mut all: Vec<&Signature> = occ.signatures().iter().collect();
-            all.sort_by(|a, b| (a.public_key_id(), a.bytes()).cmp(&(b.public_key_id(), b.bytes())));
-            sorted = all;
-            &sorted
-        };
-        for &sig in signatures {
+        for sig in occ.signatures() {
             let key_id = sig.public_key_id();
             let mut keys = attestor.keys_with_id(key_id).peekable();
             if keys.peek().is_none() {
-                failures.push(at(
-                    ReasonKind::UnknownKeyId,
-                    Some(&KeyId::new(key_id)),
-                    format!(
-                        "occurrence {} is signed with key id `{key_id}`, which is not a key of attestor {} (its key ids: {})",
-                        occ.label(),
-                        attestor.name(),
-                        known_ids(attestor)
-                    ),
-                ));
+                failures.push_with(ReasonKind::UnknownKeyId, || {
+                    at(
+                        ReasonKind::UnknownKeyId,
+                        Some(&KeyId::new(key_id)),
+                        format!(
+                            "occurrence {} is signed with key id `{}`, which is not a key of attestor {} (its key ids: {})",
+                            shown(occ.label()),
+                            shown(key_id),
+                            attestor.name(),
+                            known_ids(attestor)
+                        ),
+                    )
+                });
                 continue;
             }
             for key in keys {
                 // The attestor's id for the key, equal to the signature's: shared, not copied.
                 let id = key.id();
                 if matches!(key.key(), PublicKey::Pkix(_)) && occ.payload().is_none() {
-                    failures.push(at(
-                        ReasonKind::SignatureInvalid,
-                        Some(id),
-                        format!(
-                            "occurrence {} has no serializedPayload, which a signature for PKIX key `{key_id}` must cover",
-                            occ.label()
-                        ),
-                    ));
+                    failures.push_with(ReasonKind::SignatureInvalid, || {
+                        at(
+                            ReasonKind::SignatureInvalid,
+                            Some(id),
+                            format!(
+                                "occurrence {} has no serializedPayload, which a signature for PKIX key `{}` must cover",
+                                shown(occ.label()),
+                                shown(key_id)
+                            ),
+                        )
+                    });
                     continue;
                 }
+                if let Err(limit) = checker.budget.admit(tried) {
+                    not_tried += 1;
+                    stopped_by.get_or_insert(limit);
+                    continue;
+                }
+                tried += 1;
                 let lead = || {
                     format!(
-                        "occurrence {}: signature for key `{key_id}` verified, but",
-                        occ.label()
+                        "occurrence {}: signature for key `{}` verified, but",
+                        shown(occ.label()),
+                        shown(key_id)
                     )
                 };
                 match checker.check(key, sig, occ, digest) {
@@ -170,9 +177,9 @@ pub(crate) fn check_attestor(
                             "attestor ",
                             attestor.name().as_str(),
                             " verified by key `",
-                            key_id,
+                            &shown(key_id),
                             "` (occurrence ",
-                            occ.label(),
+                            &shown(occ.label()),
                             ")",
                         ]
                         .concat();
@@ -184,53 +191,89 @@ pub(crate) fn check_attestor(
                                 occurrence: occ.shared_label().clone(),
                             }),
                             reasons: vec![at(ReasonKind::Attested, Some(id), message)],
+                            omitted_reasons: 0,
                         };
                     }
-                    Outcome::Rejected(kind, why) => {
-                        let message = match key.key() {
-                            PublicKey::Pkix(_) => format!(
-                                "occurrence {}: signature for key `{key_id}` ({}) is invalid: {why}",
-                                occ.label(),
-                                key.algorithm_name()
-                            ),
-                            #[cfg(feature = "pgp")]
-                            PublicKey::Pgp(_) => format!(
-                                "occurrence {}: PGP signature for key `{key_id}` does not count: {why}",
-                                occ.label()
-                            ),
-                        };
-                        failures.push(at(kind, Some(id), message));
+                    Outcome::Rejected {
+                        kind,
+                        why,
+                        diagnosable,
+                    } => {
+                        failures.push_with(kind, || {
+                            // Explaining costs more verifications: only for a reason shown.
+                            let why = match (diagnosable, key.key(), occ.payload()) {
+                                (true, PublicKey::Pkix(k), Some(payload)) => checker
+                                    .diagnose(k, payload, sig.bytes())
+                                    .map_or(Cow::Borrowed(&*why), Cow::Owned),
+                                _ => Cow::Borrowed(&*why),
+                            };
+                            let message = match key.key() {
+                                PublicKey::Pkix(_) => format!(
+                                    "occurrence {}: signature for key `{}` ({}) is invalid: {why}",
+                                    shown(occ.label()),
+                                    shown(key_id),
+                                    key.algorithm_name()
+                                ),
+                                #[cfg(feature = "pgp")]
+                                PublicKey::Pgp(_) => format!(
+                                    "occurrence {}: PGP signature for key `{}` does not count: {why}",
+                                    shown(occ.label()),
+                                    shown(key_id)
+                                ),
+                            };
+                            at(kind, Some(id), message)
+                        });
                     }
-                    Outcome::Payload(PayloadProblem::NotJson(e)) => failures.push(at(
-                        ReasonKind::PayloadNotJson,
-                        Some(id),
-                        format!("{} the signed payload is not a JSON object ({e})", lead()),
-                    )),
-                    Outcome::Payload(PayloadProblem::MissingDigest) => failures.push(at(
-                        ReasonKind::PayloadMissingDigest,
-                        Some(id),
-                        format!(
-                            "{} the signed payload has no critical.image.docker-manifest-digest",
-                            lead()
-                        ),
-                    )),
-                    Outcome::Payload(PayloadProblem::DigestMismatch(signed)) => failures.push(at(
-                        ReasonKind::PayloadDigestMismatch,
-                        Some(id),
-                        format!(
-                            "{} the payload is signed for {signed}, not for the image's {digest}",
-                            lead()
-                        ),
-                    )),
+                    Outcome::Payload(problem) => {
+                        let kind = match problem {
+                            PayloadProblem::NotJson(_) => ReasonKind::PayloadNotJson,
+                            PayloadProblem::MissingDigest => ReasonKind::PayloadMissingDigest,
+                            PayloadProblem::DigestMismatch(_) => ReasonKind::PayloadDigestMismatch,
+                        };
+                        failures.push_with(kind, || {
+                            let message = match &problem {
+                                PayloadProblem::NotJson(e) => format!(
+                                    "{} the signed payload is not a JSON object ({})",
+                                    lead(),
+                                    shown(e)
+                                ),
+                                PayloadProblem::MissingDigest => format!(
+                                    "{} the signed payload has no critical.image.docker-manifest-digest",
+                                    lead()
+                                ),
+                                PayloadProblem::DigestMismatch(signed) => format!(
+                                    "{} the payload is signed for {}, not for the image's {digest}",
+                                    lead(),
+                                    shown(signed)
+                                ),
+                            };
+                            at(kind, Some(id), message)
+                        });
+                    }
                 }
             }
         }
     }
-    unsatisfied(attestor, failures)
+    if let Some(limit) = stopped_by {
+        checker.budget.not_tried += not_tried;
+        failures.push(reason(
+            ReasonKind::BudgetExhausted,
+            format!(
+                "{not_tried} signature check{} under note {} for {digest} {} not run, so they cannot satisfy the attestor: {} (spec §7.2)",
+                if not_tried == 1 { "" } else { "s" },
+                attestor.note(),
+                if not_tried == 1 { "was" } else { "were" },
+                limit.describe()
+            ),
+        ));
+    }
+    let (listed, omitted) = failures.into_parts();
+    unsatisfied(attestor, listed, omitted)
 }
 
 /// Runs signature checks for one evaluation through the engine's verification cache, counting
-/// hits and misses for the decision's diagnostics.
+/// hits and misses for the decision's diagnostics and charging every check to the request's
+/// budget.
 pub(crate) struct Checker<'a> {
     cache: &'a VerificationCache,
     now: Option<Timestamp>,
@@ -238,21 +281,24 @@ pub(crate) struct Checker<'a> {
     pub(crate) hits: u64,
     /// Checks that ran the cryptography.
     pub(crate) misses: u64,
+    /// What the request has spent.
+    pub(crate) budget: RequestBudget,
 }
 
 impl<'a> Checker<'a> {
-    /// A checker judging PGP expiry at `now`.
+    /// A checker judging PGP expiry at `now`, with a fresh budget.
     pub(crate) fn new(cache: &'a VerificationCache, now: Option<Timestamp>) -> Self {
         Checker {
             cache,
             now,
             hits: 0,
             misses: 0,
+            budget: RequestBudget::default(),
         }
     }
 
     /// What `signature` by `key` over `payload` concludes for `digest`, from the cache when it
-    /// has been concluded before.
+    /// has been concluded before. Its work is charged either way.
     fn check(
         &mut self,
         key: &AttestorKey,
@@ -274,7 +320,7 @@ impl<'a> Checker<'a> {
             digest.bytes(),
             now,
         );
-        let (outcome, hit) = self.cache.get_or_check(id, || {
+        let (conclusion, hit) = self.cache.get_or_check(id, || {
             judge(
                 key.key(),
                 signature.bytes(),
@@ -288,37 +334,78 @@ impl<'a> Checker<'a> {
         } else {
             self.misses += 1;
         }
-        outcome
+        self.budget.charge_check(conclusion.work);
+        conclusion.outcome
+    }
+
+    /// The explanation of a PKIX signature that did not verify, with its likely cause, when the
+    /// budget affords the extra verifications and a cause is found.
+    fn diagnose(&mut self, key: &PkixKey, payload: &[u8], signature: &[u8]) -> Option<String> {
+        let runs = 1 + u64::from(PkixKey::DIAGNOSIS_VERIFICATIONS);
+        let work = Work {
+            verification_points: pkix_points(key.algorithm()) * runs,
+            bytes_hashed: (payload.len() as u64).saturating_mul(runs),
+            bytes_decoded: 0,
+        };
+        if !self.budget.affords(work) {
+            return None;
+        }
+        self.budget.charge(work);
+        match key.diagnose(payload, signature) {
+            Err(e @ VerifyError::Mismatch { hint: Some(_), .. }) => Some(e.to_string()),
+            _ => None,
+        }
     }
 }
 
-/// Verifies one signature and, when it verifies, checks that the signed payload names `digest`.
+/// Verifies one signature and, when it verifies, checks that the signed payload names `digest`;
+/// with the work that took.
 fn judge(
     key: &PublicKey,
     signature: &[u8],
     payload: Option<&[u8]>,
     digest: &Digest,
     now: Option<Timestamp>,
-) -> Outcome {
+) -> Conclusion {
     #[cfg(not(feature = "pgp"))]
     let _ = now;
+    let rejected = |kind: ReasonKind, why: String, diagnosable: bool, work: Work| Conclusion {
+        outcome: Outcome::Rejected {
+            kind,
+            why: why.into(),
+            diagnosable,
+        },
+        work,
+    };
+    let mut work = Work::default();
     let signed: Cow<'_, [u8]> = match key {
         PublicKey::Pkix(k) => {
             // check_attestor reports a PKIX signature without a payload before asking; should
             // one get here all the same, it fails closed.
             let Some(payload) = payload else {
-                return Outcome::Rejected(
+                return rejected(
                     ReasonKind::SignatureInvalid,
                     "there is no serializedPayload to verify".into(),
+                    false,
+                    work,
                 );
             };
+            // Charged whatever the signature looks like: the cost of a check is known before
+            // it runs.
+            work = Work::verification(pkix_points(k.algorithm()), payload.len());
             if let Err(e) = k.verify(payload, signature) {
-                return Outcome::Rejected(ReasonKind::SignatureInvalid, e.to_string().into());
+                let diagnosable = matches!(e, VerifyError::Mismatch { hint: None, .. });
+                return rejected(
+                    ReasonKind::SignatureInvalid,
+                    e.to_string(),
+                    diagnosable,
+                    work,
+                );
             }
             Cow::Borrowed(payload)
         }
         #[cfg(feature = "pgp")]
-        PublicKey::Pgp(k) => match k.verify(signature, payload, now) {
+        PublicKey::Pgp(k) => match k.verify_counted(signature, payload, now, &mut work) {
             Ok(verified) => Cow::Owned(verified.payload),
             Err(e) => {
                 let kind = match e.kind {
@@ -328,32 +415,41 @@ fn judge(
                     PgpFailureKind::DataMismatch => ReasonKind::SignedDataMismatch,
                     _ => ReasonKind::SignatureInvalid,
                 };
-                return Outcome::Rejected(kind, e.to_string().into());
+                return rejected(kind, e.to_string(), false, work);
             }
         },
     };
-    match check_payload(&signed, digest) {
+    // Reading the payload is hashing-like work over its bytes.
+    work.bytes_hashed = work.bytes_hashed.saturating_add(signed.len() as u64);
+    let outcome = match check_payload(&signed, digest) {
         Ok(()) => Outcome::Accepted,
         Err(problem) => Outcome::Payload(problem),
-    }
+    };
+    Conclusion { outcome, work }
 }
 
-fn unsatisfied(attestor: &Attestor, reasons: Vec<Reason>) -> AttestorResult {
+fn unsatisfied(attestor: &Attestor, reasons: Vec<Reason>, omitted_reasons: u64) -> AttestorResult {
     AttestorResult {
         attestor: attestor.name().clone(),
         satisfied: false,
         verified_by: None,
         reasons,
+        omitted_reasons,
     }
 }
 
 fn known_ids(attestor: &Attestor) -> String {
     let mut ids: Vec<&str> = attestor.keys().iter().map(|k| k.id().as_str()).collect();
+    ids.sort_unstable();
     ids.dedup();
-    let shown: Vec<String> = ids.iter().take(5).map(|s| format!("`{s}`")).collect();
+    let shown_ids: Vec<String> = ids
+        .iter()
+        .take(5)
+        .map(|s| format!("`{}`", shown(s)))
+        .collect();
     if ids.len() > 5 {
-        format!("{}, and {} more", shown.join(", "), ids.len() - 5)
+        format!("{}, and {} more", shown_ids.join(", "), ids.len() - 5)
     } else {
-        shown.join(", ")
+        shown_ids.join(", ")
     }
 }

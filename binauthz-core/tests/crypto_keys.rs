@@ -186,7 +186,7 @@ fn tampered_signature_is_rejected() {
 fn signature_from_another_algorithm_key_is_rejected() {
     // RSA 4096 SHA-256 PKCS#1 signature checked as SHA-512 PKCS#1: wrong digest.
     let err = key(RSA_4096, RsaPkcs1_4096Sha512)
-        .verify(MESSAGE, fixture_bytes!("rsa_pkcs1_4096_sha256.sig"))
+        .diagnose(MESSAGE, fixture_bytes!("rsa_pkcs1_4096_sha256.sig"))
         .unwrap_err();
     assert_eq!(
         err,
@@ -217,7 +217,7 @@ fn signature_from_another_algorithm_key_is_rejected() {
 #[test]
 fn pss_with_max_salt_is_rejected() {
     let err = key(RSA_2048, RsaPss2048Sha256)
-        .verify(MESSAGE, fixture_bytes!("rsa_pss_2048_sha256_maxsalt.sig"))
+        .diagnose(MESSAGE, fixture_bytes!("rsa_pss_2048_sha256_maxsalt.sig"))
         .unwrap_err();
     assert_eq!(
         err,
@@ -237,7 +237,7 @@ fn pss_with_max_salt_is_rejected() {
 #[test]
 fn pkcs1_signature_is_rejected_for_pss_and_vice_versa() {
     let err = key(RSA_2048, RsaPss2048Sha256)
-        .verify(MESSAGE, fixture_bytes!("rsa_pkcs1_2048_sha256.sig"))
+        .diagnose(MESSAGE, fixture_bytes!("rsa_pkcs1_2048_sha256.sig"))
         .unwrap_err();
     assert_eq!(
         err,
@@ -249,7 +249,7 @@ fn pkcs1_signature_is_rejected_for_pss_and_vice_versa() {
     assert!(err.to_string().contains("PKCS#1 v1.5 signature"), "{err}");
 
     let err = key(RSA_2048, RsaPkcs1_2048Sha256)
-        .verify(MESSAGE, fixture_bytes!("rsa_pss_2048_sha256.sig"))
+        .diagnose(MESSAGE, fixture_bytes!("rsa_pss_2048_sha256.sig"))
         .unwrap_err();
     assert_eq!(
         err,
@@ -260,7 +260,7 @@ fn pkcs1_signature_is_rejected_for_pss_and_vice_versa() {
     );
     // The max-salt PSS signature is also recognised as PSS.
     let err = key(RSA_2048, RsaPkcs1_2048Sha256)
-        .verify(MESSAGE, fixture_bytes!("rsa_pss_2048_sha256_maxsalt.sig"))
+        .diagnose(MESSAGE, fixture_bytes!("rsa_pss_2048_sha256_maxsalt.sig"))
         .unwrap_err();
     assert!(matches!(
         err,
@@ -274,7 +274,7 @@ fn pkcs1_signature_is_rejected_for_pss_and_vice_versa() {
 #[test]
 fn wrong_digest_is_diagnosed() {
     let err = key(RSA_2048, RsaPss2048Sha256)
-        .verify(MESSAGE, fixture_bytes!("rsa_pss_2048_sha512.sig"))
+        .diagnose(MESSAGE, fixture_bytes!("rsa_pss_2048_sha512.sig"))
         .unwrap_err();
     assert_eq!(
         err,
@@ -287,7 +287,7 @@ fn wrong_digest_is_diagnosed() {
         }
     );
     let err = key(EC_P384, EcdsaP384Sha384)
-        .verify(MESSAGE, fixture_bytes!("ecdsa_p384_sha256.sig"))
+        .diagnose(MESSAGE, fixture_bytes!("ecdsa_p384_sha256.sig"))
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -717,5 +717,36 @@ fn key_parsing_never_panics_on_corrupted_input() {
             let text = String::from_utf8_lossy(&bytes);
             assert!(PkixKey::from_pem(&text, algorithm).is_err());
         }
+    }
+}
+
+#[test]
+fn verify_never_diagnoses_and_diagnose_adds_the_hint() {
+    // Diagnosis costs up to four more verifications, so `verify` (what the engine runs for
+    // every signature) reports a bare mismatch and only `diagnose` looks for the cause.
+    let pss = key(RSA_2048, RsaPss2048Sha256);
+    let pkcs1 = fixture_bytes!("rsa_pkcs1_2048_sha256.sig");
+    assert_eq!(
+        pss.verify(MESSAGE, pkcs1),
+        Err(VerifyError::Mismatch {
+            algorithm: RsaPss2048Sha256,
+            hint: None
+        })
+    );
+    assert_eq!(
+        pss.diagnose(MESSAGE, pkcs1),
+        Err(VerifyError::Mismatch {
+            algorithm: RsaPss2048Sha256,
+            hint: Some(MismatchHint::Pkcs1v15InsteadOfPss)
+        })
+    );
+    // A valid signature is valid either way; a malformed one is malformed either way.
+    for (algorithm, pem, sig) in good_signatures() {
+        let k = key(pem, algorithm);
+        assert_eq!(k.diagnose(MESSAGE, sig), Ok(()), "{algorithm}");
+        assert!(matches!(
+            k.diagnose(MESSAGE, &sig[..sig.len() - 1]),
+            Err(VerifyError::Malformed { .. })
+        ));
     }
 }

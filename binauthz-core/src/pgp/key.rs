@@ -48,6 +48,8 @@ pub(crate) struct Component {
     pub(crate) revoked: Option<String>,
     /// `Err(why)` when it cannot make data signatures binauthz accepts.
     pub(crate) signing: Result<(), String>,
+    /// What one verification with it costs ([`crate::budget`]).
+    pub(crate) points: u64,
 }
 
 impl Component {
@@ -202,6 +204,7 @@ impl PgpKey {
             expires: expiry(created, binding),
             revoked,
             signing,
+            points: verification_points(primary.public_params()),
         };
         let subkeys = key
             .public_subkeys
@@ -318,6 +321,7 @@ fn subkey_component(primary: &PublicKey, sub: &SignedPublicSubKey) -> Component 
         expires: binding.and_then(|b| expiry(created, b)),
         revoked,
         signing,
+        points: verification_points(key.public_params()),
     }
 }
 
@@ -357,6 +361,24 @@ fn signing_algorithm(alg: PublicKeyAlgorithm, params: &PublicParams) -> Result<S
         _ => Err(format!(
             "public key algorithm {alg:?} is not supported; use RSA (2048 bits or more), ECDSA on NIST P-256/P-384/P-521, or Ed25519"
         )),
+    }
+}
+
+/// The points of one verification with a key of these parameters, as for PKIX keys of the same
+/// kind; Ed25519 costs about what RSA-2048 does, and a kind binauthz cannot use as much as P-256.
+fn verification_points(params: &PublicParams) -> u64 {
+    use crate::budget::{pkix_points, rsa_points};
+    use crate::crypto::SignatureAlgorithm;
+    match params {
+        PublicParams::RSA(_) => rsa_points(rsa_bits(params).map_or(4096, u64::from)),
+        PublicParams::ECDSA(EcdsaPublicParams::P384 { .. }) => {
+            pkix_points(SignatureAlgorithm::EcdsaP384Sha384)
+        }
+        PublicParams::ECDSA(EcdsaPublicParams::P521 { .. }) => {
+            pkix_points(SignatureAlgorithm::EcdsaP521Sha512)
+        }
+        PublicParams::EdDSALegacy(_) | PublicParams::Ed25519(_) => 1,
+        _ => pkix_points(SignatureAlgorithm::EcdsaP256Sha256),
     }
 }
 

@@ -7,6 +7,8 @@ use std::io::Read as _;
 use pgp::packet::{Packet, PacketParser, PacketTrait as _, Signature};
 
 use super::armor;
+use crate::budget::Work;
+use crate::limits::MAX_PGP_SIGNATURE_PACKETS;
 
 /// The most bytes a compressed message may expand to. An attestation payload is a few hundred
 /// bytes; the bound keeps a compression bomb from costing more than a signature check.
@@ -37,8 +39,19 @@ pub struct SignedMessage {
 /// then hold everything): `OnePassSignature{n} LiteralData Signature{n}`,
 /// `Signature+ LiteralData`, and `Signature+` (detached). Anything else — encryption, more than one
 /// literal data packet, nested compression, marker or padding packets, trailing data, a
-/// clear-signed message — is an error.
+/// clear-signed message — is an error. So is a message with more than
+/// [`MAX_PGP_SIGNATURE_PACKETS`] signature packets (gpg writes one per signing key).
 pub fn parse_signed_message(bytes: &[u8]) -> Result<SignedMessage, String> {
+    parse_signed_message_counted(bytes, &mut Work::default())
+}
+
+/// [`parse_signed_message`], adding to `work` the bytes it decoded (the signature itself, and
+/// what its compressed data inflated to), also when it fails.
+pub fn parse_signed_message_counted(
+    bytes: &[u8],
+    work: &mut Work,
+) -> Result<SignedMessage, String> {
+    work.bytes_decoded = work.bytes_decoded.saturating_add(bytes.len() as u64);
     let (packets, armor_label) = if armor::looks_armored(bytes) {
         let block = armor::decode(bytes)?;
         match block.label.as_str() {
@@ -71,15 +84,18 @@ pub fn parse_signed_message(bytes: &[u8]) -> Result<SignedMessage, String> {
     let packets = match packets.as_slice() {
         [Packet::CompressedData(c)] => {
             let mut out = Vec::new();
-            c.decompress()
+            let read = c
+                .decompress()
                 .map_err(|e| {
                     format!(
                         "the compressed data cannot be read ({e}); binauthz reads uncompressed, ZIP and ZLIB messages (gpg's default is ZIP; avoid --compress-algo bzip2)"
                     )
                 })?
                 .take(MAX_DECOMPRESSED_BYTES as u64 + 1)
-                .read_to_end(&mut out)
-                .map_err(|e| format!("the compressed data cannot be decompressed: {e}"))?;
+                .read_to_end(&mut out);
+            // Inflating costs the same whether or not the data turns out to be broken.
+            work.bytes_decoded = work.bytes_decoded.saturating_add(out.len() as u64);
+            read.map_err(|e| format!("the compressed data cannot be decompressed: {e}"))?;
             if out.len() > MAX_DECOMPRESSED_BYTES {
                 return Err(format!(
                     "the compressed message expands to more than {MAX_DECOMPRESSED_BYTES} bytes"
@@ -157,6 +173,12 @@ fn structure(packets: &[Packet]) -> Result<SignedMessage, String> {
     }
     if signatures.is_empty() {
         return Err("the message has no signature packet".to_owned());
+    }
+    if signatures.len() > MAX_PGP_SIGNATURE_PACKETS {
+        return Err(format!(
+            "the message has {} signature packets, more than the {MAX_PGP_SIGNATURE_PACKETS} binauthz reads (gpg writes one per signing key)",
+            signatures.len()
+        ));
     }
     let Some(data) = literal else {
         if ops > 0 {

@@ -7,6 +7,7 @@
 //! clock.
 
 mod armor;
+mod hashes;
 mod key;
 mod message;
 
@@ -14,9 +15,15 @@ use pgp::crypto::hash::HashAlgorithm;
 use pgp::packet::{Signature, SignatureType, SignatureVersion};
 
 pub use key::{PgpKey, PgpKeyError};
-pub use message::{MAX_DECOMPRESSED_BYTES, SignedData, SignedMessage, parse_signed_message};
+pub use message::{
+    MAX_DECOMPRESSED_BYTES, SignedData, SignedMessage, parse_signed_message,
+    parse_signed_message_counted,
+};
 
+use crate::budget::Work;
+use crate::limits::MAX_PGP_VERIFICATIONS;
 use crate::time::Timestamp;
+use hashes::DataHashes;
 use key::{Component, Material, hex_upper};
 
 /// Why a PGP attestation signature does not count.
@@ -48,6 +55,14 @@ pub struct PgpVerifyError {
     pub message: String,
 }
 
+/// What the signature packets of one message share while they are checked: the hashed data,
+/// the count of verifications, and the work done.
+struct Crypto<'h, 'd> {
+    hashes: &'h mut DataHashes<'d>,
+    verifications: &'h mut usize,
+    work: &'h mut Work,
+}
+
 /// A PGP attestation signature that verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PgpVerified {
@@ -76,11 +91,25 @@ impl PgpKey {
         payload: Option<&[u8]>,
         at: Option<Timestamp>,
     ) -> Result<PgpVerified, PgpVerifyError> {
+        self.verify_counted(signature, payload, at, &mut Work::default())
+    }
+
+    /// [`PgpKey::verify`], adding to `work` what it cost: the bytes decoded (armor, inflated
+    /// data), the bytes hashed (the signed data once per hash algorithm and mode, whatever the
+    /// number of signature packets) and the public-key verifications in points. At most
+    /// [`MAX_PGP_VERIFICATIONS`] verifications are made for one signature string.
+    pub fn verify_counted(
+        &self,
+        signature: &[u8],
+        payload: Option<&[u8]>,
+        at: Option<Timestamp>,
+        work: &mut Work,
+    ) -> Result<PgpVerified, PgpVerifyError> {
         let invalid = |message: String| PgpVerifyError {
             kind: PgpFailureKind::Invalid,
             message,
         };
-        let message = parse_signed_message(signature).map_err(invalid)?;
+        let message = parse_signed_message_counted(signature, work).map_err(invalid)?;
         let data: &[u8] = match (&message.data, payload) {
             (SignedData::Attached(literal), _) => literal,
             (SignedData::Detached, Some(p)) => p,
@@ -92,8 +121,15 @@ impl PgpKey {
             }
         };
         let mut failures: Vec<(bool, PgpVerifyError)> = Vec::new();
+        let mut hashes = DataHashes::new(data);
+        let mut verifications = 0;
         for sig in &message.signatures {
-            match self.check_signature(sig, data, at) {
+            let mut crypto = Crypto {
+                hashes: &mut hashes,
+                verifications: &mut verifications,
+                work: &mut *work,
+            };
+            match self.check_signature(sig, at, &mut crypto) {
                 Ok(signer) => {
                     if let (SignedData::Attached(literal), Some(p)) = (&message.data, payload)
                         && literal.as_slice() != p
@@ -142,8 +178,8 @@ impl PgpKey {
     fn check_signature(
         &self,
         sig: &Signature,
-        data: &[u8],
         at: Option<Timestamp>,
+        crypto: &mut Crypto<'_, '_>,
     ) -> Result<&Component, (bool, PgpVerifyError)> {
         let fail = |genuine: bool, kind: PgpFailureKind, message: String| {
             (genuine, PgpVerifyError { kind, message })
@@ -212,9 +248,17 @@ impl PgpKey {
         }
         let mut verified = None;
         for c in candidates {
+            if *crypto.verifications >= MAX_PGP_VERIFICATIONS {
+                return Err(invalid(format!(
+                    "the message needs more than {MAX_PGP_VERIFICATIONS} signature verifications (its signature packets times the keys each may come from); binauthz stops there"
+                )));
+            }
+            *crypto.verifications += 1;
+            crypto.work.verification_points =
+                crypto.work.verification_points.saturating_add(c.points);
             let ok = match &c.material {
-                Material::Primary(k) => sig.verify(k, data).is_ok(),
-                Material::Sub(k) => sig.verify(k, data).is_ok(),
+                Material::Primary(k) => crypto.hashes.verify(sig, k, crypto.work),
+                Material::Sub(k) => crypto.hashes.verify(sig, k, crypto.work),
             };
             if ok {
                 verified = Some(c);

@@ -12,7 +12,10 @@ use super::backend::Backend;
 use super::error::{KeyError, VerifyError};
 use super::key_id::default_key_id_for_spki_der;
 use super::pem::decode_public_key_pem;
-use verify::{malformed, verify_p256, verify_p384, verify_p521, verify_rsa};
+use verify::{
+    diagnose_p256, diagnose_p384, diagnose_p521, diagnose_rsa_signature, malformed, parse_p256,
+    parse_p384, parse_p521, rsa_structure, verify_p256, verify_p384, verify_p521, verify_rsa,
+};
 
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 mod native;
@@ -179,9 +182,8 @@ impl PkixKey {
     /// * RSA-PSS: MGF1 with the same digest, salt length exactly the digest length.
     /// * RSA PKCS#1 v1.5: the standard `DigestInfo` encoding.
     ///
-    /// When a signature does not verify but would verify under a different padding,
-    /// salt length or digest, the [`VerifyError::Mismatch`] carries a
-    /// [`MismatchHint`](super::MismatchHint).
+    /// A signature that does not verify is a [`VerifyError::Mismatch`] without hint: finding
+    /// out why costs more verifications, which [`PkixKey::diagnose`] does on request.
     ///
     /// Uses [`Backend::DEFAULT`]: AWS-LC when the `native` feature is on, otherwise RustCrypto.
     ///
@@ -196,13 +198,14 @@ impl PkixKey {
     /// Like [`PkixKey::verify`] but with the given [`Backend`]; for differential testing and
     /// benchmarks, which compare the backends.
     ///
-    /// The backends accept the same signatures and report rejections with the same errors:
-    /// RustCrypto explains every rejection, also the native backend's.
+    /// The backends accept the same signatures and report rejections with the same errors: a
+    /// rejected signature is explained by the same structural checks (length, DER, range)
+    /// whichever backend rejected it, and never verified a second time.
     ///
     /// # Errors
     ///
-    /// As for [`PkixKey::verify`]. With `Backend::Native`, a signature that AWS-LC rejects
-    /// but RustCrypto accepts is a [`VerifyError::Mismatch`] without hint (fail closed).
+    /// As for [`PkixKey::verify`]. With `Backend::Native`, a signature that AWS-LC rejects is
+    /// rejected, whatever RustCrypto would say (fail closed).
     pub fn verify_with(
         &self,
         backend: Backend,
@@ -220,26 +223,74 @@ impl PkixKey {
                 {
                     return Ok(());
                 }
-                // AWS-LC only says no; RustCrypto says why. Should RustCrypto accept, the two
-                // libraries disagree (tests/backends.rs looks for that), and we fail closed.
-                match self.verify_rustcrypto(message, signature) {
-                    Ok(()) => Err(VerifyError::Mismatch {
-                        algorithm: self.algorithm,
-                        hint: None,
-                    }),
-                    Err(err) => Err(err),
-                }
+                // AWS-LC only says no. Say why from the signature's shape alone: verifying it
+                // again would double the cost of every forged signature.
+                self.check_structure(signature)?;
+                Err(VerifyError::Mismatch {
+                    algorithm: self.algorithm,
+                    hint: None,
+                })
             }
+        }
+    }
+
+    /// Verifies like [`PkixKey::verify`] and, when a well-formed signature does not verify,
+    /// looks for the likely cause: whether it verifies with another digest, padding or PSS salt
+    /// length, which the [`VerifyError::Mismatch`] then carries as a
+    /// [`MismatchHint`](super::MismatchHint). Diagnosis costs up to
+    /// [`PkixKey::DIAGNOSIS_VERIFICATIONS`] more verifications (RustCrypto), so the engine only
+    /// runs it for the rejections a decision shows, within the request's budget.
+    ///
+    /// # Errors
+    ///
+    /// As for [`PkixKey::verify`], with a hint when one was found.
+    pub fn diagnose(&self, message: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
+        match self.verify(message, signature) {
+            Err(VerifyError::Mismatch {
+                algorithm,
+                hint: None,
+            }) => Err(VerifyError::Mismatch {
+                algorithm,
+                hint: self.find_hint(message, signature),
+            }),
+            other => other,
+        }
+    }
+
+    /// The most verifications [`PkixKey::diagnose`] runs after the first one.
+    pub const DIAGNOSIS_VERIFICATIONS: u32 = 4;
+
+    fn find_hint(&self, message: &[u8], signature: &[u8]) -> Option<super::MismatchHint> {
+        let algorithm = self.algorithm;
+        match &self.inner {
+            Inner::Rsa { key, modulus } => {
+                diagnose_rsa_signature(algorithm, key, modulus, message, signature)
+            }
+            Inner::P256(key) => diagnose_p256(algorithm, key, message, signature),
+            Inner::P384(key) => diagnose_p384(algorithm, key, message, signature),
+            Inner::P521(key) => diagnose_p521(algorithm, key, message, signature),
+        }
+    }
+
+    /// Whether `signature` has the shape of a signature for this key (length, DER encoding,
+    /// range), without verifying it.
+    fn check_structure(&self, signature: &[u8]) -> Result<(), VerifyError> {
+        let algorithm = self.algorithm;
+        if signature.is_empty() {
+            return Err(empty_signature(algorithm));
+        }
+        match &self.inner {
+            Inner::Rsa { modulus, .. } => rsa_structure(algorithm, modulus, signature),
+            Inner::P256(_) => parse_p256(algorithm, signature).map(drop),
+            Inner::P384(_) => parse_p384(algorithm, signature).map(drop),
+            Inner::P521(_) => parse_p521(algorithm, signature).map(drop),
         }
     }
 
     fn verify_rustcrypto(&self, message: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
         let algorithm = self.algorithm;
         if signature.is_empty() {
-            return Err(malformed(
-                algorithm,
-                format!("signature is empty (expected a signature for {algorithm})"),
-            ));
+            return Err(empty_signature(algorithm));
         }
         match &self.inner {
             Inner::Rsa { key, modulus } => verify_rsa(algorithm, key, modulus, message, signature),
@@ -248,6 +299,13 @@ impl PkixKey {
             Inner::P521(key) => verify_p521(algorithm, key, message, signature),
         }
     }
+}
+
+fn empty_signature(algorithm: SignatureAlgorithm) -> VerifyError {
+    malformed(
+        algorithm,
+        format!("signature is empty (expected a signature for {algorithm})"),
+    )
 }
 
 impl fmt::Debug for PkixKey {

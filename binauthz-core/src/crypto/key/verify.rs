@@ -51,16 +51,15 @@ fn ecdsa_not_der(
 }
 
 macro_rules! ecdsa_verifier {
-    ($name:ident, $krate:ident, $curve:literal, $field_len:literal) => {
-        pub(super) fn $name(
+    ($verify:ident, $diagnose:ident, $parse:ident, $krate:ident, $curve:literal, $field_len:literal) => {
+        /// The signature as the curve's DER ECDSA signature, or why it cannot be one.
+        pub(super) fn $parse(
             algorithm: SignatureAlgorithm,
-            key: &$krate::ecdsa::VerifyingKey,
-            message: &[u8],
             signature: &[u8],
-        ) -> Result<(), VerifyError> {
+        ) -> Result<$krate::ecdsa::Signature, VerifyError> {
             let der = $krate::ecdsa::DerSignature::from_bytes(signature)
                 .map_err(|_| ecdsa_not_der(algorithm, $curve, $field_len, signature))?;
-            let sig = $krate::ecdsa::Signature::try_from(der).map_err(|_| {
+            $krate::ecdsa::Signature::try_from(der).map_err(|_| {
                 malformed(
                     algorithm,
                     format!(
@@ -69,27 +68,49 @@ macro_rules! ecdsa_verifier {
                         $curve
                     ),
                 )
-            })?;
+            })
+        }
+
+        pub(super) fn $verify(
+            algorithm: SignatureAlgorithm,
+            key: &$krate::ecdsa::VerifyingKey,
+            message: &[u8],
+            signature: &[u8],
+        ) -> Result<(), VerifyError> {
+            let sig = $parse(algorithm, signature)?;
             if key.verify(message, &sig).is_ok() {
                 return Ok(());
             }
+            Err(VerifyError::Mismatch {
+                algorithm,
+                hint: None,
+            })
+        }
+
+        /// Whether a signature that failed verifies over another digest of `message`.
+        pub(super) fn $diagnose(
+            algorithm: SignatureAlgorithm,
+            key: &$krate::ecdsa::VerifyingKey,
+            message: &[u8],
+            signature: &[u8],
+        ) -> Option<MismatchHint> {
+            let sig = $parse(algorithm, signature).ok()?;
             let expected = algorithm.digest();
-            let hint = DIGESTS
+            DIGESTS
                 .into_iter()
                 .filter(|digest| *digest != expected)
                 .find(|digest| {
                     key.verify_prehash(&digest_message(*digest, message), &sig)
                         .is_ok()
                 })
-                .map(|found| MismatchHint::WrongDigest { found, expected });
-            Err(VerifyError::Mismatch { algorithm, hint })
+                .map(|found| MismatchHint::WrongDigest { found, expected })
         }
     };
 }
 
-ecdsa_verifier!(verify_p256, p256, "P-256", 32);
-ecdsa_verifier!(verify_p384, p384, "P-384", 48);
-ecdsa_verifier!(verify_p521, p521, "P-521", 66);
+ecdsa_verifier!(verify_p256, diagnose_p256, parse_p256, p256, "P-256", 32);
+ecdsa_verifier!(verify_p384, diagnose_p384, parse_p384, p384, "P-384", 48);
+ecdsa_verifier!(verify_p521, diagnose_p521, parse_p521, p521, "P-521", 66);
 
 /// RSA signature padding variants tried while verifying and diagnosing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,11 +155,11 @@ fn rsa_verifies(
     }
 }
 
-pub(super) fn verify_rsa(
+/// Checks that `signature` can be an RSA signature for this key: exactly as long as the
+/// modulus, and numerically below it.
+pub(super) fn rsa_structure(
     algorithm: SignatureAlgorithm,
-    key: &rsa::PublicKey,
     modulus: &[u8],
-    message: &[u8],
     signature: &[u8],
 ) -> Result<(), VerifyError> {
     let k = modulus.len();
@@ -162,18 +183,53 @@ pub(super) fn verify_rsa(
                 .to_owned(),
         ));
     }
-    let expected = algorithm.digest();
-    let (padding, other_padding) = match algorithm.scheme() {
+    Ok(())
+}
+
+fn rsa_paddings(algorithm: SignatureAlgorithm) -> (RsaPadding, RsaPadding) {
+    match algorithm.scheme() {
         SignatureScheme::RsaPss => (RsaPadding::PssDigestSalt, RsaPadding::Pkcs1v15),
         _ => (RsaPadding::Pkcs1v15, RsaPadding::PssAnySalt),
-    };
-    if rsa_verifies(key, padding, expected, message, signature) {
+    }
+}
+
+pub(super) fn verify_rsa(
+    algorithm: SignatureAlgorithm,
+    key: &rsa::PublicKey,
+    modulus: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), VerifyError> {
+    rsa_structure(algorithm, modulus, signature)?;
+    let (padding, _) = rsa_paddings(algorithm);
+    if rsa_verifies(key, padding, algorithm.digest(), message, signature) {
         return Ok(());
     }
     Err(VerifyError::Mismatch {
         algorithm,
-        hint: diagnose_rsa(key, padding, other_padding, expected, message, signature),
+        hint: None,
     })
+}
+
+/// Why a well-formed RSA signature that failed might have failed: it verifies under a nearby
+/// scheme (at most four more verifications).
+pub(super) fn diagnose_rsa_signature(
+    algorithm: SignatureAlgorithm,
+    key: &rsa::PublicKey,
+    modulus: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Option<MismatchHint> {
+    rsa_structure(algorithm, modulus, signature).ok()?;
+    let (padding, other_padding) = rsa_paddings(algorithm);
+    diagnose_rsa(
+        key,
+        padding,
+        other_padding,
+        algorithm.digest(),
+        message,
+        signature,
+    )
 }
 
 /// Finds out whether a failed RSA signature verifies under a nearby scheme.
