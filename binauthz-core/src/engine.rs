@@ -210,7 +210,7 @@ impl Engine {
             reused_attestor_checks: memo.reused,
             signature_checks: checker.budget.checks,
             checks_not_tried: checker.budget.not_tried,
-            verification_cost: checker.budget.work.points(),
+            verification_cost: checker.budget.points(),
             reasons_omitted: images.iter().map(|i| i.omitted_reasons).sum(),
         };
         if images.iter().all(|i| i.rule.is_none()) {

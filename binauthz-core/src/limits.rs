@@ -31,6 +31,9 @@ pub const MAX_CHECKS_PER_ATTESTOR_DIGEST: usize = 32;
 /// The verification budget of one request, in points ([`crate::budget`]): about a second of
 /// WebAssembly, a fifth of a second natively.
 pub const MAX_VERIFICATION_COST: u64 = 2400;
+/// Points one request may spend explaining rejected signatures (`PkixKey::diagnose`), apart
+/// from [`MAX_VERIFICATION_COST`].
+pub const MAX_DIAGNOSIS_COST: u64 = 240;
 /// Failure reasons listed per attestor and image digest (plus the first of any further kind);
 /// the rest are counted.
 pub const MAX_REASONS_PER_ATTESTOR: usize = 8;

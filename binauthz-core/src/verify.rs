@@ -347,10 +347,9 @@ impl<'a> Checker<'a> {
             bytes_hashed: (payload.len() as u64).saturating_mul(runs),
             bytes_decoded: 0,
         };
-        if !self.budget.affords(work) {
+        if !self.budget.charge_diagnosis(work) {
             return None;
         }
-        self.budget.charge(work);
         match key.diagnose(payload, signature) {
             Err(e @ VerifyError::Mismatch { hint: Some(_), .. }) => Some(e.to_string()),
             _ => None,
