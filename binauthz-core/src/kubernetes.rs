@@ -91,10 +91,12 @@ fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
     value.pointer(pointer).and_then(Value::as_str)
 }
 
+/// Whether `map[key]` is exactly `"true"`, the value spec §10 (and GKE's docs) give: a label or
+/// annotation that only resembles it (`"TRUE"`, `"True"`) does not request breakglass.
 fn is_true(map: Option<&Value>, key: &str) -> bool {
     map.and_then(|m| m.get(key))
         .and_then(Value::as_str)
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        .is_some_and(|v| v == "true")
 }
 
 impl Workload {

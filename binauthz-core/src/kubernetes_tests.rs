@@ -96,6 +96,22 @@ fn breakglass_from_label_or_legacy_annotation() {
     assert!(!parse_manifests(&other).unwrap()[0].breakglass);
 }
 
+/// Spec §10: the value is exactly `"true"`; one that only resembles it requests nothing.
+#[test]
+fn breakglass_needs_exactly_true() {
+    for value in ["TRUE", "True", " true", "yes"] {
+        let label = DEPLOYMENT.replace(
+            "      labels:\n        app: payments\n    spec:",
+            &format!(
+                "      labels:\n        app: payments\n        image-policy.k8s.io/break-glass: \"{value}\"\n      annotations:\n        alpha.image-policy.k8s.io/break-glass: \"{value}\"\n    spec:"
+            ),
+        );
+        let w = &parse_manifests(&label).unwrap()[0];
+        assert!(!w.breakglass, "{value:?}");
+        assert!(!w.context(&Context::default()).breakglass, "{value:?}");
+    }
+}
+
 #[test]
 fn multi_document_manifests_and_lists() {
     let two = format!(
