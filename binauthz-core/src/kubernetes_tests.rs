@@ -112,6 +112,72 @@ fn breakglass_needs_exactly_true() {
     }
 }
 
+/// A Pod whose spec holds `fields` (YAML lines indented by two) and one container.
+fn pod_with(fields: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: w\n  namespace: prod\nspec:\n{fields}  containers:\n  - name: c\n    image: gcr.io/p/c:1\n"
+    )
+}
+
+/// The service account of the pod Kubernetes runs: its v1 conversion
+/// (`Convert_v1_PodSpec_To_core_PodSpec`) takes the deprecated `serviceAccount` whenever
+/// `serviceAccountName` is empty, and the pod runs as `default` when both are.
+#[test]
+fn service_account_is_the_one_kubernetes_runs_the_pod_as() {
+    let runs_as = |fields: &str| {
+        parse_manifests(&pod_with(fields))
+            .map(|w| w[0].context(&Context::default()).service_account.unwrap())
+    };
+    for (fields, expected) in [
+        (
+            "  serviceAccountName: \"\"\n  serviceAccount: deployer\n",
+            "deployer",
+        ),
+        (
+            "  serviceAccountName: null\n  serviceAccount: deployer\n",
+            "deployer",
+        ),
+        ("  serviceAccount: deployer\n", "deployer"),
+        (
+            "  serviceAccountName: api\n  serviceAccount: deployer\n",
+            "api",
+        ),
+        ("  serviceAccountName: api\n  serviceAccount: \"\"\n", "api"),
+        (
+            "  serviceAccountName: \"\"\n  serviceAccount: null\n",
+            "default",
+        ),
+        ("", "default"),
+    ] {
+        assert_eq!(runs_as(fields).unwrap(), expected, "{fields}");
+    }
+}
+
+/// Kubernetes rejects a pod spec whose service-account fields are not strings, so binauthz does
+/// not guess which account such a pod would run as.
+#[test]
+fn a_service_account_field_that_is_not_a_string_is_an_error_naming_it() {
+    for (fields, path) in [
+        (
+            "  serviceAccountName: 7\n  serviceAccount: deployer\n",
+            "spec.serviceAccountName",
+        ),
+        (
+            "  serviceAccountName: api\n  serviceAccount: [deployer]\n",
+            "spec.serviceAccount",
+        ),
+        (
+            "  serviceAccount: {name: deployer}\n",
+            "spec.serviceAccount",
+        ),
+    ] {
+        let e = parse_manifests(&pod_with(fields)).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Invalid, "{e}");
+        assert_eq!(e.path(), path, "{e}");
+        assert!(e.message().contains("expected a string"), "{e}");
+    }
+}
+
 #[test]
 fn multi_document_manifests_and_lists() {
     let two = format!(
