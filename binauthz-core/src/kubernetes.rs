@@ -291,14 +291,22 @@ pub fn parse_manifests(text: &str) -> InputResult<Vec<Workload>> {
                 );
             }
             Value::Object(ref map) if map.get("kind").and_then(Value::as_str) == Some("List") => {
-                let items = map
-                    .get("items")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
+                // A List whose `items` is not a list must not vanish while the rest of the
+                // manifest is admitted: whatever it was meant to hold would go unevaluated.
+                let Some(Value::Array(items)) = map.get("items") else {
+                    let what = object_label(&doc).unwrap_or_else(|| "List".to_owned());
+                    return Err(InputError::invalid(
+                        "items",
+                        format!(
+                            "{prefix} ({what}): `items` is {}; expected a list of objects",
+                            type_name(map.get("items"))
+                        ),
+                    ));
+                };
                 objects.extend(
                     items
-                        .into_iter()
+                        .iter()
+                        .cloned()
                         .enumerate()
                         .map(|(i, v)| (format!("{prefix} items[{i}]"), v)),
                 );

@@ -192,6 +192,38 @@ fn multi_document_manifests_and_lists() {
     assert_eq!(parse_manifests(&list.to_string()).unwrap().len(), 1);
 }
 
+/// A List whose `items` is not a list is an error, not a document that silently holds nothing
+/// while the rest of the manifest is admitted.
+#[test]
+fn a_list_whose_items_is_not_a_list_is_an_error() {
+    let pod = pod_spec_doc("Pod", "");
+    for (items, what) in [
+        ("items:\n  kind: Pod\n", "a mapping"),
+        ("items: pods\n", "a string"),
+        ("items: 3\n", "a number"),
+        ("items: null\n", "null"),
+        ("", "missing"),
+    ] {
+        let text = format!("{pod}---\napiVersion: v1\nkind: List\n{items}");
+        let e = parse_manifests(&text).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Invalid, "{e}");
+        assert_eq!(e.path(), "items", "{e}");
+        assert_eq!(
+            e.message(),
+            format!("document 2 (List): `items` is {what}; expected a list of objects")
+        );
+    }
+}
+
+#[test]
+fn an_empty_list_contributes_nothing() {
+    let pod = pod_spec_doc("Pod", "");
+    let text = format!("{pod}---\napiVersion: v1\nkind: List\nitems: []\n");
+    assert_eq!(parse_manifests(&text).unwrap().len(), 1);
+    let e = parse_manifests("apiVersion: v1\nkind: List\nitems: []\n").unwrap_err();
+    assert!(e.message().contains("no objects"), "{e}");
+}
+
 #[test]
 fn unknown_kinds_and_objects_without_pods_are_clear_errors() {
     let e = parse_manifests("kind: Service\nmetadata:\n  name: s\nspec: {}\n").unwrap_err();
