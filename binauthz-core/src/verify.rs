@@ -206,6 +206,14 @@ pub(crate) fn check_attestor(
                         Some(id),
                         format!("{} the signed payload is not a JSON object ({e})", lead()),
                     )),
+                    Outcome::Payload(PayloadProblem::DuplicateKey(key)) => failures.push(at(
+                        ReasonKind::PayloadNotJson,
+                        Some(id),
+                        format!(
+                            "{} the signed payload has the key `{key}` twice in one object; a payload that JSON readers can read in two ways does not count",
+                            lead()
+                        ),
+                    )),
                     Outcome::Payload(PayloadProblem::MissingDigest) => failures.push(at(
                         ReasonKind::PayloadMissingDigest,
                         Some(id),
