@@ -50,7 +50,8 @@ pub struct Workload {
     pub name: Option<String>,
     /// `metadata.namespace` (or the AdmissionReview's namespace), if set.
     pub namespace: Option<String>,
-    /// The pod spec's `serviceAccountName`, if set.
+    /// The service account the pod runs as, if the pod spec names one: `serviceAccountName`, or
+    /// when that is empty the deprecated `serviceAccount`, as Kubernetes decides.
     pub service_account: Option<String>,
     /// Whether the pod (template) asks for breakglass.
     pub breakglass: bool,
@@ -91,10 +92,56 @@ fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
     value.pointer(pointer).and_then(Value::as_str)
 }
 
+/// Whether `map[key]` is exactly `"true"`, the value spec §10 (and GKE's docs) give: a label or
+/// annotation that only resembles it (`"TRUE"`, `"True"`) does not request breakglass.
 fn is_true(map: Option<&Value>, key: &str) -> bool {
     map.and_then(|m| m.get(key))
         .and_then(Value::as_str)
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        .is_some_and(|v| v == "true")
+}
+
+/// What a JSON value is, for error messages.
+fn type_name(value: Option<&Value>) -> &'static str {
+    match value {
+        None => "missing",
+        Some(Value::Null) => "null",
+        Some(Value::Bool(_)) => "a boolean",
+        Some(Value::Number(_)) => "a number",
+        Some(Value::String(_)) => "a string",
+        Some(Value::Array(_)) => "a list",
+        Some(Value::Object(_)) => "a mapping",
+    }
+}
+
+/// The service account a pod spec runs as, exactly as Kubernetes' v1 conversion decides it
+/// (`Convert_v1_PodSpec_To_core_PodSpec`): `serviceAccountName` when it is non-empty, else the
+/// deprecated `serviceAccount`; `None` (the caller's `default`) when both are empty, null or
+/// absent. A value of another type is an error: Kubernetes would not accept the object, and
+/// guessing would evaluate a pod that never runs.
+fn service_account(spec: &Map<String, Value>, spec_path: &str) -> InputResult<Option<String>> {
+    let name = name_field(spec, spec_path, "serviceAccountName")?;
+    let deprecated = name_field(spec, spec_path, "serviceAccount")?;
+    let chosen = if name.is_empty() { deprecated } else { name };
+    Ok((!chosen.is_empty()).then(|| chosen.to_owned()))
+}
+
+/// A pod spec's name field as Kubernetes decodes it: absent and null are empty.
+fn name_field<'a>(
+    spec: &'a Map<String, Value>,
+    spec_path: &str,
+    field: &str,
+) -> InputResult<&'a str> {
+    match spec.get(field) {
+        None | Some(Value::Null) => Ok(""),
+        Some(Value::String(name)) => Ok(name),
+        other => Err(InputError::invalid(
+            format!("{spec_path}.{field}"),
+            format!(
+                "expected a string (a service account name), got {}",
+                type_name(other)
+            ),
+        )),
+    }
 }
 
 impl Workload {
@@ -185,12 +232,7 @@ impl Workload {
                 metadata.and_then(|m| m.get("annotations")),
                 BREAKGLASS_ANNOTATION,
             );
-        let service_account = spec
-            .get("serviceAccountName")
-            .or_else(|| spec.get("serviceAccount"))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned);
+        let service_account = service_account(spec, &spec_path)?;
         Ok(Workload {
             kind: kind.to_owned(),
             name: str_at(object, "/metadata/name").map(str::to_owned),
@@ -249,14 +291,22 @@ pub fn parse_manifests(text: &str) -> InputResult<Vec<Workload>> {
                 );
             }
             Value::Object(ref map) if map.get("kind").and_then(Value::as_str) == Some("List") => {
-                let items = map
-                    .get("items")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
+                // A List whose `items` is not a list must not vanish while the rest of the
+                // manifest is admitted: whatever it was meant to hold would go unevaluated.
+                let Some(Value::Array(items)) = map.get("items") else {
+                    let what = object_label(&doc).unwrap_or_else(|| "List".to_owned());
+                    return Err(InputError::invalid(
+                        "items",
+                        format!(
+                            "{prefix} ({what}): `items` is {}; expected a list of objects",
+                            type_name(map.get("items"))
+                        ),
+                    ));
+                };
                 objects.extend(
                     items
-                        .into_iter()
+                        .iter()
+                        .cloned()
                         .enumerate()
                         .map(|(i, v)| (format!("{prefix} items[{i}]"), v)),
                 );

@@ -96,6 +96,88 @@ fn breakglass_from_label_or_legacy_annotation() {
     assert!(!parse_manifests(&other).unwrap()[0].breakglass);
 }
 
+/// Spec §10: the value is exactly `"true"`; one that only resembles it requests nothing.
+#[test]
+fn breakglass_needs_exactly_true() {
+    for value in ["TRUE", "True", " true", "yes"] {
+        let label = DEPLOYMENT.replace(
+            "      labels:\n        app: payments\n    spec:",
+            &format!(
+                "      labels:\n        app: payments\n        image-policy.k8s.io/break-glass: \"{value}\"\n      annotations:\n        alpha.image-policy.k8s.io/break-glass: \"{value}\"\n    spec:"
+            ),
+        );
+        let w = &parse_manifests(&label).unwrap()[0];
+        assert!(!w.breakglass, "{value:?}");
+        assert!(!w.context(&Context::default()).breakglass, "{value:?}");
+    }
+}
+
+/// A Pod whose spec holds `fields` (YAML lines indented by two) and one container.
+fn pod_with(fields: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: w\n  namespace: prod\nspec:\n{fields}  containers:\n  - name: c\n    image: gcr.io/p/c:1\n"
+    )
+}
+
+/// The service account of the pod Kubernetes runs: its v1 conversion
+/// (`Convert_v1_PodSpec_To_core_PodSpec`) takes the deprecated `serviceAccount` whenever
+/// `serviceAccountName` is empty, and the pod runs as `default` when both are.
+#[test]
+fn service_account_is_the_one_kubernetes_runs_the_pod_as() {
+    let runs_as = |fields: &str| {
+        parse_manifests(&pod_with(fields))
+            .map(|w| w[0].context(&Context::default()).service_account.unwrap())
+    };
+    for (fields, expected) in [
+        (
+            "  serviceAccountName: \"\"\n  serviceAccount: deployer\n",
+            "deployer",
+        ),
+        (
+            "  serviceAccountName: null\n  serviceAccount: deployer\n",
+            "deployer",
+        ),
+        ("  serviceAccount: deployer\n", "deployer"),
+        (
+            "  serviceAccountName: api\n  serviceAccount: deployer\n",
+            "api",
+        ),
+        ("  serviceAccountName: api\n  serviceAccount: \"\"\n", "api"),
+        (
+            "  serviceAccountName: \"\"\n  serviceAccount: null\n",
+            "default",
+        ),
+        ("", "default"),
+    ] {
+        assert_eq!(runs_as(fields).unwrap(), expected, "{fields}");
+    }
+}
+
+/// Kubernetes rejects a pod spec whose service-account fields are not strings, so binauthz does
+/// not guess which account such a pod would run as.
+#[test]
+fn a_service_account_field_that_is_not_a_string_is_an_error_naming_it() {
+    for (fields, path) in [
+        (
+            "  serviceAccountName: 7\n  serviceAccount: deployer\n",
+            "spec.serviceAccountName",
+        ),
+        (
+            "  serviceAccountName: api\n  serviceAccount: [deployer]\n",
+            "spec.serviceAccount",
+        ),
+        (
+            "  serviceAccount: {name: deployer}\n",
+            "spec.serviceAccount",
+        ),
+    ] {
+        let e = parse_manifests(&pod_with(fields)).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Invalid, "{e}");
+        assert_eq!(e.path(), path, "{e}");
+        assert!(e.message().contains("expected a string"), "{e}");
+    }
+}
+
 #[test]
 fn multi_document_manifests_and_lists() {
     let two = format!(
@@ -108,6 +190,38 @@ fn multi_document_manifests_and_lists() {
         crate::yaml::to_json_value(&pod_spec_doc("Pod", "")).unwrap()
     ]});
     assert_eq!(parse_manifests(&list.to_string()).unwrap().len(), 1);
+}
+
+/// A List whose `items` is not a list is an error, not a document that silently holds nothing
+/// while the rest of the manifest is admitted.
+#[test]
+fn a_list_whose_items_is_not_a_list_is_an_error() {
+    let pod = pod_spec_doc("Pod", "");
+    for (items, what) in [
+        ("items:\n  kind: Pod\n", "a mapping"),
+        ("items: pods\n", "a string"),
+        ("items: 3\n", "a number"),
+        ("items: null\n", "null"),
+        ("", "missing"),
+    ] {
+        let text = format!("{pod}---\napiVersion: v1\nkind: List\n{items}");
+        let e = parse_manifests(&text).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Invalid, "{e}");
+        assert_eq!(e.path(), "items", "{e}");
+        assert_eq!(
+            e.message(),
+            format!("document 2 (List): `items` is {what}; expected a list of objects")
+        );
+    }
+}
+
+#[test]
+fn an_empty_list_contributes_nothing() {
+    let pod = pod_spec_doc("Pod", "");
+    let text = format!("{pod}---\napiVersion: v1\nkind: List\nitems: []\n");
+    assert_eq!(parse_manifests(&text).unwrap().len(), 1);
+    let e = parse_manifests("apiVersion: v1\nkind: List\nitems: []\n").unwrap_err();
+    assert!(e.message().contains("no objects"), "{e}");
 }
 
 #[test]

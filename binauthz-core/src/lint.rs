@@ -217,6 +217,18 @@ fn allowlist_pattern(i: usize, pattern: &str, out: &mut Vec<Lint>) {
         } else {
             format!("the tag `{tag}`")
         };
+        if !body.contains('/') && is_registry_host(repository) {
+            // Without a `/` the pattern can only match a local reference, even when its name
+            // looks like a registry host: what follows the `:` is a tag, not a port, a `*` never
+            // crosses `/`, and `parse` rejects a `**` with no `/` before it (spec/README.md §3).
+            out.push(Lint::new(
+                LintCode::Bz012,
+                path,
+                format!("pattern `{pattern}` has no `/`, so it matches only the local reference `{repository}` (the image named `{repository}` in the node's default registry) and allowlists {tags} of it, which whoever can push to that image can re-point; it never matches an image stored in registry `{repository}`, on any port"),
+                format!("to exempt images of registry `{repository}`, name them after a `/` (`{repository}/PROJECT/REPOSITORY/*`, or `{repository}:PORT/PROJECT/REPOSITORY/*`); for the local image, allowlist its digest (`{repository}@sha256:…`)"),
+            ));
+            return;
+        }
         out.push(Lint::new(
             LintCode::Bz012,
             path,

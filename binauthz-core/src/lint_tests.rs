@@ -113,6 +113,8 @@ fn allowlist_patterns() {
         ("gcr.io/acme/app:v1.*", &["BZ012"]),
         ("gcr.io/acme/app:*", &["BZ012"]),
         ("local-image:*", &["BZ012"]),
+        ("gcr.io:*", &["BZ012"]),
+        ("localhost:5000*", &["BZ012"]),
         ("gcr.io/acme/app", &["BZ012"]),
         ("gcr.io/acme/nginx*", &["BZ013"]),
         ("gcr.io/acme/*", &[]),
@@ -177,6 +179,52 @@ fn allowlist_messages_name_the_pattern_and_the_risk() {
         "pattern `gcr.io/p/app:v1.*` allowlists every tag starting with `v1.`, which whoever can push to `gcr.io/p/app` can re-point to any image, and that image then runs without attestation"
     );
     assert!(found[1].fix.contains("`gcr.io/p/app@sha256:…`"));
+}
+
+/// Issue 13: a pattern with no `/` whose name looks like a registry host is a local reference;
+/// the finding says so instead of describing it as a registry's images.
+#[test]
+fn a_slash_free_pattern_is_described_as_a_local_reference_not_a_registry() {
+    let finding = |pattern: &str| {
+        let p = with_default(
+            RULE_REQ_AB,
+            &format!("admissionWhitelistPatterns:\n- namePattern: '{pattern}'\n"),
+        );
+        lint(&p, &[]).remove(0)
+    };
+    let star = finding("gcr.io:*");
+    assert_eq!(star.code, LintCode::Bz012);
+    assert_eq!(
+        star.message,
+        "pattern `gcr.io:*` has no `/`, so it matches only the local reference `gcr.io` (the image named `gcr.io` in the node's default registry) and allowlists every tag of it, which whoever can push to that image can re-point; it never matches an image stored in registry `gcr.io`, on any port"
+    );
+    assert!(
+        star.fix.contains("`gcr.io/PROJECT/REPOSITORY/*`"),
+        "{}",
+        star.fix
+    );
+    let port = finding("localhost:5000*");
+    assert!(
+        port.message
+            .contains("allowlists every tag starting with `5000` of it"),
+        "{}",
+        port.message
+    );
+    assert!(
+        port.message
+            .contains("never matches an image stored in registry `localhost`, on any port"),
+        "{}",
+        port.message
+    );
+    // A `**` there is not a finding but an error: the policy does not load (spec/README.md §3).
+    for pattern in ["gcr.io:**", "localhost:5000**", "local-image:**"] {
+        let e = Policy::parse(&format!(
+            "defaultAdmissionRule: {RULE_REQ_AB}\nadmissionWhitelistPatterns:\n- namePattern: '{pattern}'\n"
+        ))
+        .unwrap_err();
+        assert_eq!(e.path(), "admissionWhitelistPatterns[0].namePattern");
+        assert!(e.message().contains("another registry or port"), "{e}");
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::digest::Digest;
+use crate::document::Strict;
 use crate::image::strip_scheme;
 
 /// The `critical.type` gcloud writes.
@@ -91,6 +92,11 @@ pub enum PayloadProblem {
     /// Not a JSON object.
     #[error("the signed payload is not a JSON object ({0})")]
     NotJson(String),
+    /// An object of the payload has this key twice. JSON readers disagree about which of the two
+    /// values counts (most keep the last, some the first, some refuse the payload), so a payload
+    /// one reader takes as attesting one digest could attest another to a second reader.
+    #[error("the signed payload has the key `{0}` twice in one object")]
+    DuplicateKey(String),
     /// No string at `critical.image.docker-manifest-digest`.
     #[error("the signed payload has no critical.image.docker-manifest-digest")]
     MissingDigest,
@@ -102,10 +108,17 @@ pub enum PayloadProblem {
 /// Checks that a signed payload names `digest` in `critical.image.docker-manifest-digest`.
 /// `critical.identity.docker-reference` and `critical.type` are deliberately not compared.
 ///
+/// The payload is read strictly: a key that appears twice in any object makes it
+/// [`PayloadProblem::DuplicateKey`], whichever object and whatever the values.
+///
 /// Only the bytes that were signed are examined, so call this after the signature verified.
 pub fn check_payload(payload: &[u8], digest: &Digest) -> Result<(), PayloadProblem> {
-    let value: Value =
-        serde_json::from_slice(payload).map_err(|e| PayloadProblem::NotJson(e.to_string()))?;
+    let value = serde_json::from_slice::<Strict>(payload)
+        .map_err(|e| match duplicate_key(&e) {
+            Some(key) => PayloadProblem::DuplicateKey(key),
+            None => PayloadProblem::NotJson(e.to_string()),
+        })?
+        .0;
     if !value.is_object() {
         return Err(PayloadProblem::NotJson(
             "the payload is not a JSON object".into(),
@@ -120,6 +133,21 @@ pub fn check_payload(payload: &[u8], digest: &Digest) -> Result<(), PayloadProbl
     } else {
         Err(PayloadProblem::DigestMismatch(signed.to_owned()))
     }
+}
+
+/// The key [`Strict`] refused as a duplicate, from its error: serde_json reports a visitor's
+/// error as a data error whose text is the visitor's message followed by ` at line L column C`.
+/// Syntax and end-of-input errors are other categories, and [`Strict`] raises no other data
+/// error, so any other error is not about a duplicate.
+fn duplicate_key(e: &serde_json::Error) -> Option<String> {
+    if e.classify() != serde_json::error::Category::Data {
+        return None;
+    }
+    let text = e.to_string();
+    let rest = text.strip_prefix("duplicate key `")?;
+    // The key may itself hold "` in one object", so the last occurrence ends it.
+    let end = rest.rfind("` in one object")?;
+    rest.get(..end).map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -190,5 +218,67 @@ mod tests {
             check_payload(b"{\"critical\":{}}", &d),
             Err(PayloadProblem::MissingDigest)
         );
+    }
+
+    /// Issue 13: read last-wins, a payload attesting D2 first and D1 last admitted D1, while a
+    /// first-wins reader takes the same signed bytes as attesting D2. A duplicate key in any
+    /// object makes the payload count for no digest.
+    #[test]
+    fn a_payload_with_a_duplicate_key_counts_for_no_digest() {
+        let d1 = Digest::parse(&format!("sha256:{HEX}")).unwrap();
+        let d2 = format!("sha256:{}", "0".repeat(64));
+        let two_digests = format!(
+            "{{\"critical\": {{\"image\": {{\"docker-manifest-digest\": \"{d2}\", \"docker-manifest-digest\": \"{d1}\"}}}}}}"
+        );
+        assert_eq!(
+            check_payload(two_digests.as_bytes(), &d1),
+            Err(PayloadProblem::DuplicateKey(
+                "docker-manifest-digest".into()
+            ))
+        );
+        let good = create_signature_payload(&format!("gcr.io/p/app@sha256:{HEX}")).unwrap();
+        for (duplicated, key) in [
+            // Two `critical` objects, the last one naming the image's digest.
+            (
+                good.replacen(
+                    "{\n  \"critical\"",
+                    &format!(
+                        "{{\n  \"critical\": {{\"image\": {{\"docker-manifest-digest\": \"{d2}\"}}}},\n  \"critical\""
+                    ),
+                    1,
+                ),
+                "critical",
+            ),
+            // A duplicate that has nothing to do with the digest still makes the bytes ambiguous.
+            (
+                good.replacen("\"type\":", "\"type\": \"x\", \"type\":", 1),
+                "type",
+            ),
+            // An escape spells the same key differently; it is still the same key.
+            (
+                good.replacen(
+                    "\"docker-manifest-digest\"",
+                    &format!("\"docker\\u002dmanifest-digest\": \"{d2}\", \"docker-manifest-digest\""),
+                    1,
+                ),
+                "docker-manifest-digest",
+            ),
+            // A key holding the error's own wording is reported whole.
+            (
+                good.replacen("\"type\":", "\"a` in one object\": 1, \"a` in one object\": 2, \"type\":", 1),
+                "a` in one object",
+            ),
+        ] {
+            assert_eq!(
+                check_payload(duplicated.as_bytes(), &d1),
+                Err(PayloadProblem::DuplicateKey(key.into())),
+                "{duplicated}"
+            );
+        }
+        // The same key in different objects is not a duplicate.
+        let nested = format!(
+            "{{\"critical\": {{\"image\": {{\"docker-manifest-digest\": \"{d1}\"}}, \"x\": {{\"image\": 1}}}}}}"
+        );
+        assert_eq!(check_payload(nested.as_bytes(), &d1), Ok(()));
     }
 }

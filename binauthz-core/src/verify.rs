@@ -226,7 +226,9 @@ pub(crate) fn check_attestor(
                     }
                     Outcome::Payload(problem) => {
                         let kind = match problem {
-                            PayloadProblem::NotJson(_) => ReasonKind::PayloadNotJson,
+                            PayloadProblem::NotJson(_) | PayloadProblem::DuplicateKey(_) => {
+                                ReasonKind::PayloadNotJson
+                            }
                             PayloadProblem::MissingDigest => ReasonKind::PayloadMissingDigest,
                             PayloadProblem::DigestMismatch(_) => ReasonKind::PayloadDigestMismatch,
                         };
@@ -236,6 +238,11 @@ pub(crate) fn check_attestor(
                                     "{} the signed payload is not a JSON object ({})",
                                     lead(),
                                     shown(e)
+                                ),
+                                PayloadProblem::DuplicateKey(key) => format!(
+                                    "{} the signed payload has the key `{}` twice in one object; a payload that JSON readers can read in two ways does not count",
+                                    lead(),
+                                    shown(key)
                                 ),
                                 PayloadProblem::MissingDigest => format!(
                                     "{} the signed payload has no critical.image.docker-manifest-digest",

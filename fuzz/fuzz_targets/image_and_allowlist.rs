@@ -1,6 +1,13 @@
 //! Image references and allowlist patterns from arbitrary text: never a panic, and a matching
 //! pattern always agrees with two oracles: GCP's glob rules translated to an anchored regular
-//! expression (`*` = `[^/]*`, `**` = `.*`), and a plain restatement of those rules.
+//! expression (`*` = `[^/]*`, `**` = `.*`), and a plain restatement of those rules. A third
+//! oracle checks that a wildcard never reaches into the registry (spec/README.md §3).
+//!
+//! The input is `PATTERN\nIMAGE`. Besides the pattern as written, every input also tries the
+//! shapes that put a wildcard right after a host or port (`host:**`, `host:*`, `host:port*`,
+//! `host:port**`, built from the pattern's first segment), which a mutator rarely writes by
+//! itself, and besides the image as written, the image appended to the pattern's prefix, so that
+//! the prefix is matched and the wildcard decides.
 #![no_main]
 
 use binauthz_core::ImageRef;
@@ -33,6 +40,51 @@ fn oracle(pattern: &str, image: &str) -> bool {
     }
 }
 
+/// Whether a match of `pattern` keeps the pattern's registry: an accepted pattern with a
+/// wildcard only matches images that start with its registry part (the text up to and including
+/// its first `/`), or, for a `*` with no `/` before it, images that contain no `/`.
+fn keeps_registry(pattern: &str, image: &str) -> bool {
+    let prefix = pattern.trim_end_matches('*');
+    if prefix.len() == pattern.len() {
+        return true;
+    }
+    match prefix.find('/') {
+        Some(slash) => image.starts_with(&prefix[..=slash]),
+        None => pattern.len() - prefix.len() == 1 && !image.contains('/'),
+    }
+}
+
+/// The patterns tried for one input: the pattern as written, and a wildcard right after the
+/// host or port of its first segment.
+fn patterns(pattern: &str) -> [String; 5] {
+    let first = pattern.split(['/', '*']).next().unwrap_or_default();
+    let (host, port) = first.split_once(':').unwrap_or((first, "5000"));
+    [
+        pattern.to_owned(),
+        format!("{host}:**"),
+        format!("{host}:*"),
+        format!("{host}:{port}*"),
+        format!("{host}:{port}**"),
+    ]
+}
+
+fn check(pattern: &str, image: &str) {
+    let Ok(p) = AllowlistPattern::parse(pattern) else {
+        return;
+    };
+    let matched = p.matches(image);
+    assert_eq!(matched, oracle(pattern, image), "{pattern:?} vs {image:?}");
+    assert_eq!(
+        matched,
+        regex_oracle(pattern, image),
+        "{pattern:?} vs {image:?}"
+    );
+    assert!(
+        !matched || keeps_registry(pattern, image),
+        "{pattern:?} matched {image:?}, outside its registry"
+    );
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -44,13 +96,9 @@ fuzz_target!(|data: &[u8]| {
             assert!(image.contains(&d.to_string()));
         }
     }
-    if let Ok(p) = AllowlistPattern::parse(pattern) {
-        let matched = p.matches(image);
-        assert_eq!(matched, oracle(pattern, image), "{pattern:?} vs {image:?}");
-        assert_eq!(
-            matched,
-            regex_oracle(pattern, image),
-            "{pattern:?} vs {image:?}"
-        );
+    for pattern in patterns(pattern) {
+        let behind_prefix = format!("{}{image}", pattern.trim_end_matches('*'));
+        check(&pattern, image);
+        check(&pattern, &behind_prefix);
     }
 });

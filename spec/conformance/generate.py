@@ -682,6 +682,26 @@ def group_bad_signatures() -> None:
                           [(CI_KEY_ID, sign("ECDSA_P256_SHA256", array))])],
               ["payloadNotJson"])
 
+    # Two docker-manifest-digest keys in one object: another digest first, the image's last.
+    # A last-wins reader (Python's json, serde_json) takes it as attesting the image; a
+    # first-wins reader as attesting the other digest.
+    one = f'"docker-manifest-digest": "sha256:{D_API}"'
+    two_keys = p.replace(one.encode(), (f'"docker-manifest-digest": "sha256:{D_API_OLD}",\n'
+                                        f'      {one}').encode())
+    assert json.loads(two_keys)["critical"]["image"]["docker-manifest-digest"] == f"sha256:{D_API}"
+    objects_keys: list[list[str]] = []
+    json.loads(two_keys, object_pairs_hook=lambda kv: objects_keys.append([k for k, _ in kv]))
+    assert ["docker-manifest-digest"] * 2 in objects_keys
+    deny_case("payload-duplicate-digest-key",
+              "A genuine signature over a payload whose critical.image object has the key "
+              "docker-manifest-digest twice: first another digest, last the image's digest, which "
+              "a last-wins JSON reader would take. Spec section 5: the payload is parsed strictly "
+              "and a key twice in one object makes the signature not count: DENIED, "
+              "payloadNotJson (spec section 8.2).",
+              [occurrence(uri(REPO_API, D_API), CI_NOTE, two_keys,
+                          [(CI_KEY_ID, sign("ECDSA_P256_SHA256", two_keys))])],
+              ["payloadNotJson"])
+
     d = payload_dict(REPO_API, D_API)
     del d["critical"]["image"]
     no_digest = gcloud_json(d)
@@ -1610,6 +1630,9 @@ def group_config_errors() -> None:
         ("allowlist-pattern-empty", "", "admissionWhitelistPatterns", "an empty pattern"),
         ("allowlist-pattern-local-star", "local-image*", "local-image*",
          "a local reference whose text before the wildcard has no /, : or @"),
+        ("allowlist-wildcard-in-port-rejected", "gcr.io:**", "gcr.io:**",
+         "a ** with no / before it, whose registry is not complete: it would match "
+         "gcr.io:443/attacker/x, an image on another port (and gcr.io:5000/..., another registry)"),
     ]:
         err_case(name, f"Allowlist pattern `{pattern}`: spec §3 rejects {why}: invalid.",
                  config(policy(rule(DENY), allowlist=[pattern])), "invalid", contains)
@@ -1873,6 +1896,26 @@ def group_kubernetes() -> None:
          "(payments) applies: ALLOWED under the payments rule.",
          cfg=cfg, req=obj_request(review, [ci_occ()]),
          exp=expect(True, attested(IMG_API, (CI, CI_KEY_ID), kind="namespace", key="payments")))
+    case(g, "k8s-breakglass-label-uppercase",
+         "The pod template has the label image-policy.k8s.io/break-glass: \"TRUE\". Spec "
+         "section 10: the value must be exactly \"true\", so this requests no breakglass, and the "
+         "unattested image is DENIED by the payments rule.",
+         cfg=cfg, req=obj_request(deployment("payments", pod_spec(("api", IMG_API)),
+                                             {"image-policy.k8s.io/break-glass": "TRUE"})),
+         exp=expect(False, denied(IMG_API, ["noAttestation"], "namespace", "payments")))
+    alias_pol = policy(rule(ALLOW), kubernetesServiceAccountAdmissionRules={
+        "payments:deployer": rule(DENY)})
+    alias_pod = {"apiVersion": "v1", "kind": "Pod",
+                 "metadata": {"name": "payments-api", "namespace": "payments"},
+                 "spec": {"serviceAccountName": "", "serviceAccount": "deployer",
+                          "containers": [{"name": "api", "image": IMG_API}]}}
+    case(g, "k8s-service-account-alias",
+         "A Pod in payments with serviceAccountName \"\" and the deprecated serviceAccount "
+         "deployer. Kubernetes' v1 conversion uses serviceAccount whenever serviceAccountName is "
+         "empty, so the pod runs as deployer (spec section 10), and the ALWAYS_DENY rule for "
+         "payments:deployer applies, not the ALWAYS_ALLOW default: DENIED.",
+         cfg=config(alias_pol), req=obj_request(alias_pod),
+         exp=expect(False, denied(IMG_API, ["alwaysDeny"], "serviceAccount", "payments:deployer")))
     both = obj_request(deployment("payments", pod_spec(("api", IMG_API))))
     both["images"] = [IMG_API]
     case(g, "object-and-images-is-an-error",

@@ -9,7 +9,9 @@ mod index;
 pub(crate) use index::AllowlistIndex;
 
 /// A validated allowlist pattern: an exact image string, or a prefix followed by `*` (the rest
-/// may not contain `/`) or `**` (anything).
+/// may not contain `/`) or `**` (anything). A wildcard never reaches into the registry: the image
+/// it matches has the pattern's registry (the text before the first `/`), or, for a `*` after a
+/// local reference's `:` or `@`, no `/` at all.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(into = "String")]
 pub struct AllowlistPattern {
@@ -36,9 +38,10 @@ pub enum PatternError {
         "pattern `{0}` has a wildcard that is not at the end (only a trailing `*` or `**` is allowed)"
     )]
     MisplacedWildcard(String),
-    /// The wildcard could match part of the registry host.
+    /// The wildcard could match part of the registry host or port: a `**` with no `/` before
+    /// it, or a `*` with no `/`, `:` or `@` before it.
     #[error(
-        "pattern `{0}` puts a wildcard in the registry host; wildcards are allowed only after `registry/` (or in the tag of a local image)"
+        "pattern `{0}` has a wildcard that could match another registry or port: wildcards are allowed only after `registry/`, so the text before `**` must contain a `/`, and the text before `*` a `/` or a local image's `:` or `@` (as in `local-image:*`); write `registry/path/**` or `registry/path/*`"
     )]
     WildcardInRegistry(String),
     /// Whitespace or control characters.
@@ -67,7 +70,18 @@ impl AllowlistPattern {
         if prefix.contains('*') {
             return Err(PatternError::MisplacedWildcard(pattern.to_owned()));
         }
-        if kind != Wildcard::Exact && !(prefix.contains('/') || prefix.contains([':', '@'])) {
+        // GCP allows wildcards only after `registry/`. A `**` crosses `/`, so without a `/`
+        // before it the registry is unfinished: `gcr.io:**` matches `gcr.io:443/attacker/x`.
+        // A `*` never crosses `/`, so with no `/` before it the pattern can only match a local
+        // reference (no `/` at all), which GCP allows after the reference's `:` or `@`
+        // (`local-image:*`).
+        let registry_complete = prefix.contains('/');
+        let in_registry = match kind {
+            Wildcard::Exact => false,
+            Wildcard::Segment => !registry_complete && !prefix.contains([':', '@']),
+            Wildcard::Prefix => !registry_complete,
+        };
+        if in_registry {
             return Err(PatternError::WildcardInRegistry(pattern.to_owned()));
         }
         Ok(AllowlistPattern {
@@ -105,7 +119,9 @@ impl AllowlistPattern {
         match self.kind {
             Wildcard::Exact => rest.is_empty(),
             Wildcard::Segment => !rest.contains('/'),
-            Wildcard::Prefix => true,
+            // `parse` accepts `**` only after a `/`; checked again here so that a wildcard can
+            // never put a `/` after an unfinished registry, whatever `parse` lets through.
+            Wildcard::Prefix => self.prefix().contains('/') || !rest.contains('/'),
         }
     }
 }
@@ -199,6 +215,64 @@ mod tests {
         ] {
             assert!(AllowlistPattern::parse(p).is_err(), "{p:?}");
         }
+    }
+
+    /// GCP's documented forms (spec §3): a wildcard after `registry/`, and a local reference's
+    /// wildcard after its `:` or `@`.
+    #[test]
+    fn documented_wildcard_forms_are_accepted() {
+        for p in [
+            "gcr.io/p/*",
+            "gcr.io/p/**",
+            "gcr.io/p/img:*",
+            "gcr.io/p/img@*",
+            "local-image:*",
+            "local-image-3:tag*",
+            "gcr.io/p**",
+        ] {
+            assert!(AllowlistPattern::parse(p).is_ok(), "{p}");
+        }
+    }
+
+    /// Issue 13: these were accepted, and `gcr.io:**` admitted `gcr.io:443/attacker/x`.
+    #[test]
+    fn a_wildcard_that_could_reach_another_registry_or_port_is_rejected() {
+        for p in [
+            "gcr.io:**",
+            "local-image:**",
+            "localhost:5000**",
+            "nginx@**",
+        ] {
+            let e = AllowlistPattern::parse(p).unwrap_err();
+            assert_eq!(e, PatternError::WildcardInRegistry(p.to_owned()));
+            let message = e.to_string();
+            assert!(message.contains(&format!("pattern `{p}`")), "{message}");
+            assert!(message.contains("another registry or port"), "{message}");
+            assert!(message.contains("`registry/path/**`"), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_star_with_no_slash_before_it_matches_only_local_references() {
+        assert!(m("gcr.io:*", "gcr.io:443"));
+        assert!(!m("gcr.io:*", "gcr.io:443/attacker/x"));
+        assert!(m("localhost:5000*", "localhost:50001"));
+        assert!(!m("localhost:5000*", "localhost:50001/x"));
+        assert!(m("local-image:*", "local-image:dev"));
+        assert!(!m("local-image:*", "local-image:5000/evil/x"));
+    }
+
+    /// `matches` keeps the registry fixed on its own, even for a pattern `parse` would refuse.
+    #[test]
+    fn a_double_star_never_completes_an_unfinished_registry() {
+        let p = AllowlistPattern {
+            pattern: "gcr.io:**".to_owned(),
+            kind: Wildcard::Prefix,
+        };
+        assert!(!p.matches("gcr.io:443/attacker/x"));
+        assert!(p.matches("gcr.io:443"));
+        assert!(m("gcr.io/p**", "gcr.io/p-exploit/x"));
+        assert!(!m("gcr.io/p**", "gcr.io.evil/p/x"));
     }
 
     #[test]
