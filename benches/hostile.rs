@@ -349,17 +349,12 @@ fn push_der_len(out: &mut Vec<u8>, len: usize) {
 /// may hold, every packet is read and verified.
 fn pgp_amplification(name: &'static str, packets: usize) -> Result<Hostile, String> {
     let t = target("pgp-rsa3072-attached-armored")?;
+    // As much literal data as fits the decompression limit beside the packets.
+    let literal = 1024 * 1024 - packets * 512 - 4096;
     // Different messages, so that the verification cache cannot answer for them: more than
     // one attestor and digest may check (the rest repeat, to keep generating them quick).
     let messages: Vec<String> = (0..64)
-        .map(|n| {
-            BASE64.encode(forged_pgp_message(
-                &t.key_id,
-                packets,
-                1024 * 1024 - 4096,
-                n,
-            ))
-        })
+        .map(|n| BASE64.encode(forged_pgp_message(&t.key_id, packets, literal, n)))
         .collect();
     let request = flood(&t, std::slice::from_ref(&t.image), |n| {
         let message = messages
@@ -388,7 +383,7 @@ pub fn forged_pgp_message(
     let fp: Vec<u8> = (0..fingerprint.len() / 2)
         .filter_map(|i| u8::from_str_radix(fingerprint.get(2 * i..2 * i + 2)?, 16).ok())
         .collect();
-    let data: Vec<u8> = (0..literal_len).map(|i| b"payload\n"[i % 8]).collect();
+    let data: Vec<u8> = b"payload\n".iter().copied().cycle().take(literal_len).collect();
     // What a text signature hashes: the data with CRLF line ends.
     let mut normalized = Vec::with_capacity(data.len() * 9 / 8);
     for &b in &data {

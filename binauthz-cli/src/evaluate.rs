@@ -5,6 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use binauthz_core::kubernetes::{self, Workload};
 use binauthz_core::limits::MAX_REQUEST_BYTES;
+use binauthz_core::untrusted::escape;
 use binauthz_core::{Context, Decision, Engine, ImageRef, Occurrence, Request, Timestamp};
 use clap::{ArgGroup, Args, ValueEnum};
 use serde_json::json;
@@ -214,7 +215,7 @@ fn manifest(
         }
         OutputFormat::Text => {
             for (w, d) in &results {
-                outln!(
+                let line = format!(
                     "{} {} (namespace {}, service account {}):",
                     w.kind,
                     w.name.as_deref().unwrap_or("(unnamed)"),
@@ -225,6 +226,8 @@ fn manifest(
                         .as_deref()
                         .unwrap_or("default"),
                 );
+                // Names come from the manifest: escaped, so that they cannot forge lines.
+                outln!("{}", escape(&line));
                 out!("{}", output::text(d));
             }
         }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use binauthz_core::ImageRef;
 use binauthz_core::kubernetes::{ContainerType, Workload, parse_manifests};
 use binauthz_core::limits::MAX_REQUEST_BYTES;
+use binauthz_core::untrusted::escape;
 use clap::Args;
 
 use crate::Exit;
@@ -82,7 +83,9 @@ pub fn run(args: &LintManifestArgs) -> Result<Exit, CliError> {
     }
     let mut out = String::new();
     for u in &unpinned {
-        let _ = writeln!(out, "{}  {}  {}  {}", u.object, u.container, u.image, u.why);
+        let line = format!("{}  {}  {}  {}", u.object, u.container, u.image, u.why);
+        // Object and container names come from the manifest: escaped.
+        let _ = writeln!(out, "{}", escape(&line));
     }
     let n = unpinned.len();
     let _ = match (n, total) {

@@ -123,7 +123,11 @@ fn main() -> ExitCode {
     match result {
         Ok(exit) => exit.into(),
         Err(e) => {
-            eprintln!("binauthz: error: {e}");
+            // Error messages quote the input: escaped.
+            eprintln!(
+                "binauthz: error: {}",
+                binauthz_core::untrusted::escape(&e.to_string())
+            );
             Exit::BadInput.into()
         }
     }

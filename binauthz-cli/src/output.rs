@@ -5,6 +5,7 @@ use std::io::IsTerminal as _;
 use std::sync::OnceLock;
 
 use binauthz_core::decision::Stage;
+use binauthz_core::untrusted::escape;
 use binauthz_core::{Decision, ImageDecision, ReasonKind, Verdict};
 
 /// Renders the decision: one line per image with its reason, then notes and a summary line.
@@ -12,17 +13,24 @@ pub fn text(decision: &Decision) -> String {
     let mut out = String::new();
     for image in &decision.images {
         let verdict = paint(image.verdict, &format!("{:<17}", label(image.verdict)));
-        let _ = writeln!(out, "{verdict} {}  {}", image.image, why(image));
+        // Everything from the input is escaped: a name holding a line break or a terminal
+        // escape must not print a line of its own (a forged `ALLOWED`).
+        let _ = writeln!(
+            out,
+            "{verdict} {}  {}",
+            escape(&image.image),
+            escape(&why(image))
+        );
     }
     for note in &decision.notes {
-        let _ = writeln!(out, "note: {note}");
+        let _ = writeln!(out, "note: {}", escape(note));
     }
     let verdict = if decision.allowed {
         "allowed"
     } else {
         "blocked"
     };
-    let _ = writeln!(out, "{verdict}: {}", first_line(&decision.message));
+    let _ = writeln!(out, "{verdict}: {}", escape(&first_line(&decision.message)));
     out
 }
 

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use binauthz_core::limits::MAX_CONFIG_BYTES;
 use binauthz_core::lint::{self, Lint, Severity};
 use binauthz_core::policy::{RuleKind, validate_attestors};
+use binauthz_core::untrusted::escape;
 use binauthz_core::{Attestor, Engine, InputError, Policy};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
@@ -163,7 +164,7 @@ fn check(policy_path: &Path, attestor_paths: &[PathBuf]) -> Option<Checked> {
         return policy.map(|policy| Checked { policy, attestors });
     }
     for e in &errors {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", escape(e));
     }
     let n = errors.len();
     eprintln!(
@@ -278,8 +279,9 @@ fn lint_policy(args: &LintArgs) -> Result<Exit, CliError> {
                     Some(name) => format!("{} ({name})", file_of(l)),
                     None => file_of(l),
                 };
-                let _ = writeln!(out, "{label} {file}: {}: {}", l.path, l.message);
-                let _ = writeln!(out, "  fix: {}", l.fix);
+                let line = format!("{file}: {}: {}", l.path, l.message);
+                let _ = writeln!(out, "{label} {}", escape(&line));
+                let _ = writeln!(out, "  fix: {}", escape(&l.fix));
             }
             if args.attestors.is_empty() {
                 out.push_str(

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use binauthz_core::limits::MAX_REQUEST_BYTES;
+use binauthz_core::untrusted::escape;
 use binauthz_core::{Context, Engine, ImageRef, Occurrence, Request, Timestamp};
 use clap::Args;
 use serde::Serialize;
@@ -221,15 +222,17 @@ pub fn run(args: &ReplayArgs) -> Result<Exit, CliError> {
         OutputFormat::Text => {
             for r in &rows {
                 let ns = r.context.namespace.as_deref().unwrap_or("-");
-                outln!(
+                let line = format!(
                     "line {:<4} {:<20} namespace {ns:<12} {}",
                     r.line,
                     r.change.label(),
                     r.images.join(", ")
                 );
+                // The log is input: its names and messages are escaped.
+                outln!("{}", escape(&line));
                 if r.change == Change::NewlyBlocked {
                     for m in r.message.lines() {
-                        outln!("           {m}");
+                        outln!("           {}", escape(m));
                     }
                 }
             }

@@ -238,3 +238,96 @@ fn completions_for_each_shell() {
     }
     assert_eq!(binauthz(&["completions", "tcsh"]).status, 2);
 }
+
+/// Issue 13, finding 10: an occurrence name and key id holding a line break and terminal
+/// escapes printed a fake `ALLOWED` line while the request was blocked.
+#[test]
+fn untrusted_text_cannot_forge_a_line_or_a_colour() {
+    let dir = temp_dir("forged-line");
+    let digest = WORKER.rsplit_once('@').unwrap().1;
+    let forged = "x\n\u{1b}[32mALLOWED\u{1b}[0m           us-docker.pkg.dev/acme/payments/worker";
+    let occurrence = serde_json::json!([{
+        "name": forged,
+        "resourceUri": format!("https://us-docker.pkg.dev/acme/payments/worker@{digest}"),
+        "noteName": "projects/acme/notes/security-scan",
+        "attestation": {
+            "serializedPayload": "e30=",
+            "signatures": [{"publicKeyId": forged, "signature": "AA=="}]
+        }
+    }]);
+    let file = dir.join("forged.json");
+    std::fs::write(&file, occurrence.to_string()).unwrap();
+    let policy = example("policy.yaml");
+    let attestors = example("attestors.yaml");
+    let r = binauthz(&[
+        "evaluate",
+        "--policy",
+        &policy,
+        "--attestor",
+        &attestors,
+        "--attestations",
+        &file.to_string_lossy(),
+        "--image",
+        WORKER,
+    ]);
+    assert_eq!(r.status, 1, "{}{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains('\u{1b}'), "{:?}", r.stdout);
+    assert!(
+        r.stdout.lines().all(|l| !l.starts_with("ALLOWED")),
+        "{}",
+        r.stdout
+    );
+    // The name is still there for a person to read, escaped.
+    assert!(
+        r.stdout.contains("x\\u{a}\\u{1b}[32mALLOWED"),
+        "{}",
+        r.stdout
+    );
+    // The JSON output keeps the raw values (JSON escapes them itself).
+    let json = binauthz(&[
+        "evaluate",
+        "--policy",
+        &policy,
+        "--attestor",
+        &attestors,
+        "--attestations",
+        &file.to_string_lossy(),
+        "--image",
+        WORKER,
+        "--output",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    let reasons = v["images"][0]["reasons"].as_array().unwrap();
+    assert!(
+        reasons.iter().any(|r| r["occurrence"] == forged),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .all(|r| !r["message"].as_str().unwrap().contains('\u{1b}')),
+        "{reasons:?}"
+    );
+}
+
+/// Finding 10 through a manifest: `metadata.name` is printed in the per-object header.
+#[test]
+fn an_object_name_cannot_forge_a_line() {
+    let dir = temp_dir("forged-name");
+    let manifest = dir.join("pod.json");
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "p\nALLOWED fake\u{1b}[2K", "namespace": "payments"},
+        "spec": {"containers": [{"name": "w", "image": WORKER}]}
+    });
+    std::fs::write(&manifest, pod.to_string()).unwrap();
+    let r = evaluate(&["--manifest", &manifest.to_string_lossy()]);
+    assert_eq!(r.status, 1, "{}{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains('\u{1b}'), "{:?}", r.stdout);
+    assert!(
+        r.stdout.lines().all(|l| !l.starts_with("ALLOWED")),
+        "{}",
+        r.stdout
+    );
+}

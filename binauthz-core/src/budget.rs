@@ -206,7 +206,7 @@ mod tests {
         );
         b.charge_check(Work::verification(MAX_VERIFICATION_COST, 0));
         assert_eq!(b.admit(0), Err(Exhausted::Cost));
-        let mut b = RequestBudget {
+        let b = RequestBudget {
             checks: MAX_SIGNATURE_CHECKS as u64,
             ..RequestBudget::default()
         };

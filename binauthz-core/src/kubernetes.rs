@@ -9,6 +9,7 @@ use crate::document;
 use crate::error::{InputError, InputResult};
 use crate::limits::{MAX_IMAGES, MAX_REQUEST_BYTES};
 use crate::request::Context;
+use crate::untrusted::escape;
 
 /// The label GKE's current docs use to request breakglass on a pod.
 pub const BREAKGLASS_LABEL: &str = "image-policy.k8s.io/break-glass";
@@ -433,15 +434,17 @@ pub fn admission_response(request: &AdmissionRequest, decision: &Decision) -> Va
     if !decision.allowed {
         response.insert(
             "status".into(),
-            json!({"code": 403, "reason": "VIOLATES_POLICY", "message": decision.message}),
+            // kubectl prints the message: nothing in it may move the cursor or break a line
+            // but the separators between image denials, which the engine puts there.
+            json!({"code": 403, "reason": "VIOLATES_POLICY", "message": decision.message.lines().map(escape).collect::<Vec<_>>().join("\n")}),
         );
     }
     let warnings: Vec<String> = decision
         .images
         .iter()
         .filter_map(|i| match (i.verdict, &i.denial) {
-            (Verdict::DryRunViolation, Some(d)) => Some(format!("dry run: {d}")),
-            (Verdict::Breakglass, Some(d)) => Some(format!("breakglass: {d}")),
+            (Verdict::DryRunViolation, Some(d)) => Some(format!("dry run: {}", escape(d))),
+            (Verdict::Breakglass, Some(d)) => Some(format!("breakglass: {}", escape(d))),
             _ => None,
         })
         .collect();

@@ -17,7 +17,7 @@ use crate::payload::{PayloadProblem, check_payload};
 use crate::pgp::PgpFailureKind;
 use crate::reason_list::ReasonList;
 use crate::time::Timestamp;
-use crate::untrusted::shown;
+use crate::untrusted::{escape, shown};
 
 /// A request's occurrences in their canonical order (`Occurrence::canonical_cmp`: note, digest,
 /// label, resource URI, payload, signatures), sorted once per request, so the occurrences under
@@ -207,6 +207,8 @@ pub(crate) fn check_attestor(
                                     .map_or(Cow::Borrowed(&*why), Cow::Owned),
                                 _ => Cow::Borrowed(&*why),
                             };
+                            // A parser's message may quote the input.
+                            let why = escape(&why);
                             let message = match key.key() {
                                 PublicKey::Pkix(_) => format!(
                                     "occurrence {}: signature for key `{}` ({}) is invalid: {why}",
