@@ -73,6 +73,15 @@ type Diagnostics struct {
 	CacheMisses uint64 `json:"cacheMisses"`
 	// ReusedAttestorChecks counts attestor checks reused from an earlier image with the same digest.
 	ReusedAttestorChecks uint64 `json:"reusedAttestorChecks"`
+	// SignatureChecks counts signature checks started (run or answered by the cache), counted
+	// against the limits of spec/README.md §7.2.
+	SignatureChecks uint64 `json:"signatureChecks"`
+	// ChecksNotTried counts signature checks not run because a limit of §7.2 was reached.
+	ChecksNotTried uint64 `json:"checksNotTried"`
+	// VerificationCost is the points of the verification budget spent (§7.2), the same cold or warm.
+	VerificationCost uint64 `json:"verificationCost"`
+	// ReasonsOmitted counts reasons found but not listed, over every image and attestor.
+	ReasonsOmitted uint64 `json:"reasonsOmitted"`
 }
 
 // ImageDecision is the decision for one image.
@@ -89,8 +98,11 @@ type ImageDecision struct {
 	// Rule is the admission rule that applied (nil when a pattern settled the image).
 	Rule      *AppliedRule     `json:"rule"`
 	Attestors []AttestorResult `json:"attestors"`
-	// Reasons say why the image was settled this way; Reason.Kind is stable.
+	// Reasons say why the image was settled this way; Reason.Kind is stable. At most 64 across
+	// the image's attestors (plus the first of each further kind), spec/README.md §7.2.
 	Reasons []Reason `json:"reasons"`
+	// OmittedReasons counts reasons found but not listed in Reasons.
+	OmittedReasons uint64 `json:"omittedReasons"`
 	// Denial is GCP-style denial text for a violation, else "".
 	Denial string `json:"denial"`
 }
@@ -111,7 +123,10 @@ type AttestorResult struct {
 	Satisfied bool   `json:"satisfied"`
 	// VerifiedBy names the key and occurrence that satisfied the attestor.
 	VerifiedBy *VerifiedBy `json:"verifiedBy"`
-	Reasons    []Reason    `json:"reasons"`
+	// Reasons are "attested" when satisfied, else a bounded number of failures (§7.2).
+	Reasons []Reason `json:"reasons"`
+	// OmittedReasons counts failures found but not listed in Reasons.
+	OmittedReasons uint64 `json:"omittedReasons"`
 }
 
 // VerifiedBy is the attestation that satisfied an attestor.

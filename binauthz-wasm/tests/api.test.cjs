@@ -198,7 +198,11 @@ test("the verification cache: counted, resizable, and never changes a decision (
   const checks = first.diagnostics.cacheMisses;
   assert.ok(checks >= 1, JSON.stringify(first.diagnostics));
   const second = evaluate();
-  assert.deepStrictEqual(second.diagnostics, { cacheHits: checks, cacheMisses: 0, reusedAttestorChecks: 0 });
+  // The budget is charged the same cold or warm (spec §7.2).
+  const budget = ({ signatureChecks, checksNotTried, verificationCost, reasonsOmitted }) =>
+    ({ signatureChecks, checksNotTried, verificationCost, reasonsOmitted });
+  assert.ok(first.diagnostics.verificationCost > 0, JSON.stringify(first.diagnostics));
+  assert.deepStrictEqual(second.diagnostics, { cacheHits: checks, cacheMisses: 0, reusedAttestorChecks: 0, ...budget(first.diagnostics) });
   assert.deepStrictEqual(outcome(second), outcome(first));
   assert.deepStrictEqual(own.cacheStats(), { capacity: 10000, entries: checks, hits: checks, misses: checks, evictions: 0 });
 
@@ -206,7 +210,7 @@ test("the verification cache: counted, resizable, and never changes a decision (
   assert.deepStrictEqual(own.cacheStats(), { capacity: 0, entries: 0, hits: 0, misses: 0, evictions: 0 });
   const uncached = [evaluate(), evaluate()];
   for (const d of uncached) {
-    assert.deepStrictEqual(d.diagnostics, { cacheHits: 0, cacheMisses: checks, reusedAttestorChecks: 0 });
+    assert.deepStrictEqual(d.diagnostics, { cacheHits: 0, cacheMisses: checks, reusedAttestorChecks: 0, ...budget(first.diagnostics) });
     assert.deepStrictEqual(outcome(d), outcome(first));
   }
   assert.equal(own.cacheStats().misses, 2 * checks);

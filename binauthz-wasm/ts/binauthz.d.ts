@@ -249,7 +249,7 @@ export type ReasonKind =
   | "breakglass" | "systemImage" | "allowlisted" | "alwaysAllow" | "alwaysDeny" | "attested"
   | "tagReference" | "noAttestation" | "noPublicKeys" | "noSignatures" | "unknownKeyId"
   | "signatureInvalid" | "payloadNotJson" | "payloadMissingDigest" | "payloadDigestMismatch"
-  | "keyExpired" | "keyRevoked" | "signatureExpired" | "signedDataMismatch";
+  | "keyExpired" | "keyRevoked" | "signatureExpired" | "signedDataMismatch" | "budgetExhausted";
 
 /** One explanation. */
 export interface Reason {
@@ -284,8 +284,10 @@ export interface AttestorResult {
   attestor: string;
   satisfied: boolean;
   verifiedBy: VerifiedBy | null;
-  /** `attested` when satisfied; every failure otherwise. */
+  /** `attested` when satisfied; the failures otherwise, a bounded number of them (spec §7.2). */
   reasons: Reason[];
+  /** Failures found but not listed in `reasons`; absent when none (spec §7.2). */
+  omittedReasons?: number;
 }
 
 /** The decision for one image. */
@@ -300,7 +302,10 @@ export interface ImageDecision {
   /** Null when an allowlist or system pattern settled the image (reported under breakglass). */
   rule: AppliedRule | null;
   attestors: AttestorResult[];
+  /** Why, at most 64 across the image's attestors plus the first of each further kind (spec §7.2). */
   reasons: Reason[];
+  /** Reasons found but not listed in `reasons`; absent when none (spec §7.2). */
+  omittedReasons?: number;
   /** GCP-style denial text for a violation (also for dry-run and breakglass violations). */
   denial: string | null;
 }
@@ -378,6 +383,14 @@ export interface Diagnostics {
   cacheMisses: number;
   /** Attestor checks reused from an earlier image of the request with the same digest. */
   reusedAttestorChecks: number;
+  /** Signature checks started (run or answered by the cache), counted against spec §7.2's limits. */
+  signatureChecks: number;
+  /** Signature checks not run because a limit of spec §7.2 was reached. */
+  checksNotTried: number;
+  /** Points of the verification budget spent (spec §7.2), the same cold or warm. */
+  verificationCost: number;
+  /** Reasons found but not listed, over every image and attestor. */
+  reasonsOmitted: number;
 }
 
 /** An engine's verification-cache counters since it was built (`Engine.cacheStats()`, spec §7.1). */
