@@ -383,7 +383,12 @@ pub fn forged_pgp_message(
     let fp: Vec<u8> = (0..fingerprint.len() / 2)
         .filter_map(|i| u8::from_str_radix(fingerprint.get(2 * i..2 * i + 2)?, 16).ok())
         .collect();
-    let data: Vec<u8> = b"payload\n".iter().copied().cycle().take(literal_len).collect();
+    let data: Vec<u8> = b"payload\n"
+        .iter()
+        .copied()
+        .cycle()
+        .take(literal_len)
+        .collect();
     // What a text signature hashes: the data with CRLF line ends.
     let mut normalized = Vec::with_capacity(data.len() * 9 / 8);
     for &b in &data {

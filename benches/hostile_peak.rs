@@ -53,8 +53,9 @@ fn run(dir: &Path, name: &str) -> Result<(), String> {
         Err(e) => (format!("error {}: {}", e.code().as_str(), e), 0),
     };
     let peak = peak_kib().unwrap_or(0);
+    // One Markdown table row (the header is printed by the parent).
     println!(
-        "{name}\trequest {} KiB\t{:.1} ms\tpeak {:.1} MiB (before evaluating {:.1} MiB)\tdecision JSON {} KiB\t{what}",
+        "| `hostile/{name}` | {} KiB | {:.1} ms | {:.1} MiB ({:.1} MiB before evaluating) | {} KiB | {what} |",
         class.request.len() / 1024,
         elapsed.as_secs_f64() * 1e3,
         peak as f64 / 1024.0,
@@ -92,6 +93,8 @@ fn main() -> ExitCode {
     let Ok(me) = std::env::current_exe() else {
         return ExitCode::FAILURE;
     };
+    println!("| class | request | evaluate (one run) | peak resident | decision JSON | outcome |");
+    println!("|---|---|---|---|---|---|");
     for name in names {
         if let Err(e) = write(&dir, name) {
             eprintln!("{name}: {e}");
