@@ -6,9 +6,12 @@
 //! - tags are refused (serde_yaml read `!!str 1` as "1" and `!!binary x` as "x");
 //! - `<<` is a merge key (serde_yaml kept it as a literal key);
 //! - integers beyond 64 bits are refused (serde_yaml refused most, but read longer ones as
-//!   floats or strings).
+//!   floats or strings);
+//! - an anchor name used twice in one document: an alias names the most recent node with that
+//!   anchor, as YAML says; serde_yaml numbered anchors by the size of its name map, so after a
+//!   reused name an alias could resolve to another anchor's node (see the test below).
 //!
-//! No document here uses any of them; the property test generates none.
+//! The property test generates none of them (its anchor names are unique).
 
 use std::path::{Path, PathBuf};
 
@@ -192,6 +195,18 @@ const EXPECTED_DIFFERENCES: &[(&str, &str)] = &[
          refuses blank documents before either parser sees them",
     ),
 ];
+
+#[test]
+fn a_reused_anchor_name_names_its_most_recent_node_as_serde_yaml_did_not() {
+    let text = "[&a 1, &b 2, &a 3, &c 4, *a]";
+    let expected = serde_json::json!([1, 2, 3, 4, 3]);
+    assert_eq!(to_json_value_within(text, 1000).ok(), Some(expected));
+    assert_eq!(
+        old_one(text),
+        Ok(serde_json::json!([1, 2, 3, 4, 4])),
+        "serde_yaml's reading"
+    );
+}
 
 /// A generated YAML node.
 #[derive(Debug, Clone)]
