@@ -34,36 +34,46 @@ use binauthz_core::limits::MAX_DEPTH;
 /// microseconds rather than milliseconds; the loader treats every budget alike.
 const BUDGET: usize = 256 * 1024;
 
+/// Up to three documents, one stream.
 #[derive(Arbitrary, Debug)]
 struct Input {
     documents: Vec<Document>,
 }
 
+/// One document, with or without `---`.
 #[derive(Arbitrary, Debug)]
 struct Document {
     explicit_start: bool,
     root: Node,
 }
 
+/// A node of a document.
 #[derive(Arbitrary, Debug)]
 enum Node {
+    /// A scalar in one of its styles.
     Scalar(Scalar),
+    /// A collection in brackets and braces.
     Flow(Collection),
+    /// A collection on indented lines (in flow style inside flow collections).
     Block(Collection),
     /// `&aN` on the node (N modulo 8, so anchors are redefined and aliases may be recursive).
     Anchored(u8, Box<Node>),
     /// `*aN`, defined or not.
     Alias(u8),
+    /// A tag on the node.
     Tagged(TagKind, Box<Node>),
+    /// Thousands of levels around the node.
     Deep(Deep),
 }
 
+/// A sequence or a mapping.
 #[derive(Arbitrary, Debug)]
 enum Collection {
     Seq(Vec<Node>),
     Map(Vec<(Key, Node)>),
 }
 
+/// A mapping key: a scalar, the merge key `<<`, a quoted `"<<"`, or an alias.
 #[derive(Arbitrary, Debug)]
 enum Key {
     Scalar(Scalar),
@@ -72,6 +82,7 @@ enum Key {
     Alias(u8),
 }
 
+/// A plain word, a number (beyond 64 bits too), a quoted or block string, or empty.
 #[derive(Arbitrary, Debug)]
 enum Scalar {
     Word(u8),
@@ -84,6 +95,7 @@ enum Scalar {
     Empty,
 }
 
+/// Core-schema, local, non-specific and verbatim tags.
 #[derive(Arbitrary, Debug)]
 enum TagKind {
     Binary,
@@ -105,6 +117,7 @@ struct Deep {
     inner: Box<Node>,
 }
 
+/// What one level of a [`Deep`] node opens.
 #[derive(Arbitrary, Debug)]
 enum Shape {
     /// `[`
@@ -447,6 +460,7 @@ impl<'de> de::Deserialize<'de> for Old {
     }
 }
 
+/// Builds an [`Old`] value.
 struct OldVisitor;
 
 impl<'de> Visitor<'de> for OldVisitor {

@@ -217,7 +217,9 @@ enum Node {
     Quoted(String, bool),
     /// A literal block scalar (rendered as a double-quoted one in flow style).
     Literal(&'static str),
+    /// A sequence.
     Seq(Vec<Node>, Style),
+    /// A mapping (keys may repeat, which both readers must refuse).
     Map(Vec<(String, Node)>, Style),
     /// This node, with an anchor.
     Anchored(Box<Node>),
@@ -226,9 +228,12 @@ enum Node {
     Alias(usize),
 }
 
+/// How a collection is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Style {
+    /// Indented lines (flow when empty).
     Block,
+    /// Brackets and braces.
     Flow,
 }
 
@@ -274,6 +279,7 @@ const PLAIN: &[&str] = &[
 /// Key texts, plain when they can be.
 const KEYS: &[&str] = &["a", "b", "image", "1", "true", "~", "0x10", "x y", "a.b"];
 
+/// Scalars and aliases.
 fn scalar() -> impl Strategy<Value = Node> {
     prop_oneof![
         4 => proptest::sample::select(PLAIN).prop_map(Node::Plain),
@@ -283,6 +289,7 @@ fn scalar() -> impl Strategy<Value = Node> {
     ]
 }
 
+/// Documents up to four levels deep.
 fn node() -> impl Strategy<Value = Node> {
     let style = prop_oneof![Just(Style::Block), Just(Style::Flow)];
     scalar().prop_recursive(4, 40, 5, move |inner| {
@@ -306,6 +313,7 @@ fn node() -> impl Strategy<Value = Node> {
 /// Renders nodes as YAML text, numbering anchors in document order.
 #[derive(Default)]
 struct Writer {
+    /// How many anchors are finished (and so can be aliased).
     anchors: usize,
 }
 

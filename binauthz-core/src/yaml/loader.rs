@@ -40,12 +40,15 @@ struct Frame {
     cost: usize,
     /// The height of its tallest child so far (0 when it has none, or only scalars).
     child_height: usize,
+    /// What it holds so far.
     items: Items,
 }
 
 /// The contents of a [`Frame`].
 enum Items {
+    /// A sequence's finished items.
     Sequence(Vec<Value>),
+    /// A mapping's finished entries and the key it is reading.
     Mapping(Mapping),
 }
 
@@ -53,27 +56,40 @@ enum Items {
 enum Anchored {
     /// A scalar keeps its text, so that an alias can be a key (as the text) or a value
     /// (resolved, as the scalar itself is).
-    Scalar { text: String, plain: bool },
+    Scalar {
+        /// The scalar as written (quotes and escapes resolved).
+        text: String,
+        /// Whether it was plain, and so is resolved to null, a boolean or a number.
+        plain: bool,
+    },
     /// A collection keeps its value, what the value costs, and its height (1 when flat).
     Collection {
+        /// The collection's value.
         value: Value,
+        /// What one copy costs.
         cost: usize,
+        /// Levels of arrays and objects.
         height: usize,
     },
 }
 
 /// A finished node on its way into its parent.
 struct Node {
+    /// The node's value.
     value: Value,
+    /// What the value costs.
     cost: usize,
     /// 0 for a scalar, 1 + the tallest child for a collection.
     height: usize,
+    /// Whether it is an alias's copy (a merge value must then be a mapping).
     from_alias: bool,
+    /// Where it starts.
     mark: Mark,
 }
 
 /// The size budget of a whole stream.
 struct Budget {
+    /// What everything may cost.
     max_bytes: usize,
     /// Every value built so far, and every copy kept for aliases.
     used: usize,
@@ -92,7 +108,9 @@ impl Budget {
 
 /// Builds JSON values from the events of a YAML stream, one document at a time.
 pub(super) struct Loader {
+    /// The size budget, shared by every document of the stream.
     budget: Budget,
+    /// The open collections, outermost first.
     stack: Vec<Frame>,
     /// The anchors of the current document that are finished, by the parser's anchor id.
     anchors: HashMap<usize, Anchored>,
@@ -145,6 +163,7 @@ impl Loader {
         }
     }
 
+    /// A scalar: a key when its mapping waits for one, else a value.
     fn scalar(
         &mut self,
         text: String,
@@ -196,6 +215,7 @@ impl Loader {
         Ok(None)
     }
 
+    /// A sequence or mapping starts: one level deeper.
     fn open(&mut self, anchor: usize, mark: Mark, items: Items) -> Result<Option<Value>, Error> {
         if mapping_wanting_key(&mut self.stack).is_some() {
             let what = match items {
@@ -221,6 +241,7 @@ impl Loader {
         Ok(None)
     }
 
+    /// The innermost collection ends: it becomes a node of its parent.
     fn close(&mut self, mark: Mark) -> Result<Option<Value>, Error> {
         let Some(frame) = self.stack.pop() else {
             return Err(Error::syntax(
@@ -253,6 +274,7 @@ impl Loader {
         })
     }
 
+    /// A copy of the node anchor `id` names, as a key or a value.
     fn alias(&mut self, id: usize, mark: Mark) -> Result<Option<Value>, Error> {
         let wants_key = mapping_wanting_key(&mut self.stack).is_some();
         let node = match self.anchors.get(&id) {
@@ -354,6 +376,7 @@ fn scalar_value(text: String, plain: bool, mark: Mark) -> Result<Value, Error> {
     })
 }
 
+/// What a scalar's value costs.
 fn leaf_cost(value: &Value) -> usize {
     match value {
         Value::String(s) => string_cost(s),

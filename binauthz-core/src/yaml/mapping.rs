@@ -42,7 +42,9 @@ enum Pending {
 
 /// A mapping whose entries are still being read.
 pub(super) struct Mapping {
+    /// The entries read so far, explicit and merged.
     entries: Map<String, Value>,
+    /// What comes next.
     pending: Pending,
     /// `None` until a `<<` has been merged; then the keys it supplied that no explicit key has
     /// replaced yet.
@@ -110,6 +112,7 @@ impl Mapping {
         }
     }
 
+    /// Adds the entries of a merge value given at `mark`.
     fn merge(&mut self, value: Value, from_alias: bool, mark: Mark) -> Result<(), Error> {
         let sources = match value {
             Value::Object(map) => vec![map],
@@ -144,10 +147,12 @@ impl Mapping {
     }
 }
 
+/// The error for a key written twice.
 fn duplicate(name: &str, mark: Mark) -> Error {
     Error::syntax(format_args!("duplicate key `{name}` in one object"), mark)
 }
 
+/// The error for a merge value that is not mappings; `context` says where `value` was.
 fn not_mergeable(value: &Value, context: &str, mark: Mark) -> Error {
     let found = match value {
         Value::Null => "null",

@@ -43,7 +43,9 @@ pub(crate) enum ErrorKind {
 /// Why a YAML document could not be read: a kind and a one-sentence lower-case message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Error {
+    /// Which rule was broken.
     kind: ErrorKind,
+    /// One lower-case sentence, with the position when there is one.
     message: String,
 }
 
@@ -102,11 +104,14 @@ impl fmt::Display for Error {
 /// A position in the text, as people count: line and column from 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Mark {
+    /// The line, from 1.
     line: usize,
+    /// The column in characters, from 1.
     column: usize,
 }
 
 impl Mark {
+    /// The parser's position (its columns count from 0).
     fn of(marker: &backend::Marker) -> Self {
         Mark {
             line: marker.line(),

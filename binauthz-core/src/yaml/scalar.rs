@@ -41,10 +41,12 @@ pub(super) fn resolve_plain(text: &str) -> Result<Value, OutOfRange> {
     Ok(Value::String(text.to_owned()))
 }
 
+/// The core schema's spellings of null (the empty scalar is null too).
 fn is_null(text: &str) -> bool {
     matches!(text, "null" | "Null" | "NULL" | "~")
 }
 
+/// The core schema's spellings of the booleans.
 fn parse_bool(text: &str) -> Option<bool> {
     match text {
         "true" | "True" | "TRUE" => Some(true),

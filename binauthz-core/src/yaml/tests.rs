@@ -5,12 +5,15 @@ use serde_json::{Value, json};
 use super::{Error, ErrorKind, to_json_value_within, to_json_values_within};
 use crate::limits::MAX_DEPTH;
 
+/// A budget no test document reaches unless it means to.
 const BUDGET: usize = 1 << 20;
 
+/// The one document of `text`, which must load.
 fn load(text: &str) -> Value {
     to_json_value_within(text, BUDGET).unwrap_or_else(|e| panic!("{text:?}: {e}"))
 }
 
+/// Why `text` does not load.
 fn fail(text: &str) -> Error {
     match to_json_value_within(text, BUDGET) {
         Ok(v) => panic!("{text:?} loaded as {v}"),
@@ -18,6 +21,7 @@ fn fail(text: &str) -> Error {
     }
 }
 
+/// `text` fails with an error of `kind` whose message has `words`.
 fn fails_with(text: &str, kind: ErrorKind, words: &str) {
     let e = fail(text);
     assert_eq!(e.kind(), kind, "{text:?}: {e}");
@@ -166,8 +170,10 @@ fn integers_beyond_64_bits_are_invalid() {
     );
 }
 
+/// Two mappings to merge: `*b` is {x: 1, y: 2}, `*c` is {y: 3, z: 4}.
 const BASES: &str = "b: &b {x: 1, y: 2}\nc: &c {y: 3, z: 4}\n";
 
+/// `mapping` (which may merge [`BASES`]) as loaded.
 fn merged(mapping: &str) -> Value {
     load(&format!("{BASES}m: {mapping}\n"))["m"].clone()
 }
@@ -336,4 +342,17 @@ fn syntax_errors_say_where() {
     assert_eq!(e.kind(), ErrorKind::Syntax);
     assert!(e.message().starts_with("invalid YAML: "), "{e}");
     assert!(e.message().contains(" at line "), "{e}");
+}
+
+#[test]
+fn the_parsers_own_nesting_limit_is_the_nesting_limit() {
+    // saphyr-parser refuses a 256th open flow collection itself, while scanning ahead of the
+    // events; that document nests deeper than ours allows, and says so in the same words.
+    let e = super::backend::ScanError::new_str(
+        super::backend::Marker::new(300, 1, 300),
+        "recursion limit exceeded",
+    );
+    assert_eq!(super::scan_error(&e), Error::too_deep());
+    let other = super::backend::ScanError::new_str(super::backend::Marker::new(0, 1, 0), "x");
+    assert_eq!(super::scan_error(&other).kind(), ErrorKind::Syntax);
 }
