@@ -71,7 +71,13 @@ pub fn binauthz_with_stdin(args: &[&str], stdin: &str) -> Run {
 
 /// A fresh temporary directory under target/ for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = root().join("target/cli-tests").join(name);
+    // Unique per call: two tests of one binary run in parallel and may ask for the same name
+    // (one removing the directory while the other reads it made a test flaky).
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = root()
+        .join("target/cli-tests")
+        .join(format!("{name}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "binauthz.h"
+#include "harness.h"
 #include "json.h"
 
 #define THREADS 8
@@ -28,7 +29,7 @@
 
 static int passed, failed;
 
-static void check(int ok, const char *fmt, ...) {
+void check(int ok, const char *fmt, ...) {
   if (ok) {
     passed++;
     return;
@@ -42,7 +43,7 @@ static void check(int ok, const char *fmt, ...) {
   va_end(ap);
 }
 
-static char *read_file(const char *path, size_t *len) {
+char *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (f == NULL) return NULL;
   jbuf b = {0};
@@ -792,6 +793,9 @@ int main(int argc, char **argv) {
   test_threads(paths, n);
   test_cache(paths, n);
   test_panic_guard();
+  before = failed;
+  test_hostile(paths, n);
+  printf("hostile inputs: %d failed\n", failed - before);
   for (size_t i = 0; i < n; i++) free(paths[i]);
   free(paths);
   printf("%d passed, %d failed\n", passed, failed);
