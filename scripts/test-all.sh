@@ -67,7 +67,7 @@ bash scripts/test-wasm.sh
 
 # ---- benchmarks: a quick pass that measures and reports, asserting no timing ----
 step "benchmarks, quick: cargo bench -p binauthz-benches -- --quick"
-cargo bench --locked -p binauthz-benches --bench verify --bench evaluate --bench memory \
+cargo bench --locked -p binauthz-benches --bench verify --bench evaluate --bench memory --bench hostile \
   -- --quick --warm-up-time 1
 
 # ---- fuzz smoke, and miri over the core's non-crypto unit tests ----
