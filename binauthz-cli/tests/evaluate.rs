@@ -257,19 +257,25 @@ fn untrusted_text_cannot_forge_a_line_or_a_colour() {
     }]);
     let file = dir.join("forged.json");
     std::fs::write(&file, occurrence.to_string()).unwrap();
-    let policy = example("policy.yaml");
-    let attestors = example("attestors.yaml");
-    let r = binauthz(&[
-        "evaluate",
-        "--policy",
-        &policy,
-        "--attestor",
-        &attestors,
-        "--attestations",
-        &file.to_string_lossy(),
-        "--image",
-        WORKER,
-    ]);
+    let with_forged = |extra: &[&str]| {
+        let policy = example("policy.yaml");
+        let attestors = example("attestors.yaml");
+        let attestations = file.to_string_lossy();
+        let mut args = vec![
+            "evaluate",
+            "--policy",
+            &policy,
+            "--attestor",
+            &attestors,
+            "--attestations",
+            &attestations,
+            "--image",
+            WORKER,
+        ];
+        args.extend_from_slice(extra);
+        binauthz(&args)
+    };
+    let r = with_forged(&[]);
     assert_eq!(r.status, 1, "{}{}", r.stdout, r.stderr);
     assert!(!r.stdout.contains('\u{1b}'), "{:?}", r.stdout);
     assert!(
@@ -284,19 +290,7 @@ fn untrusted_text_cannot_forge_a_line_or_a_colour() {
         r.stdout
     );
     // The JSON output keeps the raw values (JSON escapes them itself).
-    let json = binauthz(&[
-        "evaluate",
-        "--policy",
-        &policy,
-        "--attestor",
-        &attestors,
-        "--attestations",
-        &file.to_string_lossy(),
-        "--image",
-        WORKER,
-        "--output",
-        "json",
-    ]);
+    let json = with_forged(&["--output", "json"]);
     let v: Value = serde_json::from_str(&json.stdout).unwrap();
     let reasons = v["images"][0]["reasons"].as_array().unwrap();
     assert!(
