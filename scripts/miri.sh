@@ -17,5 +17,6 @@ fi
 export MIRIFLAGS="${MIRIFLAGS:--Zmiri-strict-provenance}"
 # --no-default-features: no aws-lc (C code miri cannot interpret) and no OpenPGP.
 cargo +nightly miri test -p binauthz-core --lib --no-default-features -- \
-  allowlist:: base64:: cache:: digest:: document:: image:: names:: policy::keys \
+  allowlist:: base64:: budget:: cache:: digest:: document:: image:: names:: policy::keys \
+  reason_list:: untrusted:: \
   --skip alias_bomb --skip oversized --skip ten_thousand "$@"

@@ -123,3 +123,48 @@ fn help_has_an_example() {
             .contains("binauthz lint-manifest spec/lint/tagged-manifest.yaml")
     );
 }
+
+/// Issue 13, finding 5: an init container brought in by a YAML merge key runs (kubectl resolves
+/// `<<`), so it is linted and evaluated like any other.
+#[test]
+fn a_container_from_a_yaml_merge_key_is_linted_and_evaluated() {
+    let digest = "sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6";
+    let manifest = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: payments}}\nspec:\n  \
+         <<: {{initContainers: [{{name: sneaky, image: 'gcr.io/attacker/x:1'}}]}}\n  \
+         containers: [{{name: api, image: 'us-docker.pkg.dev/acme/payments/api@{digest}'}}]\n"
+    );
+    let r = binauthz_with_stdin(&["lint-manifest", "-"], &manifest);
+    assert_eq!(r.status, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("init container sneaky  gcr.io/attacker/x:1  tag `1`, no digest"),
+        "{}",
+        r.stdout
+    );
+    let (policy, attestors, attestations) = (
+        example("policy.yaml"),
+        example("attestors.yaml"),
+        example("attestations.json"),
+    );
+    let r = binauthz_with_stdin(
+        &[
+            "evaluate",
+            "--policy",
+            &policy,
+            "--attestor",
+            &attestors,
+            "--attestations",
+            &attestations,
+            "--manifest",
+            "-",
+        ],
+        &manifest,
+    );
+    assert_eq!(r.status, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("DENIED            gcr.io/attacker/x:1"),
+        "{}",
+        r.stdout
+    );
+}
