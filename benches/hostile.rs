@@ -29,7 +29,7 @@ pub struct Hostile {
 }
 
 /// Every hostile class, as `hostile/*` and the peak-memory report run them.
-pub const NAMES: [&str; 10] = [
+pub const NAMES: [&str; 11] = [
     "memory_shared_digest",
     "cpu_forged_p256",
     "cpu_forged_p521",
@@ -40,6 +40,7 @@ pub const NAMES: [&str; 10] = [
     "yaml_flow_mappings",
     "yaml_anchored_sequences",
     "yaml_unclosed_sequences",
+    "yaml_flat_flow",
 ];
 
 /// The hostile class called `name` (one of [`NAMES`]).
@@ -67,6 +68,15 @@ pub fn by_name(name: &str) -> Result<Hostile, String> {
             yaml("yaml_anchored_sequences", &text)
         }
         "yaml_unclosed_sequences" => yaml("yaml_unclosed_sequences", &"[".repeat(100_000)),
+        "yaml_flat_flow" => {
+            // Not deep but wide: the most YAML a request may hold, every byte a flow token.
+            let mut text = String::from("[");
+            while text.len() < MAX_REQUEST_BYTES - 4096 {
+                text.push_str("a, ");
+            }
+            text.push(']');
+            yaml("yaml_flat_flow", &text)
+        }
         other => Err(format!("no hostile class {other:?}")),
     }
 }

@@ -204,3 +204,13 @@ fn deep_yaml_fails_with_a_limit_error() {
         );
     }
 }
+
+#[test]
+fn the_widest_yaml_request_is_read_and_refused_for_what_it_says() {
+    let h = hostile::by_name("yaml_flat_flow").unwrap();
+    assert!(h.request.len() <= MAX_REQUEST_BYTES);
+    let engine = Engine::from_config_str(&h.config).unwrap();
+    // Two million flow entries parse (linearly) and are then refused: a context is a mapping.
+    let e = engine.evaluate_str(&h.request).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Invalid, "{e}");
+}

@@ -179,6 +179,14 @@ impl Loader {
             self.anchors.insert(anchor, kept);
         }
         if mapping_wanting_key(&mut self.stack).is_some() {
+            if plain && text.is_empty() {
+                // `: value` with nothing before the colon: YAML 1.2 reads a null key, libyaml
+                // (kubectl's and gcloud's readers) refuses it. Refuse it too.
+                return Err(Error::syntax(
+                    "a mapping key is missing before `:` (quote an empty key as \"\")",
+                    mark,
+                ));
+            }
             let key = if plain && text == "<<" {
                 Key::Merge
             } else {

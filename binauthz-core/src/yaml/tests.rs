@@ -79,6 +79,16 @@ fn keys_must_be_scalars() {
 }
 
 #[test]
+fn a_missing_key_is_refused_as_libyaml_refuses_it() {
+    // YAML 1.2 (saphyr) reads `: x` as a null key; libyaml, which kubectl and gcloud build on,
+    // refuses it. A quoted empty key is an ordinary key.
+    for text in [":", ": x\n", "a: 1\n: 2\n", "{: x}", "? \n: x\n"] {
+        fails_with(text, ErrorKind::Syntax, "a mapping key is missing");
+    }
+    assert_eq!(load("\"\": x\n"), json!({"": "x"}));
+}
+
+#[test]
 fn duplicate_keys_are_errors_whatever_their_quoting() {
     for text in ["a: 1\na: 2\n", "a: 1\n\"a\": 2\n", "{1: x, '1': y}"] {
         fails_with(text, ErrorKind::Syntax, "duplicate key");
