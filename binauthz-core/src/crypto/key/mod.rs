@@ -12,9 +12,11 @@ use super::backend::Backend;
 use super::error::{KeyError, VerifyError};
 use super::key_id::default_key_id_for_spki_der;
 use super::pem::decode_public_key_pem;
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+use verify::{parse_p256, parse_p384, parse_p521, rsa_structure};
 use verify::{
-    diagnose_p256, diagnose_p384, diagnose_p521, diagnose_rsa_signature, malformed, parse_p256,
-    parse_p384, parse_p521, rsa_structure, verify_p256, verify_p384, verify_p521, verify_rsa,
+    diagnose_p256, diagnose_p384, diagnose_p521, diagnose_rsa_signature, malformed, verify_p256,
+    verify_p384, verify_p521, verify_rsa,
 };
 
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
@@ -273,7 +275,8 @@ impl PkixKey {
     }
 
     /// Whether `signature` has the shape of a signature for this key (length, DER encoding,
-    /// range), without verifying it.
+    /// range), without verifying it: what explains the native backend's rejections.
+    #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
     fn check_structure(&self, signature: &[u8]) -> Result<(), VerifyError> {
         let algorithm = self.algorithm;
         if signature.is_empty() {
