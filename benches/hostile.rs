@@ -29,7 +29,7 @@ pub struct Hostile {
 }
 
 /// Every hostile class, as `hostile/*` and the peak-memory report run them.
-pub const NAMES: [&str; 11] = [
+pub const NAMES: [&str; 12] = [
     "memory_shared_digest",
     "cpu_forged_p256",
     "cpu_forged_p521",
@@ -41,6 +41,7 @@ pub const NAMES: [&str; 11] = [
     "yaml_anchored_sequences",
     "yaml_unclosed_sequences",
     "yaml_flat_flow",
+    "json_flat_array",
 ];
 
 /// The hostile class called `name` (one of [`NAMES`]).
@@ -76,6 +77,20 @@ pub fn by_name(name: &str) -> Result<Hostile, String> {
             }
             text.push(']');
             yaml("yaml_flat_flow", &text)
+        }
+        "json_flat_array" => {
+            // The same in JSON, whose reader has no value budget: four million numbers.
+            let t = target("alg-ecdsa-p256-sha256-valid")?;
+            let mut request = format!("{{\"images\": [\"{}\"], \"context\": [0", t.image);
+            while request.len() < MAX_REQUEST_BYTES - 16 {
+                request.push_str(",0");
+            }
+            request.push_str("]}");
+            Ok(Hostile {
+                name: "json_flat_array",
+                config: t.config,
+                request,
+            })
         }
         other => Err(format!("no hostile class {other:?}")),
     }

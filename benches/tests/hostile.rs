@@ -206,11 +206,27 @@ fn deep_yaml_fails_with_a_limit_error() {
 }
 
 #[test]
-fn the_widest_yaml_request_is_read_and_refused_for_what_it_says() {
+fn the_widest_yaml_request_stops_at_a_million_values() {
     let h = hostile::by_name("yaml_flat_flow").unwrap();
     assert!(h.request.len() <= MAX_REQUEST_BYTES);
     let engine = Engine::from_config_str(&h.config).unwrap();
-    // Two million flow entries parse (linearly) and are then refused: a context is a mapping.
+    // Two million one-letter strings took 180 MiB to hold; every value now counts at least 8
+    // bytes against the document's limit, so at most a million are built.
     let e = engine.evaluate_str(&h.request).unwrap_err();
-    assert_eq!(e.code(), ErrorCode::Invalid, "{e}");
+    assert_eq!(e.code(), ErrorCode::Limit, "{e}");
+    assert!(
+        e.to_string()
+            .contains("every value counts at least 8 bytes"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_densest_json_request_stops_at_a_million_values() {
+    let h = hostile::by_name("json_flat_array").unwrap();
+    assert!(h.request.len() <= MAX_REQUEST_BYTES);
+    let engine = Engine::from_config_str(&h.config).unwrap();
+    // Four million numbers took 200 MiB to hold; JSON values count like YAML's now.
+    let e = engine.evaluate_str(&h.request).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Limit, "{e}");
 }

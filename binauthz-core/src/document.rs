@@ -24,9 +24,7 @@ pub(crate) fn parse(text: &str, max_bytes: usize) -> InputResult<Value> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         // serde_json stops at 128 levels of nesting by itself; our own limit is checked below.
-        let value = serde_json::from_str::<Strict>(text)
-            .map_err(|e| InputError::new(ErrorCode::Syntax, "", format!("invalid JSON: {e}")))?
-            .0;
+        let value = json_within(text, value_budget(max_bytes))?;
         check_depth(&value)?;
         Ok(value)
     } else {
@@ -34,7 +32,7 @@ pub(crate) fn parse(text: &str, max_bytes: usize) -> InputResult<Value> {
             return Err(InputError::new(ErrorCode::Syntax, "", "document is empty"));
         }
         // The YAML loader enforces nesting and size while it reads.
-        yaml::to_json_value_within(text, max_bytes).map_err(yaml_error)
+        yaml::to_json_value_within(text, value_budget(max_bytes)).map_err(yaml_error)
     }
 }
 
@@ -49,7 +47,7 @@ pub(crate) fn parse_all(text: &str, max_bytes: usize) -> InputResult<Vec<Value>>
         return parse(text, max_bytes).map(|v| vec![v]);
     }
     // One size budget for all the documents together, enforced (like nesting) while reading.
-    yaml::to_json_values_within(text, max_bytes).map_err(yaml_error)
+    yaml::to_json_values_within(text, value_budget(max_bytes)).map_err(yaml_error)
 }
 
 /// YAML that binauthz refuses on purpose (tags, integers beyond 64 bits, a key that YAML readers
@@ -63,63 +61,152 @@ fn yaml_error(e: yaml::Error) -> InputError {
     InputError::new(code, "", e.message())
 }
 
-/// A JSON value that refuses duplicate object keys. serde_json would otherwise keep the last of
-/// two equal keys, and a policy that says two things must not mean either. (The YAML loader
-/// refuses them itself.)
+/// What the values read from a document of at most `max_bytes` may take, counted as
+/// [`json_within`] and the YAML loader count them: twice the text's limit, because dense JSON
+/// counts a little more than its text (a string's quotes and every value's floor of 8), and a
+/// document within the text limit must read. At most two million values, about 100 MiB held.
+fn value_budget(max_bytes: usize) -> usize {
+    max_bytes.saturating_mul(2)
+}
+
+/// Parses JSON text, refusing duplicate keys, and counting what the values take as the YAML
+/// loader does (every value at least 8 bytes, strings their length and quotes): the densest JSON
+/// (`[0,0,0,…]`, four million numbers in 8 MiB) once took 200 MiB to hold; within the budget a
+/// document holds at most a million values (spec §1).
+fn json_within(text: &str, max_bytes: usize) -> InputResult<Value> {
+    use serde::de::DeserializeSeed as _;
+    let budget = ValueBudget {
+        used: std::cell::Cell::new(0),
+        max: max_bytes,
+    };
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let parsed = StrictSeed {
+        budget: Some(&budget),
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|v| deserializer.end().map(|()| v));
+    parsed.map_err(|e| {
+        if budget.used.get() > budget.max {
+            InputError::new(ErrorCode::Limit, "", budget.message())
+        } else {
+            InputError::new(ErrorCode::Syntax, "", format!("invalid JSON: {e}"))
+        }
+    })
+}
+
+/// What the values of one JSON document may take, and have taken.
+struct ValueBudget {
+    used: std::cell::Cell<usize>,
+    max: usize,
+}
+
+impl ValueBudget {
+    /// Counts a value of `len` bytes of text plus `overhead`, at least 8.
+    fn charge<E: de::Error>(&self, len: usize, overhead: usize) -> Result<(), E> {
+        let cost = len.saturating_add(overhead).max(8);
+        self.used.set(self.used.get().saturating_add(cost));
+        if self.used.get() > self.max {
+            return Err(E::custom(self.message()));
+        }
+        Ok(())
+    }
+
+    fn message(&self) -> String {
+        format!(
+            "document is larger than {} bytes once read (every value counts at least 8 bytes)",
+            self.max
+        )
+    }
+}
+
+/// A JSON value that refuses duplicate object keys. serde_json and serde_yaml would otherwise
+/// keep the last of two equal keys, and a policy that says two things must not mean either.
 pub(crate) struct Strict(pub(crate) Value);
 
 impl<'de> de::Deserialize<'de> for Strict {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StrictVisitor).map(Strict)
+        use serde::de::DeserializeSeed as _;
+        StrictSeed { budget: None }
+            .deserialize(deserializer)
+            .map(Strict)
     }
 }
 
-struct StrictVisitor;
+/// [`Strict`], counting against a budget when it has one.
+#[derive(Clone, Copy)]
+struct StrictSeed<'b> {
+    budget: Option<&'b ValueBudget>,
+}
 
-impl<'de> Visitor<'de> for StrictVisitor {
+impl StrictSeed<'_> {
+    fn charge<E: de::Error>(&self, len: usize, overhead: usize) -> Result<(), E> {
+        self.budget.map_or(Ok(()), |b| b.charge(len, overhead))
+    }
+}
+
+impl<'de> de::DeserializeSeed<'de> for StrictSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictSeed<'_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        self.charge(0, 0)?;
         Ok(Value::Bool(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        self.charge(0, 0)?;
         Ok(Value::Number(v.into()))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        self.charge(0, 0)?;
         Ok(Value::Number(v.into()))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        self.charge(0, 0)?;
         Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        self.charge(v.len(), 2)?;
         Ok(Value::String(v.to_owned()))
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        self.charge(v.len(), 2)?;
         Ok(Value::String(v))
     }
     fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.charge(0, 0)?;
         Ok(Value::Null)
     }
     fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.charge(0, 0)?;
         Ok(Value::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         d.deserialize_any(self)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.charge(0, 0)?;
         let mut items = Vec::new();
-        while let Some(Strict(v)) = seq.next_element()? {
+        while let Some(v) = seq.next_element_seed(self)? {
             items.push(v);
         }
         Ok(Value::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.charge(0, 0)?;
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let Strict(value) = map.next_value()?;
+            self.charge(key.len(), 3)?;
+            let value = map.next_value_seed(self)?;
             if out.insert(key.clone(), value).is_some() {
                 return Err(de::Error::custom(format_args!(
                     "duplicate key `{key}` in one object"
@@ -289,6 +376,25 @@ mod tests {
         let j = parse(r#"{"a": [1, "x"]}"#, 1000).unwrap();
         let y = parse("a:\n- 1\n- x\n", 1000).unwrap();
         assert_eq!(j, y);
+    }
+
+    #[test]
+    fn json_values_count_at_least_eight_bytes_each() {
+        // An array and three numbers: 32, within twice a limit of 16. The text is 7 bytes, well
+        // within both limits, but the values it builds are not within twice 15.
+        assert!(parse("[0,0,0]", 16).is_ok());
+        let e = parse("[0,0,0]", 15).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Limit, "{e}");
+        assert!(e.message().contains("at least 8 bytes"), "{e}");
+        // Strings count their length and quotes; keys their length, quotes and colon.
+        // Strings count their length and quotes, keys their length, quotes and colon: 8 + 11 +
+        // 12 = 31 fits twice 16 but not twice 15.
+        assert!(parse(r#"{"abcdefgh": "abcdefghij"}"#, 31).is_ok());
+        let text = r#"{"abcdefgh": "abcdefghijklmnopqrstuvwxyzabcdefgh"}"#;
+        assert!(parse(text, 64).is_ok());
+        assert_eq!(parse(text, 30).unwrap_err().code(), ErrorCode::Limit);
+        // A syntax error stays a syntax error.
+        assert_eq!(parse("[0,", 100).unwrap_err().code(), ErrorCode::Syntax);
     }
 
     #[test]

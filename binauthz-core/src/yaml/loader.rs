@@ -15,19 +15,24 @@ use super::scalar::{self, OutOfRange};
 use super::{Error, Mark};
 use crate::limits::MAX_DEPTH;
 
+/// The least any value costs: about what a value takes in memory, in eighths. Without a floor,
+/// two million one-letter strings (`[a,a,a,…]`, 8 MiB) cost the budget 3 bytes each but took
+/// 90 bytes each to hold, 370 MiB in all; with it, a document within the budget holds at most a
+/// million values (spec §1).
+const MIN_COST: usize = 8;
 /// What an array or object costs, besides its contents.
-const CONTAINER_COST: usize = 2;
+const CONTAINER_COST: usize = MIN_COST;
 /// What null, a boolean or a number costs.
-const LEAF_COST: usize = 8;
+const LEAF_COST: usize = MIN_COST;
 
-/// What a string value costs: its length and quotes.
+/// What a string value costs: its length and quotes, and at least [`MIN_COST`].
 fn string_cost(s: &str) -> usize {
-    s.len().saturating_add(2)
+    s.len().saturating_add(2).max(MIN_COST)
 }
 
-/// What an object key costs: its length, quotes and colon.
+/// What an object key costs: its length, quotes and colon, and at least [`MIN_COST`].
 fn key_cost(k: &str) -> usize {
-    k.len().saturating_add(3)
+    k.len().saturating_add(3).max(MIN_COST)
 }
 
 /// A collection being read.

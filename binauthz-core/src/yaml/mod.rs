@@ -79,7 +79,7 @@ impl Error {
         Error {
             kind: ErrorKind::Limit,
             message: format!(
-                "document expands (through YAML aliases) to more than {max_bytes} bytes"
+                "document is larger than {max_bytes} bytes once read (every value counts at least 8 bytes, and a YAML alias what it copies)"
             ),
         }
     }

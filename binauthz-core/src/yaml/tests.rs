@@ -297,20 +297,26 @@ fn merged_entries_count_at_the_level_they_land() {
 }
 
 #[test]
-fn the_budget_counts_values_as_the_document_reader_does() {
-    // An array 2, a one-letter string 3; an object 2, key `k` 4, value `v` 3; a number 8.
-    for (text, cost) in [("[a]", 5), ("{k: v}", 9), ("[1]", 10)] {
+fn the_budget_counts_every_value_at_least_eight() {
+    // Every value at least 8: an array 8, a one-letter string 8; an object 8, key `k` 8, value
+    // `v` 8; a number 8; a 20-letter string its length and quotes, 22.
+    for (text, cost) in [
+        ("[a]", 16),
+        ("{k: v}", 24),
+        ("[1]", 16),
+        ("[abcdefghijklmnopqrst]", 30),
+    ] {
         assert!(to_json_value_within(text, cost).is_ok(), "{text}");
         let e = to_json_value_within(text, cost - 1).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Limit, "{text}");
-        assert!(e.message().contains("more than"), "{e}");
+        assert!(e.message().contains("larger than"), "{e}");
     }
-    // The copy kept for an anchored collection counts too: 2 + (2 + 3) + 5 for the copy.
-    assert!(to_json_value_within("[&a [x]]", 12).is_ok());
-    assert!(to_json_value_within("[&a [x]]", 11).is_err());
+    // The copy kept for an anchored collection counts too: 8 + (8 + 8) + 16 for the copy.
+    assert!(to_json_value_within("[&a [x]]", 40).is_ok());
+    assert!(to_json_value_within("[&a [x]]", 39).is_err());
     // Every document of a stream shares the budget.
-    assert!(to_json_values_within("[a]\n---\n[a]\n", 10).is_ok());
-    assert!(to_json_values_within("[a]\n---\n[a]\n", 9).is_err());
+    assert!(to_json_values_within("[a]\n---\n[a]\n", 32).is_ok());
+    assert!(to_json_values_within("[a]\n---\n[a]\n", 31).is_err());
 }
 
 #[test]
@@ -325,7 +331,9 @@ fn an_alias_bomb_stops_at_the_budget() {
     assert_eq!(e.kind(), ErrorKind::Limit);
     assert_eq!(
         e.message(),
-        format!("document expands (through YAML aliases) to more than {BUDGET} bytes")
+        format!(
+            "document is larger than {BUDGET} bytes once read (every value counts at least 8 bytes, and a YAML alias what it copies)"
+        )
     );
 }
 

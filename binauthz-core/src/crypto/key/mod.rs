@@ -12,12 +12,12 @@ use super::backend::Backend;
 use super::error::{KeyError, VerifyError};
 use super::key_id::default_key_id_for_spki_der;
 use super::pem::decode_public_key_pem;
-#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
-use verify::{parse_p256, parse_p384, parse_p521, rsa_structure};
 use verify::{
     diagnose_p256, diagnose_p384, diagnose_p521, diagnose_rsa_signature, malformed, verify_p256,
     verify_p384, verify_p521, verify_rsa,
 };
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+use verify::{parse_p256, parse_p384, parse_p521, rsa_structure};
 
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 mod native;
