@@ -563,10 +563,10 @@ fuzz_target!(|input: Input| {
     {
         return;
     }
-    if let Some(old) = old_reading(&text) {
-        match new {
-            Ok(values) => assert_eq!(values, old, "{text:?}"),
-            Err(e) => panic!("{text:?}: serde_yaml read {old:?}, the loader refused: {e}"),
-        }
+    // The loader may refuse what serde_yaml read (YAML 1.2's stricter plain scalars such as
+    // `[-, a]`, a key missing before `:`, the floor of 8 per value against the budget): failing
+    // closed. What it reads must read the same.
+    if let (Some(old), Ok(values)) = (old_reading(&text), new) {
+        assert_eq!(values, old, "{text:?}");
     }
 });
