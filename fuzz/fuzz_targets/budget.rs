@@ -13,11 +13,11 @@ use std::sync::OnceLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use binauthz_core::Engine;
 use binauthz_core::limits::{
     MAX_CHECKS_PER_ATTESTOR_DIGEST, MAX_DIAGNOSIS_COST, MAX_REASONS_PER_ATTESTOR,
     MAX_REASONS_PER_IMAGE, MAX_SIGNATURE_CHECKS, MAX_VERIFICATION_COST,
 };
-use binauthz_core::Engine;
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
@@ -66,7 +66,10 @@ fn pool() -> &'static Pool {
             );
             pool.attestors.push(attestor);
             pool.occurrences.push(occurrence);
-            pool.image = case["request"]["images"][0].as_str().unwrap_or_default().to_owned();
+            pool.image = case["request"]["images"][0]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
         }
         pool.repository = pool.image.split('@').next().unwrap_or_default().to_owned();
         pool
@@ -105,7 +108,10 @@ struct Input {
 fn digest(n: u8) -> String {
     let p = pool();
     if n == 0 {
-        p.image.rsplit_once('@').map(|(_, d)| d.to_owned()).unwrap_or_default()
+        p.image
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_owned())
+            .unwrap_or_default()
     } else {
         format!("sha256:{:064x}", u64::from(n))
     }
@@ -115,7 +121,12 @@ fn der(width: u8, seed: u32) -> Vec<u8> {
     let width = [32usize, 48, 66][usize::from(width) % 3];
     let int = |salt: u32| {
         let mut v: Vec<u8> = (0..width)
-            .map(|i| (seed.wrapping_mul(2_654_435_761).wrapping_add(salt * 97 + i as u32) >> 7) as u8)
+            .map(|i| {
+                (seed
+                    .wrapping_mul(2_654_435_761)
+                    .wrapping_add(salt * 97 + i as u32)
+                    >> 7) as u8
+            })
             .collect();
         v[0] = if width == 66 { 1 } else { 0x10 | (v[0] & 0x3f) };
         let mut out = vec![0x02, width as u8];
@@ -140,9 +151,16 @@ fn signature(sig: &Sig) -> (Value, bool) {
     match sig {
         Sig::Genuine(a) => {
             let a = usize::from(*a) % n;
-            (p.occurrences[a]["attestation"]["signatures"][0].clone(), true)
+            (
+                p.occurrences[a]["attestation"]["signatures"][0].clone(),
+                true,
+            )
         }
-        Sig::ForgedDer { attestor, width, seed } => (
+        Sig::ForgedDer {
+            attestor,
+            width,
+            seed,
+        } => (
             json!({"publicKeyId": claim(*attestor), "signature": BASE64.encode(der(*width, *seed))}),
             false,
         ),
@@ -215,7 +233,9 @@ fuzz_target!(|input: Input| {
     let Ok(cold) = engine.evaluate_str(&request) else {
         return;
     };
-    let warm = engine.evaluate_str(&request).expect("the same request parses twice");
+    let warm = engine
+        .evaluate_str(&request)
+        .expect("the same request parses twice");
     assert_eq!(cold, warm, "cold and warm differ");
     let d = &cold.diagnostics;
     assert_eq!(d.signature_checks, warm.diagnostics.signature_checks);
@@ -243,11 +263,18 @@ fuzz_target!(|input: Input| {
                     .rsplit_once("/a")
                     .and_then(|(_, i)| i.parse().ok())
                     .unwrap_or(usize::MAX);
-                assert!(genuine.get(i).copied().unwrap_or(false), "admitted without a genuine attestation");
+                assert!(
+                    genuine.get(i).copied().unwrap_or(false),
+                    "admitted without a genuine attestation"
+                );
             }
         }
         if image.allowed {
-            assert_eq!(image.digest.as_deref(), Some(digest(0).as_str()), "another digest admitted");
+            assert_eq!(
+                image.digest.as_deref(),
+                Some(digest(0).as_str()),
+                "another digest admitted"
+            );
         }
     }
 });

@@ -30,7 +30,9 @@ fn keys() -> &'static Vec<(PgpKey, Vec<u8>)> {
             .filter_map(|k| PgpKey::from_armored(k).ok())
             .map(|k| {
                 let fp: Vec<u8> = (0..20)
-                    .filter_map(|i| u8::from_str_radix(k.fingerprint().get(2 * i..2 * i + 2)?, 16).ok())
+                    .filter_map(|i| {
+                        u8::from_str_radix(k.fingerprint().get(2 * i..2 * i + 2)?, 16).ok()
+                    })
                     .collect();
                 (k, fp)
             })
@@ -51,10 +53,23 @@ enum Packet {
         created: u32,
         mpi: Vec<u8>,
     },
-    OnePass { hash: u8 },
-    Literal { text: bool, byte: u8, len: u16, repeat: u8 },
-    Compressed { zlib: bool, inner: Vec<Packet> },
-    Raw { tag: u8, body: Vec<u8> },
+    OnePass {
+        hash: u8,
+    },
+    Literal {
+        text: bool,
+        byte: u8,
+        len: u16,
+        repeat: u8,
+    },
+    Compressed {
+        zlib: bool,
+        inner: Vec<Packet>,
+    },
+    Raw {
+        tag: u8,
+        body: Vec<u8>,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -74,7 +89,9 @@ fn header(out: &mut Vec<u8>, tag: u8, len: usize) {
 fn literal_of(packets: &[Packet]) -> Vec<u8> {
     for p in packets {
         match p {
-            Packet::Literal { byte, len, repeat, .. } => {
+            Packet::Literal {
+                byte, len, repeat, ..
+            } => {
                 return vec![*byte; usize::from(*len) * (usize::from(*repeat % 16) + 1)];
             }
             Packet::Compressed { inner, .. } => return literal_of(inner),
@@ -88,7 +105,16 @@ fn write(out: &mut Vec<u8>, packets: &[Packet], data: &[u8], depth: u8) {
     let fp = keys().first().map(|(_, fp)| fp.clone()).unwrap_or_default();
     for p in packets.iter().take(80) {
         match p {
-            Packet::Signature { version, text, public_key_algorithm, hash, issuer, right_prefix, created, mpi } => {
+            Packet::Signature {
+                version,
+                text,
+                public_key_algorithm,
+                hash,
+                issuer,
+                right_prefix,
+                created,
+                mpi,
+            } => {
                 let mut hashed = vec![5, 2];
                 hashed.extend(created.to_be_bytes());
                 if issuer % 3 != 0 {
@@ -97,7 +123,12 @@ fn write(out: &mut Vec<u8>, packets: &[Packet], data: &[u8], depth: u8) {
                 }
                 let typ = u8::from(*text);
                 let head_len = hashed.len();
-                let mut head = vec![4 + (version % 3).saturating_sub(1), typ, *public_key_algorithm, *hash];
+                let mut head = vec![
+                    4 + (version % 3).saturating_sub(1),
+                    typ,
+                    *public_key_algorithm,
+                    *hash,
+                ];
                 head.extend((head_len as u16).to_be_bytes());
                 head.extend(&hashed);
                 let prefix = if *right_prefix && *hash == 8 {
@@ -142,7 +173,12 @@ fn write(out: &mut Vec<u8>, packets: &[Packet], data: &[u8], depth: u8) {
                 header(out, 4, body.len());
                 out.extend(body);
             }
-            Packet::Literal { text, byte, len, repeat } => {
+            Packet::Literal {
+                text,
+                byte,
+                len,
+                repeat,
+            } => {
                 let n = usize::from(*len) * (usize::from(*repeat % 16) + 1);
                 let mut body = vec![if *text { b't' } else { b'b' }, 0, 0, 0, 0, 0];
                 body.extend(std::iter::repeat_n(*byte, n));
@@ -156,11 +192,13 @@ fn write(out: &mut Vec<u8>, packets: &[Packet], data: &[u8], depth: u8) {
                 }
                 let mut body = vec![if *zlib { 2 } else { 1 }];
                 if *zlib {
-                    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+                    let mut z =
+                        flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
                     let _ = z.write_all(&plain);
                     body.extend(z.finish().unwrap_or_default());
                 } else {
-                    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+                    let mut z =
+                        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
                     let _ = z.write_all(&plain);
                     body.extend(z.finish().unwrap_or_default());
                 }
@@ -200,7 +238,10 @@ fuzz_target!(|input: Input| {
             "{work:?}"
         );
         // Each verification costs at most an RSA-4096-or-smaller key's points here.
-        assert!(work.verification_points <= MAX_PGP_VERIFICATIONS as u64 * 4, "{work:?}");
+        assert!(
+            work.verification_points <= MAX_PGP_VERIFICATIONS as u64 * 4,
+            "{work:?}"
+        );
         // The data is hashed at most once per hash configuration of the (at most 4) packets,
         // text mode doubling at most its length.
         let longest = (bytes.len() + MAX_DECOMPRESSED_BYTES) as u64 * 2;
