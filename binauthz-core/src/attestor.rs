@@ -1,16 +1,20 @@
 //! Attestors, as `gcloud container binauthz attestors describe --format=json` prints them.
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::cache::key_fingerprint;
 use crate::crypto::{PkixKey, SignatureAlgorithm};
 use crate::document;
 use crate::error::{ErrorCode, InputError, InputResult, join_path};
 use crate::limits::{MAX_ATTESTORS, MAX_CONFIG_BYTES, MAX_KEYS_PER_ATTESTOR};
-use crate::names::{AttestorName, KeyId, NoteName};
+use crate::names::{
+    AttestorName, KeyId, NoteName, project_message, project_of, project_problem,
+    uri_reference_problem,
+};
 #[cfg(feature = "pgp")]
 use crate::pgp::PgpKey;
+use crate::policy::shape::{expect_mapping, expect_mapping_or_null, wrap_single};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -119,6 +123,67 @@ pub struct Attestor {
     /// Positions in `keys`, sorted by key id (and by position among keys that share an id), so a
     /// signature's key is found by binary search however many keys the attestor has.
     by_id: Vec<usize>,
+    /// Paths of the repeated fields the document gave a single value (for `policy lint`).
+    single_values: Vec<String>,
+}
+
+/// The two names of the note field (v1 and v1beta1).
+const NOTE_FIELDS: [&str; 2] = ["userOwnedGrafeasNote", "userOwnedDrydockNote"];
+
+/// What the note holds, for errors.
+const NOTE: &str = "a mapping with noteReference and publicKeys";
+
+/// What a public key holds, for errors.
+const KEY: &str = "a mapping with id and pkixPublicKey (or asciiArmoredPgpPublicKey)";
+
+/// What a PKIX key holds, for errors.
+const PKIX: &str = "a mapping with publicKeyPem, signatureAlgorithm and keyId";
+
+/// Wraps a single public key given for `publicKeys` in a list, as gcloud reads repeated fields
+/// (`policy::shape`), and returns the paths it wrapped.
+fn wrap_keys(map: &mut Map<String, Value>) -> Vec<String> {
+    let mut wrapped = Vec::new();
+    for field in NOTE_FIELDS {
+        if let Some(Value::Object(note)) = map.get_mut(field)
+            && wrap_single(note, "publicKeys")
+        {
+            wrapped.push(format!("{field}.publicKeys"));
+        }
+    }
+    wrapped
+}
+
+/// Every place that must hold a mapping does (null being the field left out), before serde reads
+/// the fields, so that errors say what was expected in GCP's terms.
+fn check_shapes(map: &Map<String, Value>) -> InputResult<()> {
+    for field in NOTE_FIELDS {
+        let Some(note) = map.get(field) else {
+            continue;
+        };
+        expect_mapping_or_null(note, field, NOTE)?;
+        let Some(Value::Array(keys)) = note.get("publicKeys") else {
+            continue;
+        };
+        for (i, key) in keys.iter().enumerate() {
+            let at = format!("{field}.publicKeys[{i}]");
+            expect_mapping(key, &at, KEY)?;
+            if let Some(pkix) = key.get("pkixPublicKey") {
+                expect_mapping_or_null(pkix, &join_path(&at, "pkixPublicKey"), PKIX)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An error when the project of `name` (at `path`) cannot be a GCP project.
+fn check_project(name: &str, path: &str) -> InputResult<()> {
+    match project_of(name).and_then(|p| Some((p, project_problem(p)?))) {
+        Some((project, problem)) => Err(InputError::invalid(
+            path,
+            format!("`{name}`: {}", project_message(project, problem)),
+        )),
+        None => Ok(()),
+    }
 }
 
 impl Attestor {
@@ -134,24 +199,15 @@ impl Attestor {
 
     /// Validates one attestor object.
     pub fn from_value(value: Value) -> InputResult<Attestor> {
-        if !value.is_object() {
+        let Value::Object(mut map) = value else {
             return Err(InputError::invalid(
                 "",
                 "an attestor must be a mapping with name and userOwnedGrafeasNote",
             ));
-        }
-        document::require_mappings(
-            &value,
-            &[
-                "userOwnedGrafeasNote",
-                "userOwnedGrafeasNote.publicKeys.[]",
-                "userOwnedGrafeasNote.publicKeys.[].pkixPublicKey",
-                "userOwnedDrydockNote",
-                "userOwnedDrydockNote.publicKeys.[]",
-                "userOwnedDrydockNote.publicKeys.[].pkixPublicKey",
-            ],
-        )?;
-        let raw: RawAttestor = document::from_value(value)?;
+        };
+        let single_values = wrap_keys(&mut map);
+        check_shapes(&map)?;
+        let raw: RawAttestor = document::from_value(Value::Object(map))?;
         let name_text = raw
             .name
             .ok_or_else(|| InputError::invalid("name", "field is required"))?;
@@ -161,6 +217,7 @@ impl Attestor {
                 format!("`{name_text}` is not an attestor name of the form projects/PROJECT/attestors/ATTESTOR"),
             )
         })?;
+        check_project(&name_text, "name")?;
         let (note_field, note) = match (raw.user_owned_grafeas_note, raw.user_owned_drydock_note) {
             (Some(n), None) => ("userOwnedGrafeasNote", n),
             (None, Some(n)) => ("userOwnedDrydockNote", n),
@@ -187,6 +244,7 @@ impl Attestor {
                 format!("`{note_text}` is not a note name of the form projects/PROJECT/notes/NOTE"),
             )
         })?;
+        check_project(&note_text, &note_ref_path)?;
         let raw_keys = note.public_keys.unwrap_or_default();
         if raw_keys.len() > MAX_KEYS_PER_ATTESTOR {
             return Err(InputError::new(
@@ -214,7 +272,14 @@ impl Attestor {
             note: note_name,
             keys,
             by_id,
+            single_values,
         })
+    }
+
+    /// The paths of the repeated fields that the document gave a single value (gcloud reads
+    /// such a value as a list of one): `userOwnedGrafeasNote.publicKeys`.
+    pub fn single_values(&self) -> &[String] {
+        &self.single_values
     }
 
     /// The attestor's resource name.
@@ -323,11 +388,25 @@ fn key_from_raw(raw: RawKey, path: &str) -> InputResult<AttestorKey> {
             ),
         ));
     }
+    let id_path = at(if given_id.is_some() {
+        "id"
+    } else {
+        "pkixPublicKey.keyId"
+    });
     let id = given_id.or(pkix_id).unwrap_or_else(|| key.default_key_id());
-    if id.len() > 2048 || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if id.len() > 2048 {
         return Err(InputError::invalid(
-            at("id"),
-            "key id must be a URI without whitespace, at most 2048 characters",
+            id_path,
+            "key id is longer than 2048 characters",
+        ));
+    }
+    // GCP: "must be a valid RFC 3986 URI" (AttestorPublicKey.id, PkixPublicKey.keyId).
+    if let Some(problem) = uri_reference_problem(&id) {
+        return Err(InputError::invalid(
+            id_path,
+            format!(
+                "key id `{id}` is not a URI (RFC 3986, as GCP requires): it {problem}; leave it blank for the default ni:///sha-256;… id"
+            ),
         ));
     }
     Ok(AttestorKey {

@@ -42,6 +42,34 @@ pub(super) fn cluster(key: &str) -> Result<String, String> {
     }
 }
 
+/// Whether a cluster rule key's location has a form GCP gives locations: a region
+/// (`us-central1`: `[a-z]+-[a-z]+[0-9]+`), a zone (a region, `-` and a letter: `us-central1-a`;
+/// Compute Engine, "Regions and zones"), or `global`, the usual location of a Google Distributed
+/// Cloud fleet membership (`global.test-membership` in GCP's policy guide). Any other location is
+/// valid but matches no cluster (`policy lint`, BZ009).
+pub(crate) fn is_gcp_location(location: &str) -> bool {
+    if location == "global" {
+        return true;
+    }
+    // A zone is a region followed by `-` and one letter.
+    let region = match location.rsplit_once('-') {
+        Some((region, zone)) if zone.len() == 1 && zone.bytes().all(|b| b.is_ascii_lowercase()) => {
+            region
+        }
+        _ => location,
+    };
+    let Some((area, place)) = region.split_once('-') else {
+        return false;
+    };
+    let digits = place.bytes().rev().take_while(u8::is_ascii_digit).count();
+    let letters = place.len() - digits;
+    !area.is_empty()
+        && area.bytes().all(|b| b.is_ascii_lowercase())
+        && digits > 0
+        && letters > 0
+        && place.bytes().take(letters).all(|b| b.is_ascii_lowercase())
+}
+
 /// Validates a Kubernetes namespace name.
 pub(super) fn namespace(key: &str) -> Result<String, String> {
     if is_label(key) {
@@ -103,6 +131,35 @@ mod tests {
             "US.prod",
         ] {
             assert!(cluster(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn gcp_locations_are_regions_zones_or_global() {
+        for ok in [
+            "us-central1",
+            "us-central1-a",
+            "europe-west1",
+            "europe-west1-b",
+            "northamerica-northeast1-c",
+            "me-central2",
+            "global",
+        ] {
+            assert!(is_gcp_location(ok), "{ok}");
+        }
+        for bad in [
+            "europewest1",
+            "us-central",
+            "us-central1-ab",
+            "us-central1-1",
+            "us",
+            "central1",
+            "us-1",
+            "us-central1a",
+            "globa1",
+            "",
+        ] {
+            assert!(!is_gcp_location(bad), "{bad}");
         }
     }
 

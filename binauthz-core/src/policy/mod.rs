@@ -4,15 +4,16 @@
 mod keys;
 mod raw;
 mod rule;
+pub(crate) mod shape;
 mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-pub(crate) use keys::normalize_istio;
+pub(crate) use keys::{is_gcp_location, normalize_istio};
 pub use rule::{AdmissionRule, EnforcementMode, EvaluationMode, RuleAction};
 
 use crate::allowlist::AllowlistPattern;
@@ -20,7 +21,7 @@ use crate::document;
 use crate::error::{InputError, InputResult};
 use crate::limits::{MAX_CONFIG_BYTES, MAX_POLICY_ENTRIES};
 use crate::names::AttestorName;
-use raw::{RawGlobalMode, RawPattern, RawPolicy, RawRule};
+use raw::{GcpEnum as _, RawGlobalMode, RawPattern, RawPolicy, RawRule};
 pub use validate::validate_attestors;
 
 /// Whether Google's system-image exemptions apply (`globalPolicyEvaluationMode`).
@@ -117,7 +118,10 @@ impl SpecificRules {
 }
 
 /// A validated policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Two policies are equal when they say the same thing, however their lists were written
+/// (a single value or a list of one, [`shape`]).
+#[derive(Debug, Clone)]
 pub struct Policy {
     name: Option<String>,
     description: Option<String>,
@@ -128,7 +132,26 @@ pub struct Policy {
     specific: SpecificRules,
     etag: Option<String>,
     update_time: Option<String>,
+    /// Paths of the repeated fields the document gave a single value (for `policy lint`).
+    single_values: Vec<String>,
 }
+
+impl PartialEq for Policy {
+    fn eq(&self, other: &Self) -> bool {
+        // `single_values` is how the document was written, not what the policy says.
+        self.name == other.name
+            && self.description == other.description
+            && self.global_mode == other.global_mode
+            && self.global_mode_set == other.global_mode_set
+            && self.allowlist == other.allowlist
+            && self.default_rule == other.default_rule
+            && self.specific == other.specific
+            && self.etag == other.etag
+            && self.update_time == other.update_time
+    }
+}
+
+impl Eq for Policy {}
 
 impl Policy {
     /// Parses a policy document (YAML or JSON).
@@ -138,30 +161,23 @@ impl Policy {
 
     /// Validates an already-parsed policy document.
     pub fn from_value(value: Value) -> InputResult<Self> {
-        if !value.is_object() {
-            return Err(not_a_mapping());
-        }
-        document::require_mappings(
-            &value,
-            &[
-                "defaultAdmissionRule",
-                "admissionWhitelistPatterns.[]",
-                "clusterAdmissionRules.*",
-                "kubernetesNamespaceAdmissionRules.*",
-                "kubernetesServiceAccountAdmissionRules.*",
-                "istioServiceIdentityAdmissionRules.*",
-            ],
-        )?;
-        let raw: RawPolicy = document::from_value(value)?;
-        Self::from_raw(raw)
+        let (map, single_values) = prepare(value)?;
+        Self::from_prepared(map, single_values)
     }
 
-    fn from_raw(raw: RawPolicy) -> InputResult<Self> {
+    /// Validates a document [`prepare`] has read.
+    fn from_prepared(map: Map<String, Value>, single_values: Vec<String>) -> InputResult<Self> {
+        check_shapes(&map)?;
+        let raw: RawPolicy = document::from_value(Value::Object(map))?;
+        Self::from_raw(raw, single_values)
+    }
+
+    fn from_raw(raw: RawPolicy, single_values: Vec<String>) -> InputResult<Self> {
         if let Some(name) = &raw.name {
             check_name(name)?;
         }
         let global_mode_set = raw.global_policy_evaluation_mode.is_some();
-        let global_mode = global_mode(raw.global_policy_evaluation_mode)?;
+        let global_mode = global_mode(raw.global_policy_evaluation_mode.as_deref())?;
         let patterns = raw.admission_whitelist_patterns.unwrap_or_default();
         if patterns.len() > MAX_POLICY_ENTRIES {
             return Err(too_many("admissionWhitelistPatterns"));
@@ -190,6 +206,7 @@ impl Policy {
             specific,
             etag: raw.etag,
             update_time: raw.update_time,
+            single_values,
         })
     }
 
@@ -239,6 +256,13 @@ impl Policy {
         self.update_time.as_deref()
     }
 
+    /// The paths of the repeated fields that the document gave a single value (gcloud reads
+    /// such a value as a list of one), in document order: `admissionWhitelistPatterns`,
+    /// `defaultAdmissionRule.requireAttestationsBy`, `clusterAdmissionRules.KEY.requireAttestationsBy`.
+    pub fn single_values(&self) -> &[String] {
+        &self.single_values
+    }
+
     /// Every attestor any rule requires, with the field path of the first rule naming it.
     pub fn required_attestors(&self) -> Vec<(&AttestorName, String)> {
         let mut rules: Vec<(&AdmissionRule, String)> =
@@ -267,14 +291,65 @@ fn not_a_mapping() -> InputError {
     )
 }
 
+/// The document as gcloud reads it: a mapping that is not a platform policy, with every single
+/// value of a repeated field wrapped in a list (and the paths of those fields).
+fn prepare(value: Value) -> InputResult<(Map<String, Value>, Vec<String>)> {
+    let Value::Object(mut map) = value else {
+        return Err(not_a_mapping());
+    };
+    shape::platform_policy(&map)?;
+    let single_values = shape::wrap_policy(&mut map, &SPECIFIC_KINDS);
+    Ok((map, single_values))
+}
+
+/// The specific-rule kinds, in the order their errors are reported.
+pub(super) const SPECIFIC_KINDS: [RuleKind; 4] = [
+    RuleKind::Cluster,
+    RuleKind::Namespace,
+    RuleKind::ServiceAccount,
+    RuleKind::IstioIdentity,
+];
+
+/// Every place that must hold a mapping does (null being the field left out), before serde reads
+/// the fields: the first error, in the order the validator checks sections.
+fn check_shapes(map: &Map<String, Value>) -> InputResult<()> {
+    if let Some(Value::Array(items)) = map.get("admissionWhitelistPatterns") {
+        for (i, item) in items.iter().enumerate() {
+            shape::expect_mapping(
+                item,
+                &format!("admissionWhitelistPatterns[{i}]"),
+                shape::PATTERN,
+            )?;
+        }
+    }
+    if let Some(rule) = map.get("defaultAdmissionRule") {
+        shape::expect_mapping_or_null(rule, "defaultAdmissionRule", shape::RULE)?;
+    }
+    for kind in SPECIFIC_KINDS {
+        let Some(rules) = map.get(kind.field()) else {
+            continue;
+        };
+        shape::expect_mapping_or_null(rules, kind.field(), &shape::rules_map(kind))?;
+        for (key, rule) in rules.as_object().into_iter().flatten() {
+            shape::expect_mapping(rule, &format!("{}.{key}", kind.field()), shape::RULE)?;
+        }
+    }
+    Ok(())
+}
+
+/// The name must have the form `projects/PROJECT/policy` (or `locations/LOCATION/policy`, the
+/// system policy). The project may be empty or not a project id: gcloud's `policy import`
+/// replaces the name with the current project's (`api_lib/container/binauthz/policies.py`,
+/// `Client.Set`), so such a name imports; `policy lint` reports it (BZ031, BZ032).
 fn check_name(name: &str) -> InputResult<()> {
-    let ok = name
+    let project = name
         .strip_suffix("/policy")
-        .and_then(|p| {
-            p.strip_prefix("projects/")
-                .or_else(|| p.strip_prefix("locations/"))
-        })
-        .is_some_and(|id| !id.is_empty() && !id.contains('/'));
+        .and_then(|p| p.strip_prefix("projects/"));
+    let location = name
+        .strip_suffix("/policy")
+        .and_then(|p| p.strip_prefix("locations/"));
+    let ok = project.is_some_and(|id| !id.contains('/'))
+        || location.is_some_and(|id| !id.is_empty() && !id.contains('/'));
     if ok {
         Ok(())
     } else {
@@ -285,13 +360,13 @@ fn check_name(name: &str) -> InputResult<()> {
     }
 }
 
-fn global_mode(raw: Option<RawGlobalMode>) -> InputResult<GlobalPolicyEvaluationMode> {
-    match raw {
-        None | Some(RawGlobalMode::Disable) => Ok(GlobalPolicyEvaluationMode::Disable),
-        Some(RawGlobalMode::Enable) => Ok(GlobalPolicyEvaluationMode::Enable),
-        Some(RawGlobalMode::Unspecified) => Err(InputError::invalid(
+fn global_mode(raw: Option<&str>) -> InputResult<GlobalPolicyEvaluationMode> {
+    match raw.map(RawGlobalMode::read) {
+        None | Some(Ok(RawGlobalMode::Disable)) => Ok(GlobalPolicyEvaluationMode::Disable),
+        Some(Ok(RawGlobalMode::Enable)) => Ok(GlobalPolicyEvaluationMode::Enable),
+        Some(Err(message)) => Err(InputError::invalid(
             "globalPolicyEvaluationMode",
-            "GLOBAL_POLICY_EVALUATION_MODE_UNSPECIFIED is not a usable value; expected ENABLE or DISABLE (or leave the field out)",
+            format!("{message} (or leave the field out)"),
         )),
     }
 }
@@ -403,5 +478,7 @@ fn specific_rules(
     })
 }
 
+#[cfg(test)]
+mod reading_tests;
 #[cfg(test)]
 mod tests;

@@ -4,9 +4,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::raw::{RawEnforcementMode, RawEvaluationMode, RawRule};
+use super::raw::{GcpEnum as _, RawEnforcementMode, RawEvaluationMode, RawRule};
 use crate::error::{InputError, InputResult, join_path};
-use crate::names::AttestorName;
+use crate::names::{AttestorName, project_message, project_of, project_problem};
 
 /// GCP's `evaluationMode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -142,7 +142,7 @@ impl AdmissionRule {
     ) -> Result<Self, Vec<InputError>> {
         let at = |field: &str| join_path(path, field);
         let mut errors = Vec::new();
-        let mode = match raw.evaluation_mode {
+        let mode = match raw.evaluation_mode.as_deref() {
             None if unreadable.evaluation_mode => None,
             None => {
                 errors.push(InputError::invalid(
@@ -151,16 +151,11 @@ impl AdmissionRule {
                 ));
                 None
             }
-            Some(RawEvaluationMode::Unspecified) => {
-                errors.push(InputError::invalid(
-                    at("evaluationMode"),
-                    "EVALUATION_MODE_UNSPECIFIED is not a usable value; expected ALWAYS_ALLOW, REQUIRE_ATTESTATION or ALWAYS_DENY",
-                ));
-                None
-            }
-            Some(m) => Some(m),
+            Some(text) => RawEvaluationMode::read(text)
+                .map_err(|m| errors.push(InputError::invalid(at("evaluationMode"), m)))
+                .ok(),
         };
-        let enforcement = match raw.enforcement_mode {
+        let enforcement = match raw.enforcement_mode.as_deref() {
             None if unreadable.enforcement_mode => None,
             None => {
                 errors.push(InputError::invalid(
@@ -169,15 +164,14 @@ impl AdmissionRule {
                 ));
                 None
             }
-            Some(RawEnforcementMode::Unspecified) => {
-                errors.push(InputError::invalid(
-                    at("enforcementMode"),
-                    "ENFORCEMENT_MODE_UNSPECIFIED is not a usable value; expected ENFORCED_BLOCK_AND_AUDIT_LOG or DRYRUN_AUDIT_LOG_ONLY",
-                ));
-                None
-            }
-            Some(RawEnforcementMode::Enforced) => Some(EnforcementMode::Enforced),
-            Some(RawEnforcementMode::DryRun) => Some(EnforcementMode::DryRun),
+            Some(text) => match RawEnforcementMode::read(text) {
+                Ok(RawEnforcementMode::Enforced) => Some(EnforcementMode::Enforced),
+                Ok(RawEnforcementMode::DryRun) => Some(EnforcementMode::DryRun),
+                Err(m) => {
+                    errors.push(InputError::invalid(at("enforcementMode"), m));
+                    None
+                }
+            },
         };
         let names = raw.require_attestations_by.as_deref().unwrap_or_default();
         let action = match mode {
@@ -258,18 +252,29 @@ fn attestor_list(
     let mut attestors: Vec<AttestorName> = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         let field = format!("{path}[{i}]");
-        match AttestorName::parse(name) {
-            None => errors.push(InputError::invalid(
+        let Some(parsed) = AttestorName::parse(name) else {
+            errors.push(InputError::invalid(
                 field,
                 format!(
                     "`{name}` is not an attestor name of the form projects/PROJECT/attestors/ATTESTOR"
                 ),
-            )),
-            Some(parsed) if attestors.contains(&parsed) => errors.push(InputError::invalid(
+            ));
+            continue;
+        };
+        if let Some(project) = project_of(name)
+            && let Some(problem) = project_problem(project)
+        {
+            errors.push(InputError::invalid(
+                field,
+                format!("attestor `{name}`: {}", project_message(project, problem)),
+            ));
+        } else if attestors.contains(&parsed) {
+            errors.push(InputError::invalid(
                 field,
                 format!("attestor `{name}` is listed twice in one rule"),
-            )),
-            Some(parsed) => attestors.push(parsed),
+            ));
+        } else {
+            attestors.push(parsed);
         }
     }
     (errors.len() == before).then_some(attestors)

@@ -15,21 +15,13 @@ use serde_json::{Map, Value};
 use super::raw::{RawPattern, RawPolicy, RawRule};
 use super::rule::Unreadable;
 use super::{
-    AdmissionRule, Policy, RuleKind, allowlist_entry, check_name, duplicate_key, global_mode,
-    missing_default_rule, several_kinds, too_many,
+    AdmissionRule, Policy, RuleKind, SPECIFIC_KINDS, allowlist_entry, check_name, duplicate_key,
+    global_mode, missing_default_rule, prepare, several_kinds, shape, too_many,
 };
 use crate::attestor::Attestor;
 use crate::document;
 use crate::error::{ErrorCode, InputError, join_path};
 use crate::limits::{MAX_ATTESTORS, MAX_CONFIG_BYTES, MAX_POLICY_ENTRIES};
-
-/// The specific-rule kinds, in the order their errors are reported.
-const SPECIFIC_KINDS: [RuleKind; 4] = [
-    RuleKind::Cluster,
-    RuleKind::Namespace,
-    RuleKind::ServiceAccount,
-    RuleKind::IstioIdentity,
-];
 
 impl Policy {
     /// Parses and validates a policy document (YAML or JSON), reporting every error found (each
@@ -57,20 +49,19 @@ impl Policy {
 
     /// Like [`Policy::validate`], for an already-parsed document.
     pub fn validate_value(value: Value) -> Result<Policy, Vec<InputError>> {
-        let Some(map) = value.as_object() else {
-            return Err(vec![super::not_a_mapping()]);
-        };
+        // Not a mapping, or a platform policy: the document as a whole is wrong.
+        let (map, single_values) = prepare(value).map_err(|e| vec![e])?;
         let mut errors = Vec::new();
-        top_level_fields(map, &mut errors);
+        top_level_fields(&map, &mut errors);
         allowlist(map.get("admissionWhitelistPatterns"), &mut errors);
         match map.get("defaultAdmissionRule") {
             None | Some(Value::Null) => errors.push(missing_default_rule()),
             Some(v) => rule(v, "defaultAdmissionRule", &mut errors),
         }
-        specific_rules(map, &mut errors);
+        specific_rules(&map, &mut errors);
         if errors.is_empty() {
             // Every section passed on its own; build the policy exactly as `parse` does.
-            Self::from_value(value).map_err(|e| vec![e])
+            Self::from_prepared(map, single_values).map_err(|e| vec![e])
         } else {
             Err(errors)
         }
@@ -167,7 +158,7 @@ fn top_level_fields(map: &Map<String, Value>, errors: &mut Vec<InputError>) {
         let checked = match key.as_str() {
             "name" => raw.name.as_deref().map_or(Ok(()), check_name),
             "globalPolicyEvaluationMode" => {
-                global_mode(raw.global_policy_evaluation_mode).map(|_| ())
+                global_mode(raw.global_policy_evaluation_mode.as_deref()).map(|_| ())
             }
             _ => Ok(()),
         };
@@ -196,8 +187,11 @@ fn allowlist(value: Option<&Value>, errors: &mut Vec<InputError>) {
         return;
     }
     for (i, item) in items.iter().enumerate() {
-        let result = document::from_value::<RawPattern>(item.clone())
-            .map_err(|e| e.within(&format!("{FIELD}[{i}]")))
+        let at = format!("{FIELD}[{i}]");
+        let result = shape::expect_mapping(item, &at, shape::PATTERN)
+            .and_then(|()| {
+                document::from_value::<RawPattern>(item.clone()).map_err(|e| e.within(&at))
+            })
             .and_then(|raw| allowlist_entry(i, raw));
         if let Err(e) = result {
             errors.push(e);
@@ -208,10 +202,7 @@ fn allowlist(value: Option<&Value>, errors: &mut Vec<InputError>) {
 /// One admission rule at `path`: every field on its own, then the rule's own checks.
 fn rule(value: &Value, path: &str, errors: &mut Vec<InputError>) {
     let Some(map) = value.as_object() else {
-        // Not a mapping: serde's type error for the whole rule.
-        if let Err(e) = document::from_value::<RawRule>(value.clone()) {
-            errors.push(e.within(path));
-        }
+        errors.extend(shape::expect_mapping(value, path, shape::RULE).err());
         return;
     };
     let mut unreadable = Unreadable::default();
@@ -271,9 +262,8 @@ fn specific_rules(map: &Map<String, Value>, errors: &mut Vec<InputError>) {
             None | Some(Value::Null) => continue,
             Some(Value::Object(rules)) => rules,
             Some(other) => {
-                if let Err(e) = field::<RawPolicy>(kind.field(), other, "") {
-                    errors.push(e);
-                }
+                let what = shape::rules_map(kind);
+                errors.extend(shape::expect_mapping(other, kind.field(), &what).err());
                 continue;
             }
         };

@@ -123,7 +123,9 @@ def configs() -> None:
         "mode-is-list": (RULE + ["evaluationMode"], ["ALWAYS_ALLOW"]),
         "mode-is-null": (RULE + ["evaluationMode"], None),
         "mode-is-bool": (RULE + ["evaluationMode"], True),
-        "attestors-by-is-string": (RULE + ["requireAttestationsBy"], "projects/acme/attestors/built-by-ci"),
+        # A single value for a list is a list of one (gcloud's reading), so these are wrong in
+        # what the one value is: a number, not an attestor name; a string, not a mapping.
+        "attestors-by-is-number": (RULE + ["requireAttestationsBy"], 7),
         "attestors-by-has-number": (RULE + ["requireAttestationsBy"], [7]),
         "attestors-is-object": (["attestors"], {"name": "x"}),
         "attestors-is-string": (["attestors"], "projects/acme/attestors/built-by-ci"),
@@ -132,7 +134,7 @@ def configs() -> None:
         "pem-is-list": (PEM, ["-----BEGIN PUBLIC KEY-----"]),
         "algorithm-is-number": (ALG, 9),
         "note-is-list": (["attestors", 0, "userOwnedGrafeasNote", "noteReference"], ["projects/acme/notes/x"]),
-        "allowlist-is-object": (["policy", "admissionWhitelistPatterns"], {"namePattern": "gcr.io/a/*"}),
+        "allowlist-is-string": (["policy", "admissionWhitelistPatterns"], "gcr.io/a/*"),
         "allowlist-pattern-number": (["policy", "admissionWhitelistPatterns"], [{"namePattern": 3}]),
         "cluster-rules-is-list": (["policy", "clusterAdmissionRules"], []),
         "global-mode-bool": (["policy", "globalPolicyEvaluationMode"], True),
