@@ -23,8 +23,10 @@ use serde::{Serialize, Serializer};
 
 use crate::attestor::{Attestor, PublicKey};
 use crate::crypto::{KeyKind, SignatureScheme};
-use crate::names::AttestorName;
-use crate::policy::{AdmissionRule, EnforcementMode, EvaluationMode, Policy, RuleKind};
+use crate::names::{AttestorName, placeholder, project_message, project_of, project_problem};
+use crate::policy::{
+    AdmissionRule, EnforcementMode, EvaluationMode, Policy, RuleKind, is_gcp_location,
+};
 
 /// How much a finding matters. Warnings are mistakes (they fail `binauthz policy lint
 /// --deny-warnings`); infos are worth a look but often intended, and never fail a check.
@@ -95,14 +97,19 @@ lint_codes! {
     Bz006 = "BZ006", Info, "a specific rule only logs violations (DRYRUN_AUDIT_LOG_ONLY)";
     Bz007 = "BZ007", Info, "a specific rule is the same as the default rule";
     Bz008 = "BZ008", Warning, "globalPolicyEvaluationMode is not set";
+    Bz009 = "BZ009", Warning, "a cluster rule's location is not a GCP region or zone";
     Bz010 = "BZ010", Warning, "an allowlist wildcard right after a registry or project";
     Bz011 = "BZ011", Warning, "an allowlist `**` that does not follow a `/`";
     Bz012 = "BZ012", Warning, "an allowlist pattern that names a tag, or no version at all";
     Bz013 = "BZ013", Info, "an allowlist `*` after part of an image name";
+    Bz014 = "BZ014", Warning, "an allowlist pattern is listed twice";
     Bz020 = "BZ020", Warning, "an attestor has no public keys";
     Bz021 = "BZ021", Warning, "an attestor key is RSA 2048";
     Bz022 = "BZ022", Info, "an attestor key uses RSA PKCS#1 v1.5 padding";
     Bz023 = "BZ023", Warning, "an attestor is named by no rule";
+    Bz030 = "BZ030", Warning, "a repeated field is written as a single value";
+    Bz031 = "BZ031", Warning, "the policy name does not name a GCP project";
+    Bz032 = "BZ032", Warning, "a name still has a template placeholder";
 }
 
 impl fmt::Display for LintCode {
@@ -158,9 +165,39 @@ impl Lint {
 /// each attestor.
 pub fn lint(policy: &Policy, attestors: &[Attestor]) -> Vec<Lint> {
     let mut out = Vec::new();
+    policy_name(policy, &mut out);
     global_mode(policy, &mut out);
+    single_value(
+        policy.single_values(),
+        "admissionWhitelistPatterns",
+        None,
+        &mut out,
+    );
     for (i, pattern) in policy.allowlist().iter().enumerate() {
-        allowlist_pattern(i, pattern.as_str(), &mut out);
+        let pattern = pattern.as_str();
+        let path = format!("admissionWhitelistPatterns[{i}].namePattern");
+        // A copy says nothing the first one did not: one finding, not the first one's again.
+        if let Some(first) = policy
+            .allowlist()
+            .iter()
+            .position(|p| p.as_str() == pattern)
+            && first < i
+        {
+            out.push(Lint::new(
+                LintCode::Bz014,
+                path,
+                format!("pattern `{pattern}` is listed twice (also admissionWhitelistPatterns[{first}]), so the allowlist has one pattern fewer than it shows; a copy is often a pattern that was meant to be edited"),
+                "remove the copy, or change it to the pattern it was meant to be".to_owned(),
+            ));
+            continue;
+        }
+        placeholder_in(
+            &path,
+            pattern,
+            "the pattern matches no real image",
+            &mut out,
+        );
+        allowlist_pattern(i, pattern, &mut out);
     }
     default_rule(policy, &mut out);
     specific_rules(policy, &mut out);
@@ -168,6 +205,147 @@ pub fn lint(policy: &Policy, attestors: &[Attestor]) -> Vec<Lint> {
         attestor_lints(policy, attestor, &mut out);
     }
     out
+}
+
+/// BZ032 when `text` (at `path`) still has a template placeholder; whether it had one.
+fn placeholder_in(path: &str, text: &str, consequence: &str, out: &mut Vec<Lint>) -> bool {
+    let Some(found) = placeholder(text) else {
+        return false;
+    };
+    out.push(Lint::new(
+        LintCode::Bz032,
+        path,
+        format!("`{text}` still has the template placeholder `{found}`, so {consequence}"),
+        format!("replace `{found}` with the real value (set the template's variables before filling it in, for example with envsubst)"),
+    ));
+    true
+}
+
+/// BZ030 when the repeated field at `path` was written as a single value.
+fn single_value(
+    written: &[String],
+    path: &str,
+    attestor: Option<&AttestorName>,
+    out: &mut Vec<Lint>,
+) {
+    if !written.iter().any(|w| w == path) {
+        return;
+    }
+    let lint = Lint::new(
+        LintCode::Bz030,
+        path,
+        format!(
+            "`{path}` is a single value, not a list: gcloud's import reads it as a list of one, but GCP's API and other tools need a list (and `policy export` writes it back as one)"
+        ),
+        "write it as a list: `- VALUE` on the next line, or `[VALUE]`".to_owned(),
+    );
+    out.push(match attestor {
+        Some(name) => lint.about(name),
+        None => lint,
+    });
+}
+
+/// BZ031 and BZ032 on the policy's name.
+fn policy_name(policy: &Policy, out: &mut Vec<Lint>) {
+    let Some(name) = policy.name() else {
+        return;
+    };
+    let consequence = "gcloud's import replaces the name with the current project's, but the template it came from was not filled in, and its other names may not have been either";
+    if placeholder_in("name", name, consequence, out) {
+        return;
+    }
+    let Some(project) = project_of(name) else {
+        return;
+    };
+    let Some(problem) = project_problem(project) else {
+        return;
+    };
+    let message = if project.is_empty() {
+        format!(
+            "the policy name `{name}` names no project, which is what `projects/$PROJECT_ID/policy` becomes where the variable is not set (a shell heredoc); gcloud's import replaces the name with the current project's, so the file does not say which project it is for"
+        )
+    } else {
+        format!(
+            "the policy name `{name}` does not name a GCP project: {}",
+            project_message(project, problem)
+        )
+    };
+    out.push(Lint::new(
+        LintCode::Bz031,
+        "name",
+        message,
+        "write the project's id (`projects/my-project/policy`, as `gcloud projects list` prints it), and check the other names the file was generated with".to_owned(),
+    ));
+}
+
+/// BZ009: a cluster key's location that no cluster has.
+fn cluster_location(path: &str, key: &str, out: &mut Vec<Lint>) {
+    let location = key.split_once('.').map_or(key, |(location, _)| location);
+    if is_gcp_location(location) {
+        return;
+    }
+    out.push(Lint::new(
+        LintCode::Bz009,
+        path,
+        format!("cluster rule key `{key}` has the location `{location}`, which is not a GCP region (`us-central1`) or zone (`us-central1-a`), nor `global` (a Distributed Cloud fleet membership), so the rule applies to no cluster and the default rule decides there"),
+        "write the location the cluster is in, as `gcloud container clusters list` prints it, then `.CLUSTER_NAME`".to_owned(),
+    ));
+}
+
+/// BZ030 and BZ032 on a rule's list of attestors.
+fn rule_names(
+    policy: &Policy,
+    kind: RuleKind,
+    path: &str,
+    rule: &AdmissionRule,
+    out: &mut Vec<Lint>,
+) {
+    let list = format!("{path}.requireAttestationsBy");
+    // Istio keys are normalised without `spiffe://`; the document may have written it.
+    let with_scheme = path.replacen('.', ".spiffe://", 1) + ".requireAttestationsBy";
+    if kind == RuleKind::IstioIdentity && policy.single_values().contains(&with_scheme) {
+        single_value(policy.single_values(), &with_scheme, None, out);
+    } else {
+        single_value(policy.single_values(), &list, None, out);
+    }
+    for (i, attestor) in rule.required_attestors().iter().enumerate() {
+        let consequence = "GCP refuses a policy that names an attestor that does not exist";
+        placeholder_in(&format!("{list}[{i}]"), attestor.as_str(), consequence, out);
+    }
+}
+
+/// BZ030 and BZ032 on an attestor's names.
+fn attestor_names(attestor: &Attestor, out: &mut Vec<Lint>) {
+    let name = attestor.name();
+    single_value(
+        attestor.single_values(),
+        "userOwnedGrafeasNote.publicKeys",
+        Some(name),
+        out,
+    );
+    single_value(
+        attestor.single_values(),
+        "userOwnedDrydockNote.publicKeys",
+        Some(name),
+        out,
+    );
+    let mut found = Vec::new();
+    placeholder_in(
+        "name",
+        name.as_str(),
+        "it names no attestor that exists",
+        &mut found,
+    );
+    let note = attestor.note().as_str();
+    let consequence =
+        "no attestation is filed under that note, and the attestor is never satisfied";
+    placeholder_in(
+        "userOwnedGrafeasNote.noteReference",
+        note,
+        consequence,
+        &mut found,
+    );
+    out.extend(found.into_iter().map(|l| l.about(name)));
 }
 
 fn global_mode(policy: &Policy, out: &mut Vec<Lint>) {
@@ -304,6 +482,7 @@ fn allowlist_pattern(i: usize, pattern: &str, out: &mut Vec<Lint>) {
 
 fn default_rule(policy: &Policy, out: &mut Vec<Lint>) {
     let rule = policy.default_rule();
+    rule_names(policy, RuleKind::Default, "defaultAdmissionRule", rule, out);
     if rule.evaluation_mode() == EvaluationMode::AlwaysAllow {
         let what = if policy.specific_rules().kind().is_none() {
             "the policy has no specific rules, so it admits every image"
@@ -363,6 +542,11 @@ fn specific_rules(policy: &Policy, out: &mut Vec<Lint>) {
         let path = format!("{}.{key}", kind.field());
         let who = subject(kind, key);
         let mode = rule.evaluation_mode();
+        if kind == RuleKind::Cluster {
+            cluster_location(&path, key, out);
+        }
+        placeholder_in(&path, key, "the rule applies to nothing", out);
+        rule_names(policy, kind, &path, rule, out);
         if same_rule(rule, default) {
             out.push(Lint::new(
                 LintCode::Bz007,
@@ -458,6 +642,7 @@ fn same_rule(a: &AdmissionRule, b: &AdmissionRule) -> bool {
 
 fn attestor_lints(policy: &Policy, attestor: &Attestor, out: &mut Vec<Lint>) {
     let name = attestor.name();
+    attestor_names(attestor, out);
     if !policy.required_attestors().iter().any(|(n, _)| *n == name) {
         out.push(
             Lint::new(

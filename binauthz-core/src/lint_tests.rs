@@ -148,9 +148,12 @@ fn allowlist_fixes_do_not_suggest_another_broad_pattern() {
     assert!(fix("gcr.io/**").contains("`gcr.io/PROJECT/REPOSITORY/*`"));
     assert!(fix("gcr.io/acme/**").contains("`gcr.io/acme/REPOSITORY/*`"));
     assert!(fix("gcr.io/acme/app**").contains("`gcr.io/acme/app/**`"));
+    // The suggestions' placeholders are for the reader to fill in (BZ032 says so); filled in,
+    // the patterns have no findings.
+    assert_eq!(pattern_codes("gcr.io/PROJECT/REPOSITORY/*"), ["BZ032"]);
     for suggested in [
-        "gcr.io/PROJECT/REPOSITORY/*",
-        "gcr.io/acme/REPOSITORY/*",
+        "gcr.io/my-project/base-images/*",
+        "gcr.io/acme/base-images/*",
         "gcr.io/acme/app/**",
     ] {
         assert_eq!(pattern_codes(suggested), [] as [&str; 0], "{suggested}");
@@ -369,6 +372,7 @@ fn messages_are_lower_case_single_sentences() {
         &policy(include_str!("../../spec/lint/risky-clusters.yaml")),
         &[],
     ));
+    all.extend(lint(&policy(TEMPLATE_MISTAKES), &[template_attestor()]));
     for l in &all {
         for text in [&l.message, &l.fix] {
             let first = text.chars().next().unwrap();
@@ -379,4 +383,165 @@ fn messages_are_lower_case_single_sentences() {
             );
         }
     }
+}
+
+// ---- What documents written outside the project get wrong (issue 14) ----
+
+/// A policy with each of the mistakes BZ009, BZ014 and BZ030-BZ032 report.
+const TEMPLATE_MISTAKES: &str = "name: projects//policy
+globalPolicyEvaluationMode: ENABLE
+admissionWhitelistPatterns:
+- namePattern: gcr.io/$PROJECT_ID/base/*
+- namePattern: gcr.io/acme/base/*
+- namePattern: gcr.io/acme/base/*
+defaultAdmissionRule:
+  evaluationMode: REQUIRE_ATTESTATION
+  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
+  requireAttestationsBy: projects/acme/attestors/ATTESTOR_NAME
+clusterAdmissionRules:
+  europewest1.prod: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}
+  global.edge-membership: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}
+  us-central1-a.CLUSTER_NAME: {evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}
+";
+
+/// The attestor TEMPLATE_MISTAKES requires, with one key given as a single value and a note
+/// name that was never filled in.
+fn template_attestor() -> Attestor {
+    let pem = include_str!("../../spec/conformance/keys/ec-p256.pub.pem");
+    Attestor::from_value(serde_json::json!({
+        "name": "projects/acme/attestors/ATTESTOR_NAME",
+        "userOwnedGrafeasNote": {
+            "noteReference": "projects/acme/notes/NOTE_ID",
+            "publicKeys": {"pkixPublicKey": {"publicKeyPem": pem, "signatureAlgorithm": "ECDSA_P256_SHA256"}}}
+    }))
+    .unwrap()
+}
+
+#[test]
+fn template_mistakes_are_each_reported_where_they_are() {
+    let found = lint(&policy(TEMPLATE_MISTAKES), &[template_attestor()]);
+    let at: Vec<(&str, &str)> = found
+        .iter()
+        .map(|l| (l.code.as_str(), l.path.as_str()))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            ("BZ031", "name"),
+            ("BZ032", "admissionWhitelistPatterns[0].namePattern"),
+            ("BZ014", "admissionWhitelistPatterns[2].namePattern"),
+            ("BZ030", "defaultAdmissionRule.requireAttestationsBy"),
+            ("BZ032", "defaultAdmissionRule.requireAttestationsBy[0]"),
+            ("BZ009", "clusterAdmissionRules.europewest1.prod"),
+            ("BZ032", "clusterAdmissionRules.us-central1-a.CLUSTER_NAME"),
+            ("BZ030", "userOwnedGrafeasNote.publicKeys"),
+            ("BZ032", "name"),
+            ("BZ032", "userOwnedGrafeasNote.noteReference"),
+        ],
+        "{found:#?}"
+    );
+    assert!(found.iter().all(|l| l.severity == Severity::Warning));
+    let attestor = Some("projects/acme/attestors/ATTESTOR_NAME");
+    assert!(
+        found[7..]
+            .iter()
+            .all(|l| l.attestor.as_ref().map(AttestorName::as_str) == attestor)
+    );
+    assert!(found[..7].iter().all(|l| l.attestor.is_none()));
+}
+
+#[test]
+fn a_policy_name_without_a_project_is_reported_with_its_likely_cause() {
+    let found = lint(&policy(TEMPLATE_MISTAKES), &[]);
+    assert_eq!(
+        found[0].message,
+        "the policy name `projects//policy` names no project, which is what `projects/$PROJECT_ID/policy` becomes where the variable is not set (a shell heredoc); gcloud's import replaces the name with the current project's, so the file does not say which project it is for"
+    );
+    let name = |name: &str| {
+        let p = policy(&format!(
+            "name: {name}\nglobalPolicyEvaluationMode: ENABLE\ndefaultAdmissionRule: {RULE_REQ_AB}\n"
+        ));
+        lint(&p, &[])
+    };
+    let bad = name("projects/Acme/policy");
+    assert_eq!(codes(&bad), ["BZ031"]);
+    assert!(
+        bad[0]
+            .message
+            .contains("`Acme` is not a GCP project id: it has upper-case letters"),
+        "{}",
+        bad[0].message
+    );
+    assert_eq!(codes(&name("projects/PROJECT_ID/policy")), ["BZ032"]);
+    assert_eq!(codes(&name("projects/my-project/policy")), [] as [&str; 0]);
+    assert_eq!(codes(&name("locations/global/policy")), [] as [&str; 0]);
+}
+
+#[test]
+fn a_cluster_location_must_be_a_region_a_zone_or_global() {
+    let codes_for = |key: &str| {
+        let p = with_default(
+            RULE_REQ_AB,
+            &format!(
+                "clusterAdmissionRules:\n  {key}: {{evaluationMode: ALWAYS_DENY, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG}}\n"
+            ),
+        );
+        codes(&lint(&p, &[]))
+    };
+    for ok in [
+        "us-central1.prod",
+        "us-central1-a.prod",
+        "global.test-membership",
+    ] {
+        assert_eq!(codes_for(ok), [] as [&str; 0], "{ok}");
+    }
+    for bad in ["europewest1.prod", "us.prod", "us-central1-ab.prod"] {
+        assert_eq!(codes_for(bad), ["BZ009"], "{bad}");
+    }
+    let found = lint(&policy(TEMPLATE_MISTAKES), &[]);
+    assert_eq!(
+        found[5].message,
+        "cluster rule key `europewest1.prod` has the location `europewest1`, which is not a GCP region (`us-central1`) or zone (`us-central1-a`), nor `global` (a Distributed Cloud fleet membership), so the rule applies to no cluster and the default rule decides there"
+    );
+}
+
+#[test]
+fn a_duplicate_pattern_is_reported_once_naming_the_first() {
+    let found = lint(&policy(TEMPLATE_MISTAKES), &[]);
+    assert_eq!(
+        found[2].message,
+        "pattern `gcr.io/acme/base/*` is listed twice (also admissionWhitelistPatterns[1]), so the allowlist has one pattern fewer than it shows; a copy is often a pattern that was meant to be edited"
+    );
+    // The copy's other findings are the first one's: reported once.
+    let p = with_default(
+        RULE_REQ_AB,
+        "admissionWhitelistPatterns:\n- namePattern: gcr.io/**\n- namePattern: gcr.io/**\n",
+    );
+    assert_eq!(codes(&lint(&p, &[])), ["BZ010", "BZ014"]);
+}
+
+#[test]
+fn a_single_value_is_reported_for_every_repeated_field() {
+    let p = with_default(
+        "{evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG, requireAttestationsBy: projects/p/attestors/a}",
+        "admissionWhitelistPatterns: {namePattern: gcr.io/acme/base/*}\nistioServiceIdentityAdmissionRules:\n  spiffe://p.svc.id.goog/ns/a/sa/b: {evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG, requireAttestationsBy: projects/p/attestors/a}\n",
+    );
+    let found = lint(&p, &[]);
+    let single: Vec<&str> = found
+        .iter()
+        .filter(|l| l.code == LintCode::Bz030)
+        .map(|l| l.path.as_str())
+        .collect();
+    assert_eq!(
+        single,
+        [
+            "admissionWhitelistPatterns",
+            "defaultAdmissionRule.requireAttestationsBy",
+            "istioServiceIdentityAdmissionRules.spiffe://p.svc.id.goog/ns/a/sa/b.requireAttestationsBy"
+        ]
+    );
+    assert_eq!(
+        found[0].message,
+        "`admissionWhitelistPatterns` is a single value, not a list: gcloud's import reads it as a list of one, but GCP's API and other tools need a list (and `policy export` writes it back as one)"
+    );
 }
