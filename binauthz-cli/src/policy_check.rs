@@ -29,7 +29,8 @@ Exit status: 0 valid, 2 any error (or bad usage).";
 
 const LINT_HELP: &str = "\
 Findings have a stable code (BZ001...), a severity (warning or info), the field path, a message
-and a one-line fix; the table is spec/lint.md. Attestor checks (BZ020-BZ023) need --attestor.
+and a one-line fix; the table is spec/lint.md. Attestor checks (BZ020-BZ023, and BZ030 and
+BZ032 on attestors) need --attestor.
 
 Example:
   binauthz policy lint spec/examples/policy.yaml --attestor spec/examples/attestors.yaml
@@ -285,7 +286,7 @@ fn lint_policy(args: &LintArgs) -> Result<Exit, CliError> {
             }
             if args.attestors.is_empty() {
                 out.push_str(
-                    "note: no --attestor files given, so the attestor checks (BZ020-BZ023) were skipped\n",
+                    "note: no --attestor files given, so the attestor checks (BZ020-BZ023, and BZ030 and BZ032 on attestors) were skipped\n",
                 );
             }
             let counts = if lints.is_empty() {

@@ -233,7 +233,7 @@ fn lint_reports_weaker_cluster_rules_and_notes_skipped_attestor_checks() {
     assert_eq!(r.status, 1);
     assert_eq!(codes(&r.stdout), ["BZ005", "BZ006", "BZ002", "BZ003"]);
     assert!(r.stdout.contains(
-        "note: no --attestor files given, so the attestor checks (BZ020-BZ023) were skipped\n"
+        "note: no --attestor files given, so the attestor checks (BZ020-BZ023, and BZ030 and BZ032 on attestors) were skipped\n"
     ));
 }
 
@@ -312,5 +312,161 @@ fn help_has_examples() {
         let r = binauthz(cmd);
         assert_eq!(r.status, 0);
         assert!(r.stdout.contains("binauthz policy "), "{}", r.stdout);
+    }
+}
+
+// ---- Documents written outside the project (issue 14) ----
+
+/// Writes `text` to a file in a fresh directory and returns its path.
+fn document(dir: &str, name: &str, text: &str) -> String {
+    let path = temp_dir(dir).join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// A policy as a shell heredoc writes it when `$PROJECT_ID` is unset, with a single attestor
+/// name where gcloud expects a list: gcloud imports it, and so does binauthz.
+const HEREDOC_POLICY: &str = "name: projects//policy
+globalPolicyEvaluationMode: ENABLE
+admissionWhitelistPatterns:
+  namePattern: gcr.io/acme/base/*
+defaultAdmissionRule:
+  evaluationMode: REQUIRE_ATTESTATION
+  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
+  requireAttestationsBy: projects/acme/attestors/built-by-ci
+clusterAdmissionRules:
+  europewest1.prod:
+    evaluationMode: ALWAYS_DENY
+    enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG
+";
+
+#[test]
+fn validate_accepts_what_gcloud_imports() {
+    let file = document("policy-gcloud-reads", "policy.yaml", HEREDOC_POLICY);
+    let r = validate(&[&file]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{file}: OK: default rule REQUIRE_ATTESTATION, 1 cluster rule, 1 allowlist pattern, 1 attestor required (not checked: no --attestor files)\n"
+        )
+    );
+}
+
+#[test]
+fn lint_reports_what_gcloud_imports_but_probably_was_not_meant() {
+    let file = document("policy-gcloud-lint", "policy.yaml", HEREDOC_POLICY);
+    let r = lint(&[&file, "--deny-warnings"]);
+    assert_eq!(r.status, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(codes(&r.stdout), ["BZ031", "BZ030", "BZ030", "BZ009"]);
+    assert!(
+        r.stdout.contains(&format!(
+            "warning[BZ030] {file}: defaultAdmissionRule.requireAttestationsBy: `defaultAdmissionRule.requireAttestationsBy` is a single value, not a list: "
+        )),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn validate_says_what_was_expected_in_gcp_terms() {
+    let file = document(
+        "policy-gcp-terms",
+        "policy.yaml",
+        "defaultAdmissionRule: ALWAYS_ALLOW
+globalPolicyEvaluationMode: EVALUATION_MODE_UNSPECIFIED
+clusterAdmissionRules:
+  us-east1-b.prod: [ALWAYS_DENY, ENFORCED_BLOCK_AND_AUDIT_LOG]
+  us-east1-b.test:
+    evaluationMode: REQUIRE_ATTESTATION
+    enforcementMode: ENFORCED
+    requireAttestationsBy: projects/PROJECT_ID/attestors/built-by-ci
+",
+    );
+    let r = validate(&[&file]);
+    assert_eq!(r.status, 2, "{}{}", r.stdout, r.stderr);
+    let errors: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(
+        errors,
+        [
+            format!(
+                "error: {file}: `globalPolicyEvaluationMode`: unknown variant `EVALUATION_MODE_UNSPECIFIED`, expected one of `ENABLE`, `DISABLE` (or leave the field out)"
+            ),
+            format!(
+                "error: {file}: `defaultAdmissionRule`: expected a mapping with evaluationMode, enforcementMode and requireAttestationsBy, found a string"
+            ),
+            format!(
+                "error: {file}: `clusterAdmissionRules.us-east1-b.prod`: expected a mapping with evaluationMode, enforcementMode and requireAttestationsBy, found a sequence"
+            ),
+            format!(
+                "error: {file}: `clusterAdmissionRules.us-east1-b.test.enforcementMode`: unknown variant `ENFORCED`, expected one of `ENFORCED_BLOCK_AND_AUDIT_LOG`, `DRYRUN_AUDIT_LOG_ONLY`"
+            ),
+            format!(
+                "error: {file}: `clusterAdmissionRules.us-east1-b.test.requireAttestationsBy[0]`: attestor `projects/PROJECT_ID/attestors/built-by-ci`: `PROJECT_ID` is not a GCP project id: it has upper-case letters (a project id is lower-case letters, digits and hyphens, starting with a letter, not ending with a hyphen, at most 30 characters; a project number or a domain-scoped DOMAIN:ID is also accepted)"
+            ),
+            "binauthz: error: 5 errors found".to_owned(),
+        ]
+    );
+}
+
+#[test]
+fn validate_refuses_a_platform_policy_as_such() {
+    let file = document(
+        "policy-platform",
+        "platform.yaml",
+        "name: projects/my-project/platforms/gke/policies/prod\ngkePolicy:\n  checkSets:\n  - checks:\n    - alwaysDeny: true\n",
+    );
+    for r in [validate(&[&file]), lint(&[&file])] {
+        assert_eq!(r.status, 2, "{}{}", r.stdout, r.stderr);
+        assert_eq!(
+            r.stderr,
+            format!(
+                "error: {file}: `gkePolicy`: this is a check-based platform policy (`gcloud beta container binauthz policy create --platform=gke`), which binauthz does not read; give the project's policy, as `gcloud container binauthz policy export` prints it\nbinauthz: error: 1 error found\n"
+            )
+        );
+    }
+}
+
+#[test]
+fn validate_checks_attestor_key_ids_and_project_ids() {
+    let policy = document(
+        "policy-attestor-ids",
+        "policy.yaml",
+        "defaultAdmissionRule: {evaluationMode: REQUIRE_ATTESTATION, enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG, requireAttestationsBy: projects/acme/attestors/a}\n",
+    );
+    let pem =
+        std::fs::read_to_string(root().join("spec/conformance/keys/ec-p256.pub.pem")).unwrap();
+    let attestors = document(
+        "policy-attestor-ids-a",
+        "attestors.json",
+        &serde_json::json!([
+            {"name": "projects/acme/attestors/a",
+             "userOwnedGrafeasNote": {"noteReference": "projects/acme/notes/a",
+                "publicKeys": {"id": ":{invalid-key-id}", "pkixPublicKey": {"publicKeyPem": pem, "signatureAlgorithm": "ECDSA_P256_SHA256"}}}},
+            {"name": "projects/acme/attestors/b",
+             "userOwnedGrafeasNote": {"noteReference": "projects/${PROJECT}/notes/b"}},
+            {"name": "projects/Acme/attestors/c",
+             "userOwnedGrafeasNote": {"noteReference": "projects/acme/notes/c"}},
+        ])
+        .to_string(),
+    );
+    let r = validate(&[&policy, "--attestor", &attestors]);
+    assert_eq!(r.status, 2, "{}{}", r.stdout, r.stderr);
+    for expected in [
+        format!(
+            "error: {attestors}: `[0].userOwnedGrafeasNote.publicKeys[0].id`: key id `:{{invalid-key-id}}` is not a URI (RFC 3986, as GCP requires): it has `:`, which is not a URI scheme"
+        ),
+        format!(
+            "error: {attestors}: `[1].userOwnedGrafeasNote.noteReference`: `projects/${{PROJECT}}/notes/b` is not a note name of the form projects/PROJECT/notes/NOTE"
+        ),
+        format!(
+            "error: {attestors}: `[2].name`: `projects/Acme/attestors/c`: `Acme` is not a GCP project id: it has upper-case letters"
+        ),
+    ] {
+        assert!(
+            r.stderr.contains(&expected),
+            "{expected}\nnot in\n{}",
+            r.stderr
+        );
     }
 }
