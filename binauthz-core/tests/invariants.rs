@@ -80,8 +80,11 @@ fn rules_mut(policy: &mut Value) -> Vec<&mut Value> {
     for (key, value) in policy.as_object_mut().unwrap() {
         if key == "defaultAdmissionRule" {
             rules.push(value);
-        } else if key.ends_with("AdmissionRules") {
-            rules.extend(value.as_object_mut().unwrap().values_mut());
+        } else if key.ends_with("AdmissionRules")
+            && let Some(map) = value.as_object_mut()
+        {
+            // A map of specific rules may be null: absent (spec §2).
+            rules.extend(map.values_mut());
         }
     }
     rules
@@ -105,6 +108,10 @@ fn requiring_one_more_attestor_never_admits_more() {
         let mut config = c["config"].clone();
         let mut changed = false;
         for rule in rules_mut(&mut config["policy"]) {
+            // One attestor name written alone is a list of one (spec §2).
+            if let Value::String(one) = rule["requireAttestationsBy"].clone() {
+                rule["requireAttestationsBy"] = json!([one]);
+            }
             if let Some(list) = rule["requireAttestationsBy"].as_array_mut() {
                 list.push(json!("projects/acme/attestors/extra"));
                 changed = true;

@@ -2366,11 +2366,123 @@ def _group_pgp(g: str) -> None:
          err=expect_error("request", "invalid", "contentType"))
 
 
+def group_gcloud_documents() -> None:
+    """Documents written outside the project, read as gcloud's `policy import` reads them
+    (issue 14): single values for lists, null fields, names gcloud overwrites or GCP refuses,
+    key ids that are not URIs, rules that are not mappings, and platform policies."""
+    g = "documents as gcloud reads them"
+    base_image = "us-docker.pkg.dev/acme/base-images/migrate:1.2"
+
+    single = config(policy(rule(REQUIRE, [CI])), [ci_attestor()])
+    single["policy"]["defaultAdmissionRule"]["requireAttestationsBy"] = CI
+    case(g, "policy-single-attestor-name",
+         "The policy is YAML text whose requireAttestationsBy is one attestor name, not a list "
+         "(`requireAttestationsBy: projects/acme/attestors/built-by-ci`, as public repositories "
+         "write it). Spec §2: gcloud's import reads a single value for a repeated field as a list "
+         "of one, and so does binauthz; the image is attested: ALLOWED.",
+         config_text=to_yaml(single) + "\n", req=request([IMG_API], [ci_occ()]),
+         exp=expect(True, attested(IMG_API, (CI, CI_KEY_ID))))
+    pol = policy(rule(REQUIRE, [CI]))
+    pol["admissionWhitelistPatterns"] = {"namePattern": "us-docker.pkg.dev/acme/base-images/**"}
+    case(g, "policy-single-allowlist-pattern",
+         "admissionWhitelistPatterns is one {namePattern} mapping, not a list. Spec §2: a list "
+         "of one; the base image matches it: ALLOWED at stage allowlist.",
+         cfg=config(pol, [ci_attestor()]), req=request([base_image]),
+         exp=expect(True, img(base_image, "ALLOWED", "allowlist", ["allowlisted"],
+                              pattern="us-docker.pkg.dev/acme/base-images/**")))
+    a = ci_attestor()
+    a["userOwnedGrafeasNote"]["publicKeys"] = a["userOwnedGrafeasNote"]["publicKeys"][0]
+    case(g, "attestor-single-public-key",
+         "The attestor's publicKeys is one key mapping, not a list. Spec §2: a list of one; the "
+         "signature by that key verifies: ALLOWED.",
+         cfg=config(policy(rule(REQUIRE, [CI])), [a]), req=request([IMG_API], [ci_occ()]),
+         exp=expect(True, attested(IMG_API, (CI, CI_KEY_ID))))
+    pol = policy(rule(REQUIRE, [CI]))
+    pol.update({"description": None, "globalPolicyEvaluationMode": None,
+                "admissionWhitelistPatterns": None, "clusterAdmissionRules": None, "etag": None})
+    kp = "gke.gcr.io/kube-proxy:v1"
+    case(g, "policy-null-fields-are-absent",
+         "description, globalPolicyEvaluationMode, admissionWhitelistPatterns, "
+         "clusterAdmissionRules and etag are null. Spec §2: a field set to null is absent, as in "
+         "gcloud's import; so globalPolicyEvaluationMode means DISABLE and the system image "
+         "gke.gcr.io/kube-proxy:v1 meets the default rule (a tag: DENIED), while the attested "
+         "image is ALLOWED.",
+         cfg=config(pol, [ci_attestor()]), req=request([IMG_API, kp], [ci_occ()]),
+         exp=expect(False, attested(IMG_API, (CI, CI_KEY_ID)), denied(kp, ["tagReference"])))
+    pol = policy(rule(REQUIRE, [CI]))
+    pol["name"] = "projects//policy"
+    case(g, "policy-name-without-project",
+         "The policy name is projects//policy, what projects/$PROJECT_ID/policy becomes in a "
+         "shell heredoc whose variable is unset. Spec §2.1: gcloud's import overwrites the name, "
+         "so it is accepted (policy lint reports it, BZ031): ALLOWED.",
+         cfg=config(pol, [ci_attestor()]), req=request([IMG_API], [ci_occ()]),
+         exp=expect(True, attested(IMG_API, (CI, CI_KEY_ID))))
+    number = "projects/415104041262/attestors/built-by-ci"
+    a = attestor(number, CI_NOTE, [pkix_key(KEYS["ec-p256"], "ECDSA_P256_SHA256", CI_KEY_ID)])
+    case(g, "attestor-in-project-number",
+         "The attestor is named by its project's number (projects/415104041262/attestors/...). "
+         "Spec §2.1: a resource name takes a project id or number: ALLOWED.",
+         cfg=config(policy(rule(REQUIRE, [number])), [a]), req=request([IMG_API], [ci_occ()]),
+         exp=expect(True, attested(IMG_API, (number, CI_KEY_ID))))
+    simple_attested_case(
+        g, "key-id-gcpkms-uri",
+        "The key's id is gcpkms://projects/acme/.../cryptoKeyVersions/1 (a URI with a scheme, as "
+        "cosign names KMS keys). Spec §2.2: a key id is any RFC 3986 URI-reference: ALLOWED.",
+        "ECDSA_P256_SHA256",
+        "gcpkms://projects/acme/locations/global/keyRings/ci/cryptoKeys/signer/cryptoKeyVersions/1")
+
+    def err_case(name: str, description: str, cfg: dict, code: str, contains: str) -> None:
+        case(g, name, description, cfg=cfg, req=request([IMG_API]),
+             err=expect_error("config", code, contains))
+
+    placeholder = "projects/PROJECT_ID/attestors/built-by-ci"
+    err_case("attestor-project-id-placeholder",
+             "The rule requires projects/PROJECT_ID/attestors/built-by-ci, a template never filled "
+             "in. Spec §2.1: the project must be a GCP project id (lower case): invalid.",
+             config(policy(rule(REQUIRE, [placeholder])), [attestor(placeholder, CI_NOTE, [])]),
+             "invalid", "PROJECT_ID")
+    err_case("note-reference-project-upper-case",
+             "The attestor's noteReference is projects/Acme/notes/built-by-ci. Spec §2.2: the "
+             "note's project must be a GCP project id (lower case): invalid.",
+             config(policy(rule(REQUIRE, [CI])), [attestor(CI, "projects/Acme/notes/built-by-ci", [])]),
+             "invalid", "noteReference")
+    err_case("key-id-not-a-uri",
+             "The key's id is `:{invalid-key-id}`. Spec §2.2: a PKIX key id must be an RFC 3986 "
+             "URI-reference, and this has no scheme before its `:` and braces: invalid.",
+             config(policy(rule(REQUIRE, [CI])),
+                    [ci_attestor([pkix_key(KEYS["ec-p256"], "ECDSA_P256_SHA256", ":{invalid-key-id}")])]),
+             "invalid", "publicKeys[0].id")
+    pol = policy(rule(ALLOW))
+    pol["defaultAdmissionRule"] = "ALWAYS_ALLOW"
+    err_case("rule-is-a-string",
+             "defaultAdmissionRule is the string ALWAYS_ALLOW. Spec §2.1: a rule is a mapping; the "
+             "error says what it holds: invalid.",
+             config(pol), "invalid", "evaluationMode, enforcementMode and requireAttestationsBy")
+    err_case("evaluation-mode-as-mapping",
+             "evaluationMode is the mapping {ALWAYS_ALLOW: null}, which some readers take as the "
+             "enum value ALWAYS_ALLOW. Spec §2.1: enum values are strings: invalid.",
+             config(policy({"evaluationMode": {ALLOW: None}, "enforcementMode": ENFORCED})),
+             "invalid", "evaluationMode")
+    pol = policy(rule(ALLOW))
+    pol["admissionWhitelistPatterns"] = [None]
+    err_case("allowlist-entry-null",
+             "admissionWhitelistPatterns holds null. Spec §2: null is an absent field, but a list "
+             "entry is not a field: invalid.",
+             config(pol), "invalid", "admissionWhitelistPatterns[0]")
+    err_case("platform-policy-refused",
+             "The policy is a check-based platform policy (gkePolicy, made by `gcloud beta "
+             "container binauthz policy create --platform=gke`). Spec §1: valid GCP input that "
+             "binauthz does not read: unsupported.",
+             config({"name": "projects/acme/platforms/gke/policies/prod",
+                     "gkePolicy": {"checkSets": [{"checks": [{"alwaysDeny": True}]}]}}),
+             "unsupported", "gkePolicy")
+
+
 GROUPS = [group_algorithms, group_key_ids, group_bad_signatures, group_rotation,
           group_multi_attestor, group_digest_binding, group_encodings, group_tags, group_modes,
           group_breakglass, group_allowlist, group_system_images, group_specific_rules,
           group_multiple_images, group_document_formats, group_config_errors,
-          group_request_errors, group_kubernetes, group_pgp]
+          group_request_errors, group_kubernetes, group_pgp, group_gcloud_documents]
 
 
 def check_case(c: dict) -> None:
