@@ -250,7 +250,7 @@ fn policy_name(policy: &Policy, out: &mut Vec<Lint>) {
     let Some(name) = policy.name() else {
         return;
     };
-    let consequence = "gcloud's import replaces the name with the current project's, but the template it came from was not filled in, and its other names may not have been either";
+    let consequence = "the file does not say which project it is for (gcloud's import replaces the name with the current project's), and the template's other names may not be filled in either";
     if placeholder_in("name", name, consequence, out) {
         return;
     }
