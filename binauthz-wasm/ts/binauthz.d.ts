@@ -463,9 +463,10 @@ export interface AttestorSummary {
 
 /** A stable lint code (spec/lint.md). */
 export type LintCode =
-  | "BZ001" | "BZ002" | "BZ003" | "BZ004" | "BZ005" | "BZ006" | "BZ007" | "BZ008"
-  | "BZ010" | "BZ011" | "BZ012" | "BZ013"
-  | "BZ020" | "BZ021" | "BZ022" | "BZ023";
+  | "BZ001" | "BZ002" | "BZ003" | "BZ004" | "BZ005" | "BZ006" | "BZ007" | "BZ008" | "BZ009"
+  | "BZ010" | "BZ011" | "BZ012" | "BZ013" | "BZ014"
+  | "BZ020" | "BZ021" | "BZ022" | "BZ023"
+  | "BZ030" | "BZ031" | "BZ032";
 
 /** One finding of {@link lintPolicy}. */
 export interface LintFinding {
