@@ -480,7 +480,8 @@ fn judge(
             Cow::Borrowed(payload)
         }
         #[cfg(feature = "pgp")]
-        PublicKey::Pgp(k) => match k.verify_counted(signature, payload, now, &mut work) {
+        PublicKey::Pgp(k) => match k.verify_attestation_counted(signature, payload, now, &mut work)
+        {
             Ok(verified) => Cow::Owned(verified.payload),
             Err(e) => {
                 let kind = match e.kind {
