@@ -20,8 +20,9 @@ mod list;
 pub(crate) use list::describe;
 pub use list::{Occurrences, SkippedOccurrence};
 
-/// Fields gcloud prints that binauthz does not use (`kind`, `createTime`, …) are accepted and
-/// ignored; the fields below must have the right types.
+/// Fields gcloud prints that binauthz does not use (`createTime`, `updateTime`, …) are accepted
+/// and ignored (`kind` is read before, by [`kind_of`]); the fields below must have the right
+/// types.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawOccurrence {
@@ -210,7 +211,10 @@ impl Occurrence {
             Kind::Attestation => Self::from_json_names(value),
             Kind::Other(kind) => Err(InputError::invalid(
                 "kind",
-                format!("occurrence kind is `{kind}`, expected ATTESTATION"),
+                format!(
+                    "occurrence kind is `{}`, expected ATTESTATION",
+                    shown(&kind)
+                ),
             )),
         }
     }
