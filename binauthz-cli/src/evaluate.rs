@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use binauthz_core::attestation::Occurrences;
 use binauthz_core::kubernetes::{self, Workload};
 use binauthz_core::limits::MAX_REQUEST_BYTES;
 use binauthz_core::untrusted::escape;
-use binauthz_core::{Context, Decision, Engine, ImageRef, Occurrence, Request, Timestamp};
+use binauthz_core::{Context, Decision, Engine, ImageRef, Request, Timestamp};
 use clap::{ArgGroup, Args, ValueEnum};
 use serde_json::json;
 
@@ -48,7 +49,8 @@ pub struct EvaluateArgs {
     #[arg(long = "attestor", value_name = "FILE")]
     attestors: Vec<PathBuf>,
     /// Attestation occurrences file: one occurrence or a list, as
-    /// `gcloud container binauthz attestations list --format=json` prints them (repeatable).
+    /// `gcloud container binauthz attestations list` prints them (JSON, or YAML's one document per
+    /// occurrence), or the Container Analysis API's list response (repeatable).
     #[arg(long = "attestations", value_name = "FILE")]
     attestations: Vec<PathBuf>,
     /// Image reference to evaluate (repeat for each image).
@@ -160,7 +162,7 @@ fn log(args: &EvaluateArgs, decision: &Decision) -> Result<(), CliError> {
 fn evaluate_workload(
     engine: &Engine,
     workload: &Workload,
-    occurrences: Vec<Occurrence>,
+    occurrences: Occurrences,
     fallback: &Context,
     source: &str,
     now: Timestamp,
@@ -179,7 +181,7 @@ fn evaluate_workload(
 fn manifest(
     args: &EvaluateArgs,
     engine: &Engine,
-    occurrences: Vec<Occurrence>,
+    occurrences: Occurrences,
     context: &Context,
     path: &Path,
     now: Timestamp,
@@ -238,7 +240,7 @@ fn manifest(
 fn admission_review(
     args: &EvaluateArgs,
     engine: &Engine,
-    occurrences: Vec<Occurrence>,
+    occurrences: Occurrences,
     path: &Path,
     now: Timestamp,
 ) -> Result<bool, CliError> {

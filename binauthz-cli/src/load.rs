@@ -2,8 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use binauthz_core::attestation::Occurrences;
 use binauthz_core::limits::{MAX_CONFIG_BYTES, MAX_REQUEST_BYTES};
-use binauthz_core::{Attestor, Engine, Occurrence, Policy};
+use binauthz_core::{Attestor, Engine, Policy};
 
 use crate::input::{CliError, read_text};
 
@@ -37,13 +38,15 @@ pub fn engine(policy_path: &Path, attestor_paths: &[PathBuf]) -> Result<Engine, 
     })
 }
 
-/// Reads attestation occurrence files (each one occurrence or a list).
-pub fn occurrences(paths: &[PathBuf]) -> Result<Vec<Occurrence>, CliError> {
-    let mut out = Vec::new();
+/// Reads attestation occurrence files: each one occurrence, a list, a Container Analysis list
+/// response, or a YAML stream of them (gcloud's default output). Occurrences that cannot be read
+/// are kept as skipped, for the decision to explain (spec/README.md §5).
+pub fn occurrences(paths: &[PathBuf]) -> Result<Occurrences, CliError> {
+    let mut out = Occurrences::default();
     for path in paths {
         let name = path.display().to_string();
         let text = read_text(path, MAX_REQUEST_BYTES)?;
-        out.extend(Occurrence::parse_many(&text).map_err(|e| CliError::input(&name, &e))?);
+        out.extend(Occurrences::parse(&text).map_err(|e| CliError::input(&name, &e))?);
     }
     Ok(out)
 }

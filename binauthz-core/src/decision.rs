@@ -68,6 +68,10 @@ pub enum ReasonKind {
     NoPublicKeys,
     /// An occurrence carries no signatures.
     NoSignatures,
+    /// An occurrence that could concern the attestor and the image's digest could not be read
+    /// (a malformed `resourceUri`, a missing field, bad base64 …) and was skipped: it cannot
+    /// satisfy the attestor (spec §5).
+    OccurrenceMalformed,
     /// A signature names a key id the attestor does not have.
     UnknownKeyId,
     /// A signature does not verify with the key of that id.
@@ -318,7 +322,8 @@ pub struct Decision {
     pub policy: Option<String>,
     /// A summary: GCP-style denial text, or what was admitted.
     pub message: String,
-    /// Remarks about how the request was interpreted (e.g. a missing context value).
+    /// Remarks about how the request was interpreted (e.g. a missing context value, occurrences
+    /// skipped or of another kind); each bounded.
     pub notes: Vec<String>,
     /// Per-image decisions, in request order.
     pub images: Vec<ImageDecision>,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::attestation::Occurrence;
+use crate::attestation::{Occurrence, Occurrences};
 use crate::document;
 use crate::error::{ErrorCode, InputError, InputResult};
 use crate::image::ImageRef;
@@ -48,18 +48,21 @@ struct RawRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     images: Vec<ImageRef>,
-    attestations: Vec<Occurrence>,
+    attestations: Occurrences,
     context: Context,
     evaluation_time: Option<Timestamp>,
 }
 
 impl Request {
     /// Builds a request from parts. An empty image list is an error: it must never be "allowed".
+    /// `attestations` is a list of occurrences, or [`Occurrences`] as read from attestations
+    /// documents, with the occurrences they skipped or ignored (spec §5).
     pub fn new(
         images: Vec<ImageRef>,
-        attestations: Vec<Occurrence>,
+        attestations: impl Into<Occurrences>,
         context: Context,
     ) -> InputResult<Self> {
+        let attestations = attestations.into();
         if images.is_empty() {
             return Err(InputError::invalid(
                 "images",
@@ -73,7 +76,7 @@ impl Request {
                 format!("more than {MAX_IMAGES} images in one request"),
             ));
         }
-        if attestations.len() > MAX_OCCURRENCES {
+        if attestations.entries() > MAX_OCCURRENCES {
             return Err(InputError::new(
                 ErrorCode::Limit,
                 "attestations",
@@ -161,13 +164,9 @@ impl Request {
                 format!("more than {MAX_OCCURRENCES} attestation occurrences"),
             ));
         }
-        let attestations = occurrences
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| {
-                Occurrence::from_value(v).map_err(|e| e.within(&format!("attestations[{i}]")))
-            })
-            .collect::<InputResult<Vec<_>>>()?;
+        // An occurrence that cannot be read is skipped, not an error of the whole request: it
+        // must not deny images that do not need it (spec §5).
+        let attestations = Occurrences::from_list(occurrences, "attestations")?;
         Ok(Self::new(images, attestations, context)?.with_evaluation_time(evaluation_time))
     }
 
@@ -176,8 +175,14 @@ impl Request {
         &self.images
     }
 
-    /// The attestation occurrences supplied with the request.
+    /// The attestation occurrences supplied with the request that could be read.
     pub fn attestations(&self) -> &[Occurrence] {
+        self.attestations.valid()
+    }
+
+    /// Every occurrence supplied with the request: those read, those skipped for an input
+    /// error, and how many of other kinds were ignored.
+    pub fn occurrences(&self) -> &Occurrences {
         &self.attestations
     }
 

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::attestation::{Occurrence, Signature};
+use crate::attestation::{Occurrence, Occurrences, Signature, SkippedOccurrence};
 use crate::attestor::{Attestor, AttestorKey, PublicKey};
 use crate::budget::{RequestBudget, Work, pkix_points};
 use crate::cache::{CheckKey, Conclusion, Outcome, VerificationCache};
@@ -22,8 +22,14 @@ use crate::untrusted::{escape, shown};
 /// A request's occurrences in their canonical order (`Occurrence::canonical_cmp`: note, digest,
 /// label, resource URI, payload, signatures), sorted once per request, so the occurrences under
 /// one note for one digest are a contiguous run found by binary search, in the order they are
-/// examined — whatever order the request listed them in.
-pub(crate) enum OccurrenceIndex<'r> {
+/// examined — whatever order the request listed them in. The skipped occurrences are sorted the
+/// same way, by what could be read of their note and digest.
+pub(crate) struct OccurrenceIndex<'r> {
+    valid: Valid<'r>,
+    skipped: Vec<&'r SkippedOccurrence>,
+}
+
+enum Valid<'r> {
     /// A request with one occurrence, which needs no list.
     One(&'r Occurrence),
     /// Any other number, sorted.
@@ -32,26 +38,57 @@ pub(crate) enum OccurrenceIndex<'r> {
 
 impl<'r> OccurrenceIndex<'r> {
     /// Sorts `occurrences`.
-    pub(crate) fn new(occurrences: &'r [Occurrence]) -> Self {
-        if let [only] = occurrences {
-            return OccurrenceIndex::One(only);
-        }
-        let mut sorted: Vec<&Occurrence> = occurrences.iter().collect();
-        sorted.sort_by(|a, b| a.canonical_cmp(b));
-        OccurrenceIndex::Sorted(sorted)
+    pub(crate) fn new(occurrences: &'r Occurrences) -> Self {
+        let valid = match occurrences.valid() {
+            [only] => Valid::One(only),
+            all => {
+                let mut sorted: Vec<&Occurrence> = all.iter().collect();
+                sorted.sort_by(|a, b| a.canonical_cmp(b));
+                Valid::Sorted(sorted)
+            }
+        };
+        let mut skipped: Vec<&SkippedOccurrence> = occurrences.skipped().iter().collect();
+        skipped.sort_by(|a, b| a.canonical_cmp(b));
+        OccurrenceIndex { valid, skipped }
     }
 
     /// The occurrences filed under `note` for `digest`, in canonical order.
     fn under(&self, note: &NoteName, digest: &Digest) -> &[&'r Occurrence] {
-        let sorted = match self {
-            OccurrenceIndex::One(only) => std::slice::from_ref(only),
-            OccurrenceIndex::Sorted(all) => all.as_slice(),
+        let sorted = match &self.valid {
+            Valid::One(only) => std::slice::from_ref(only),
+            Valid::Sorted(all) => all.as_slice(),
         };
         let subject = (note, digest);
         let start = sorted.partition_point(|o| (o.note(), o.digest()) < subject);
         let rest = sorted.get(start..).unwrap_or_default();
         let len = rest.partition_point(|o| (o.note(), o.digest()) == subject);
         rest.get(..len).unwrap_or_default()
+    }
+
+    /// The skipped occurrences that could concern `note` and `digest`: those whose note is
+    /// `note` or could not be read, and whose digest is `digest` (its case aside) or could not
+    /// be read. Four runs: the exact ones first, then those that could be any attestor's, any
+    /// image's, or anything's.
+    fn skipped_concerning(
+        &self,
+        note: &NoteName,
+        digest: &Digest,
+    ) -> [&[&'r SkippedOccurrence]; 4] {
+        let run = |n: Option<&NoteName>, d: Option<&Digest>| {
+            let subject = (n, d);
+            let start = self
+                .skipped
+                .partition_point(|s| (s.note(), s.digest()) < subject);
+            let rest = self.skipped.get(start..).unwrap_or_default();
+            let len = rest.partition_point(|s| (s.note(), s.digest()) == subject);
+            rest.get(..len).unwrap_or_default()
+        };
+        [
+            run(Some(note), Some(digest)),
+            run(Some(note), None),
+            run(None, Some(digest)),
+            run(None, None),
+        ]
     }
 }
 
@@ -85,7 +122,8 @@ pub(crate) fn check_attestor(
         );
     }
     let candidates = occurrences.under(attestor.note(), digest);
-    if candidates.is_empty() {
+    let skipped = occurrences.skipped_concerning(attestor.note(), digest);
+    if candidates.is_empty() && skipped.iter().all(|run| run.is_empty()) {
         return unsatisfied(
             attestor,
             vec![reason(
@@ -276,8 +314,37 @@ pub(crate) fn check_attestor(
             ),
         ));
     }
+    // After the occurrences that were checked: what they say is the more precise explanation.
+    for run in skipped {
+        for (i, s) in run.iter().enumerate() {
+            if !failures.would_list(ReasonKind::OccurrenceMalformed) {
+                // Counted, never built: a flood of unreadable occurrences costs a count.
+                failures.add_omitted((run.len() - i) as u64);
+                break;
+            }
+            failures.push(Reason {
+                occurrence: s.label().cloned(),
+                ..reason(ReasonKind::OccurrenceMalformed, skipped_message(s))
+            });
+        }
+    }
     let (listed, omitted) = failures.into_parts();
     unsatisfied(attestor, listed, omitted)
+}
+
+/// Why a skipped occurrence is listed for an attestor and digest, and why it cannot count.
+fn skipped_message(s: &SkippedOccurrence) -> String {
+    let could = match (s.note(), s.digest()) {
+        (Some(_), Some(_)) => "",
+        (None, Some(_)) => " (its noteName cannot be read, so it could be any attestor's)",
+        (Some(_), None) => " (its resource URI names no sha256 digest, so it could be any image's)",
+        (None, None) => " (neither its noteName nor a digest can be read, so it could be anyone's)",
+    };
+    format!(
+        "{} was skipped and cannot satisfy the attestor{could}: {}",
+        crate::attestation::describe(s.label()),
+        s.error()
+    )
 }
 
 /// Runs signature checks for one evaluation through the engine's verification cache, counting
@@ -413,7 +480,8 @@ fn judge(
             Cow::Borrowed(payload)
         }
         #[cfg(feature = "pgp")]
-        PublicKey::Pgp(k) => match k.verify_counted(signature, payload, now, &mut work) {
+        PublicKey::Pgp(k) => match k.verify_attestation_counted(signature, payload, now, &mut work)
+        {
             Ok(verified) => Cow::Owned(verified.payload),
             Err(e) => {
                 let kind = match e.kind {

@@ -52,7 +52,7 @@ fn requests() -> Vec<Request> {
                     breakglass,
                     ..Context::default()
                 };
-                let atts = occurrences.iter().take(keep).cloned().collect();
+                let atts: Vec<_> = occurrences.iter().take(keep).cloned().collect();
                 out.push(Request::new(chosen, atts, context).unwrap());
             }
         }

@@ -94,6 +94,16 @@ fn run_case(path: &Path) -> Result<(), String> {
                     ));
                 }
             }
+            // Each text of `notesContain` is part of one of the decision's notes (spec §9).
+            for text in expect["notesContain"].as_array().into_iter().flatten() {
+                let text = text.as_str().unwrap();
+                if !decision.notes.iter().any(|n| n.contains(text)) {
+                    return Err(format!(
+                        "no note contains {text:?}; notes: {:?}",
+                        decision.notes
+                    ));
+                }
+            }
             Ok(())
         }
         (None, Some(err), Err(e)) => {

@@ -312,3 +312,75 @@ fn a_pgp_key_and_a_pkix_key_in_one_attestor() {
     assert_eq!(keys.len(), 2);
     assert_eq!(keys[1].algorithm_name(), "PGP_RSA");
 }
+
+/// ASCII armor of binary OpenPGP packets, without the optional checksum line (RFC 9580 §6).
+fn armored(packets: &[u8]) -> String {
+    let body = base64::engine::general_purpose::STANDARD.encode(packets);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|l| std::str::from_utf8(l).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN PGP MESSAGE-----\n\n{}\n-----END PGP MESSAGE-----\n",
+        lines.join("\n")
+    )
+}
+
+#[test]
+fn a_binary_openpgp_attestation_does_not_count_and_says_how_to_armor_it() {
+    let c = case("pgp-nistp256-binary");
+    let (payload, sig) = signed("pgp-nistp256-binary");
+    assert!(sig[0] & 0x80 != 0, "binary OpenPGP packets");
+    let time = at("2026-06-01T00:00:00Z");
+    let k = key("nistp256");
+    // A genuine signature: OpenPGP verification accepts it...
+    assert!(k.verify(&sig, Some(&payload), time).is_ok());
+    // ...but an attestation must be ASCII-armored, as GCP documents (spec §11.2).
+    let mut work = binauthz_core::budget::Work::default();
+    let e = k
+        .verify_attestation_counted(&sig, Some(&payload), time, &mut work)
+        .unwrap_err();
+    assert_eq!(e.kind, PgpFailureKind::Invalid);
+    assert!(e.message.contains("gpg --armor --sign"), "{}", e.message);
+    assert_eq!(
+        work.verification_points, 0,
+        "refused before any verification"
+    );
+    let d = engine(&c).evaluate_str(&c["request"].to_string()).unwrap();
+    assert!(!d.allowed);
+    let reason = &d.images[0].reasons[0];
+    assert_eq!(reason.kind, ReasonKind::SignatureInvalid);
+    assert!(
+        reason.message.contains("gpg --armor --sign"),
+        "{}",
+        reason.message
+    );
+
+    // The same packets armored count: only the encoding was refused.
+    assert!(
+        k.verify_attestation_counted(armored(&sig).as_bytes(), Some(&payload), time, &mut work)
+            .is_ok()
+    );
+    let mut request = c["request"].clone();
+    request["attestations"][0]["attestation"]["signatures"][0]["signature"] = json!(armored(&sig));
+    let d = engine(&c).evaluate_str(&request.to_string()).unwrap();
+    assert!(d.allowed, "{}", d.to_json_pretty());
+}
+
+#[test]
+fn a_malformed_binary_message_is_reported_as_malformed() {
+    // What is wrong with the packets is said first: the encoding is refused only for a message
+    // that is otherwise well-formed.
+    let (payload, sig) = signed("pgp-nistp256-binary");
+    let truncated = &sig[..sig.len() / 2];
+    let e = key("nistp256")
+        .verify_attestation_counted(
+            truncated,
+            Some(&payload),
+            at("2026-06-01T00:00:00Z"),
+            &mut binauthz_core::budget::Work::default(),
+        )
+        .unwrap_err();
+    assert!(!e.message.contains("--armor"), "{}", e.message);
+}

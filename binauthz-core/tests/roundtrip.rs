@@ -46,6 +46,17 @@ fn every_valid_conformance_document_round_trips() {
             }
         }
         if let Ok(request) = Request::from_value(case["request"].clone()) {
+            // An occurrence that could not be read was skipped, not read: it has no shape to be
+            // written back in. What was read still writes back.
+            if !request.occurrences().is_complete() {
+                let written = request.to_value();
+                assert_eq!(
+                    Request::from_value(written).unwrap().attestations(),
+                    request.attestations(),
+                    "{name}"
+                );
+                continue;
+            }
             let written = request.to_value();
             assert_eq!(Request::from_value(written).unwrap(), request, "{name}");
             for occ in request.attestations() {

@@ -52,7 +52,8 @@ type Decision struct {
 	Policy string `json:"policy"`
 	// Message is GCP-style denial text, or a summary of what was admitted.
 	Message string `json:"message"`
-	// Notes are remarks about how the request was interpreted.
+	// Notes are remarks about how the request was interpreted (the default rule used for want of
+	// a context value; occurrences skipped, of other kinds, or on further pages), each bounded.
 	Notes []string `json:"notes"`
 	// Images holds one decision per image, in request order.
 	Images []ImageDecision `json:"images"`
@@ -137,7 +138,8 @@ type VerifiedBy struct {
 
 // Reason is one explanation, with the attestor, key, occurrence or pattern concerned.
 type Reason struct {
-	// Kind is stable: "attested", "noAttestation", "signatureInvalid", ... (spec/README.md §8.2).
+	// Kind is stable: "attested", "noAttestation", "signatureInvalid", "occurrenceMalformed", ...
+	// (spec/README.md §8.2).
 	Kind       string `json:"kind"`
 	Message    string `json:"message"`
 	Attestor   string `json:"attestor,omitempty"`

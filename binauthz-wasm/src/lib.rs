@@ -221,9 +221,11 @@ impl Engine {
     }
 
     /// Evaluates a list of images with attestations given as their own document (one occurrence
-    /// or a list, YAML or JSON text as `gcloud … attestations list` prints them, or objects), an
-    /// optional context and an optional evaluation time (RFC 3339, the request's
-    /// `evaluationTime`: when PGP key and signature expiry is judged).
+    /// or a list, YAML or JSON text as `gcloud … attestations list` prints them, a YAML stream of
+    /// them, a Container Analysis list response, or objects), an optional context and an
+    /// optional evaluation time (RFC 3339, the request's `evaluationTime`: when PGP key and
+    /// signature expiry is judged). An occurrence that cannot be read is skipped and explained
+    /// in the decision (spec §5.1).
     #[wasm_bindgen(js_name = evaluateImages, unchecked_return_type = "Decision")]
     pub fn evaluate_images(
         &self,

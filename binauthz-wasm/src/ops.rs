@@ -2,8 +2,9 @@
 //! are unit-tested) natively too. Every decision is the core's; this module only chooses which
 //! core function to call and how to report its errors.
 
+use binauthz_core::attestation::Occurrences;
 use binauthz_core::{
-    Attestor, Config, Engine, Error, ErrorCode, InputError, Occurrence, Policy, Request,
+    Attestor, Config, Engine, Error, ErrorCode, InputError, Policy, Request,
     create_signature_payload, kubernetes, lint,
 };
 use serde::Serialize;
@@ -170,10 +171,11 @@ pub fn evaluate(engine: &Engine, request: &str) -> Result<String, Failure> {
 }
 
 /// Evaluates images (a JSON list of strings) with attestations given as their own document (one
-/// occurrence or a list, YAML or JSON, as gcloud prints them), an optional context (JSON) and an
-/// optional evaluation time (a JSON string, RFC 3339). The images, context and time are read as a
-/// request's `images`, `context` and `evaluationTime`, so errors name those paths; attestation
-/// errors are reported under `attestations`.
+/// occurrence, a list, a Container Analysis list response or a YAML stream of them, as gcloud and
+/// the API print them), an optional context (JSON) and an optional evaluation time (a JSON
+/// string, RFC 3339). The images, context and time are read as a request's `images`, `context`
+/// and `evaluationTime`, so errors name those paths; attestation errors are reported under
+/// `attestations`. Occurrences that cannot be read are skipped and explained in the decision.
 pub fn evaluate_images(
     engine: &Engine,
     images_json: &str,
@@ -192,9 +194,9 @@ pub fn evaluate_images(
     let parts =
         Request::parse(&request_text).map_err(|e| Failure::from_error(&Error::Request(e)))?;
     let occurrences = match attestations {
-        Some(text) => Occurrence::parse_many(text)
+        Some(text) => Occurrences::parse(text)
             .map_err(|e| Failure::from_error(&Error::Request(e.within("attestations"))))?,
-        None => Vec::new(),
+        None => Occurrences::default(),
     };
     let request = Request::new(
         parts.images().to_vec(),

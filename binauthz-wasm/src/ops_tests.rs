@@ -77,6 +77,38 @@ fn documents_report_errors_relative_to_the_document_at_fault() {
 }
 
 #[test]
+fn the_attestations_document_may_be_a_yaml_stream_or_a_list_response() {
+    let engine = engine_from_documents(POLICY, Some(ATTESTORS)).unwrap();
+    let images = serde_json::to_string(&[API]).unwrap();
+    let list: Value = json(ATTESTATIONS);
+    let occurrences = list.as_array().unwrap();
+    // One YAML document per occurrence, as gcloud's default output has them (here in YAML's
+    // flow style: JSON).
+    let stream: String = occurrences.iter().map(|o| format!("---\n{o}\n")).collect();
+    let response = serde_json::json!({"occurrences": occurrences, "nextPageToken": ""}).to_string();
+    for document in [stream, response] {
+        let decision =
+            json(&evaluate_images(&engine, &images, Some(&document), None, None).unwrap());
+        assert_eq!(decision["allowed"], true, "{document}");
+    }
+}
+
+#[test]
+fn an_occurrence_that_cannot_be_read_is_explained_not_a_request_error() {
+    let engine = engine_from_documents(POLICY, Some(ATTESTORS)).unwrap();
+    let images = serde_json::to_string(&[API]).unwrap();
+    let decision = json(
+        &evaluate_images(&engine, &images, Some(r#"[{"noteName": "x"}]"#), None, None).unwrap(),
+    );
+    assert_eq!(decision["allowed"], false);
+    let notes = decision["notes"].to_string();
+    assert!(
+        notes.contains("`resourceUri`: field is required"),
+        "{notes}"
+    );
+}
+
+#[test]
 fn request_errors_name_the_request_paths() {
     let engine = engine_from_documents(POLICY, Some(ATTESTORS)).unwrap();
     let f = evaluate_images(&engine, "[]", None, None, None).unwrap_err();
@@ -91,12 +123,12 @@ fn request_errors_name_the_request_paths() {
     let f = evaluate_images(
         &engine,
         r#"["a"]"#,
-        Some(r#"[{"noteName": "x"}]"#),
+        Some(r#"["projects/acme/occurrences/1"]"#),
         None,
         None,
     )
     .unwrap_err();
-    assert_eq!(f.path, "attestations[0].resourceUri");
+    assert_eq!(f.path, "attestations[0]");
     let f = evaluate_images(&engine, r#"["a"]"#, None, None, Some(r#""yesterday""#)).unwrap_err();
     assert_eq!((f.code, f.path.as_str()), ("invalid", "evaluationTime"));
     let f = evaluate(&engine, "images: [").unwrap_err();

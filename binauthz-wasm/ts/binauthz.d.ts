@@ -142,7 +142,10 @@ export interface PgpSignedAttestation {
 }
 
 /** An attestation occurrence, as `gcloud container binauthz attestations list --format=json`
- * prints it (spec §5). Fields binauthz does not use are accepted and ignored. */
+ * prints it (spec §5). Fields binauthz does not use are accepted and ignored, and every field may
+ * also go by its original proto name (`note_name`, `resource_uri`, …). One that cannot be read is
+ * skipped (reason `occurrenceMalformed`); as text, an attestations document may also be a YAML
+ * stream or a Container Analysis list response (`{"occurrences": [...], "nextPageToken": ...}`). */
 export interface Occurrence {
   /** `projects/P/occurrences/ID`. */
   name?: string;
@@ -152,7 +155,8 @@ export interface Occurrence {
   resource?: { uri: string; [field: string]: unknown };
   /** `projects/P/notes/N`: counts for the attestor with that `noteReference`. */
   noteName: string;
-  kind?: "ATTESTATION";
+  /** `ATTESTATION` (or 7); an occurrence of any other kind is ignored, with a note. */
+  kind?: string | number;
   attestation: {
     /** base64 of the signed payload (see {@link createSignaturePayload}); optional with a
      * PGP-signed attestation that carries it. */
@@ -247,7 +251,8 @@ export type RuleKind = "default" | "cluster" | "namespace" | "serviceAccount" | 
 /** The stable kinds of reasons (spec §8.2). */
 export type ReasonKind =
   | "breakglass" | "systemImage" | "allowlisted" | "alwaysAllow" | "alwaysDeny" | "attested"
-  | "tagReference" | "noAttestation" | "noPublicKeys" | "noSignatures" | "unknownKeyId"
+  | "tagReference" | "noAttestation" | "noPublicKeys" | "noSignatures" | "occurrenceMalformed"
+  | "unknownKeyId"
   | "signatureInvalid" | "payloadNotJson" | "payloadMissingDigest" | "payloadDigestMismatch"
   | "keyExpired" | "keyRevoked" | "signatureExpired" | "signedDataMismatch" | "budgetExhausted";
 
@@ -366,7 +371,8 @@ export interface Decision {
   policy: string | null;
   /** GCP-style denial text, or a summary of what was admitted. */
   message: string;
-  /** Remarks about how the request was interpreted. */
+  /** Remarks about how the request was interpreted (the default rule used for want of a
+   * context value; occurrences skipped, of other kinds, or on further pages), each bounded. */
   notes: string[];
   /** Per image, in request order. */
   images: ImageDecision[];

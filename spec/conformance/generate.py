@@ -413,8 +413,12 @@ def img(image: str, verdict: str, stage: str, reasons: list[str], *, rule_kind=_
     return e
 
 
-def expect(allowed: bool, *images: dict) -> dict:
-    return {"allowed": allowed, "images": list(images)}
+def expect(allowed: bool, *images: dict, notes: list[str] | None = None) -> dict:
+    """`notes`: texts that must each appear in one of the decision's notes (`notesContain`)."""
+    e: dict = {"allowed": allowed, "images": list(images)}
+    if notes:
+        e["notesContain"] = notes
+    return e
 
 
 def expect_error(stage: str, code: str, contains: str | None) -> dict:
@@ -1725,40 +1729,6 @@ def group_request_errors() -> None:
              "The request's images list is empty. Spec §7: a request with no images is an error "
              "(code invalid), never an allow.",
              request([], [ci_occ()]), "images")
-    occ = ci_occ()
-    del occ["noteName"]
-    err_case("occurrence-without-note-name",
-             "An occurrence has no noteName. Spec §5: noteName is required: invalid.",
-             request([IMG_API], [occ]), "noteName")
-    occ = ci_occ()
-    occ["resourceUri"] = "https://" + IMG_API_TAG
-    err_case("occurrence-resource-uri-without-digest",
-             "An occurrence's resourceUri is a tag reference. Spec §5: resourceUri must carry a "
-             "valid sha256 digest, otherwise the occurrence is an input error: invalid.",
-             request([IMG_API], [occ]), "resourceUri")
-    occ = ci_occ()
-    occ["resourceUri"] = uri(REPO_API, D_API.upper())
-    err_case("occurrence-resource-uri-upper-case-digest",
-             "An occurrence's resourceUri has an upper-case hex digest, which is not a valid "
-             "sha256 digest (spec §4/§5): invalid.",
-             request([IMG_API], [occ]), "resourceUri")
-    occ = ci_occ()
-    occ["attestation"]["signatures"][0]["signature"] = "MEUCIQ!!not-base64!!"
-    err_case("signature-not-base64",
-             "A signature value contains characters outside both base64 alphabets: invalid.",
-             request([IMG_API], [occ]), "signature")
-    occ = ci_occ()
-    s = occ["attestation"]["signatures"][0]["signature"]
-    occ["attestation"]["signatures"][0]["signature"] = s[:40] + "\n" + s[40:]
-    err_case("signature-base64-with-whitespace",
-             "A signature's base64 has a newline in the middle. Spec §5: whitespace inside is an "
-             "error: invalid.",
-             request([IMG_API], [occ]), "signature")
-    occ = ci_occ()
-    occ["attestation"]["serializedPayload"] = "{not base64}"
-    err_case("payload-not-base64",
-             "serializedPayload is not base64: invalid.",
-             request([IMG_API], [occ]), "serializedPayload")
     err_case("context-unknown-field",
              "The context has an unknown field podNamespace. Spec §8.1: unknown fields are "
              "rejected: invalid.",
@@ -1782,6 +1752,158 @@ def group_request_errors() -> None:
              "An image reference contains a non-ASCII character (e with an acute accent). Spec §4: "
              "invalid.",
              request(["us-docker.pkg.dev/acme/prod/paymént-api:1.4.2"]), "images[0]")
+
+
+def snake_case_fields(v):
+    """The same document with every field under its original proto name (`noteName` becomes
+    `note_name`), as clients that keep the protos' names write it (kritis, Python's
+    MessageToJson(preserving_proto_field_name=True))."""
+    if isinstance(v, dict):
+        return {re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), k): snake_case_fields(x)
+                for k, x in v.items()}
+    if isinstance(v, list):
+        return [snake_case_fields(x) for x in v]
+    return v
+
+
+def group_occurrences() -> None:
+    """Occurrences as people have them (spec §5): one that cannot be read is skipped and denies
+    only the images it could concern; other kinds are ignored; original field names are read."""
+    g = "occurrences"
+    cfg = ci_config()
+
+    def skipped_case(name: str, description: str, occ: dict) -> None:
+        case(g, name, description, cfg=cfg, req=request([IMG_API], [occ]),
+             exp=expect(False, denied(IMG_API, ["occurrenceMalformed"])))
+
+    occ = ci_occ()
+    del occ["noteName"]
+    skipped_case("occurrence-without-note-name",
+                 "The api image's only occurrence has no noteName. Spec §5: noteName is "
+                 "required; the occurrence is skipped, and as its note cannot be read it could "
+                 "be any attestor's, so built-by-ci's result for the api digest lists it: DENIED, "
+                 "occurrenceMalformed.", occ)
+    occ = ci_occ()
+    occ["resourceUri"] = "https://" + IMG_API_TAG
+    skipped_case("occurrence-resource-uri-without-digest",
+                 "The occurrence's resourceUri is a tag reference. Spec §5: resourceUri must "
+                 "carry a valid sha256 digest; the occurrence is skipped and, naming no digest, "
+                 "could be any image's under its note: DENIED, occurrenceMalformed.", occ)
+    occ = ci_occ()
+    occ["resourceUri"] = uri(REPO_API, D_API.upper())
+    skipped_case("occurrence-resource-uri-upper-case-digest",
+                 "The occurrence's resourceUri has the api image's digest in upper-case hex "
+                 "(hand-edited), which is not a valid sha256 digest (spec §4/§5). It is skipped; "
+                 "read case-insensitively its digest is the api image's, which it is listed for: "
+                 "DENIED, occurrenceMalformed.", occ)
+    occ = ci_occ()
+    occ["attestation"]["signatures"][0]["signature"] = "MEUCIQ!!not-base64!!"
+    skipped_case("signature-not-base64",
+                 "A signature value contains characters outside both base64 alphabets. The "
+                 "occurrence is skipped (spec §5): DENIED, occurrenceMalformed.", occ)
+    occ = ci_occ()
+    s = occ["attestation"]["signatures"][0]["signature"]
+    occ["attestation"]["signatures"][0]["signature"] = s[:40] + "\n" + s[40:]
+    skipped_case("signature-base64-with-whitespace",
+                 "A signature's base64 has a newline in the middle. Spec §5: whitespace inside "
+                 "is an error; the occurrence is skipped: DENIED, occurrenceMalformed.", occ)
+    occ = ci_occ()
+    occ["attestation"]["serializedPayload"] = "{not base64}"
+    skipped_case("payload-not-base64",
+                 "serializedPayload is not base64; the occurrence is skipped (spec §5): DENIED, "
+                 "occurrenceMalformed.", occ)
+    occ = ci_occ()
+    occ["note_name"] = occ["noteName"]
+    skipped_case("occurrence-field-under-both-names",
+                 "The occurrence gives noteName and note_name (the same field under its JSON and "
+                 "its original proto name). Spec §5: a field given twice is an error, as in "
+                 "proto3 parsers; the occurrence is skipped: DENIED, occurrenceMalformed.", occ)
+
+    base = "us-docker.pkg.dev/acme/base-images/migrate:1.2"
+    bad = ci_occ(D_LEDGER, REPO_LEDGER)
+    bad["resourceUri"] = uri(REPO_LEDGER, D_LEDGER.upper())
+    case(g, "occurrence-malformed-denies-only-the-images-that-need-it",
+         "Four images: an allowlisted base image, the attested api image, the ledger image "
+         "whose only occurrence has its digest in upper-case hex, and an older api image with no "
+         "occurrence. Spec §5: the malformed occurrence is skipped, not an error of the request; "
+         "it concerns the ledger digest (case aside) under built-by-ci's note, so only the "
+         "ledger image lists it: ALLOWED, ALLOWED, DENIED occurrenceMalformed, DENIED "
+         "noAttestation. The decision's notes name the skipped occurrence.",
+         cfg=config(policy(rule(REQUIRE, [CI]), allowlist=["us-docker.pkg.dev/acme/base-images/**"]),
+                    [ci_attestor()]),
+         req=request([base, IMG_API, IMG_LEDGER, IMG_API_OLD], [ci_occ(), bad]),
+         exp=expect(False,
+                    img(base, "ALLOWED", "allowlist", ["allowlisted"],
+                        pattern="us-docker.pkg.dev/acme/base-images/**"),
+                    attested(IMG_API, (CI, CI_KEY_ID)),
+                    denied(IMG_LEDGER, ["occurrenceMalformed"]),
+                    denied(IMG_API_OLD, ["noAttestation"]),
+                    notes=[bad["name"]]))
+    bad = ci_occ()
+    bad["resourceUri"] = uri(REPO_API, D_API.upper())
+    case(g, "occurrence-malformed-beside-a-valid-one",
+         "The api image has a valid built-by-ci occurrence and a second one with an upper-case "
+         "digest. Spec §5: a skipped occurrence never satisfies an attestor and never stops "
+         "another from satisfying it: ALLOWED.",
+         cfg=cfg, req=request([IMG_API], [bad, ci_occ()]),
+         exp=expect(True, attested(IMG_API, (CI, CI_KEY_ID)), notes=[bad["name"]]))
+    bad = scan_occ()
+    del bad["attestation"]["serializedPayload"]
+    case(g, "occurrence-malformed-under-a-note-no-rule-needs",
+         "An occurrence under security-scan's note (which no rule requires) has no "
+         "serializedPayload; the api image needs only built-by-ci. Spec §5: the skipped "
+         "occurrence concerns no required attestor: ALLOWED, and a note names it.",
+         cfg=config(policy(rule(REQUIRE, [CI])), [ci_attestor(), scan_attestor()]),
+         req=request([IMG_API], [ci_occ(), bad]),
+         exp=expect(True, attested(IMG_API, (CI, CI_KEY_ID)), notes=[bad["name"]]))
+
+    build = {"name": "projects/acme/occurrences/build-1", "resourceUri": uri(REPO_API, D_API),
+             "noteName": "projects/acme/notes/cloud-build", "kind": "BUILD",
+             "createTime": "2024-02-01T10:00:00Z",
+             "build": {"provenance": {"id": "b-1", "projectId": "acme"}}}
+    vuln = {"name": "projects/acme/occurrences/vuln-1", "resourceUri": uri(REPO_API, D_API),
+            "noteName": "projects/goog-vulnz/notes/CVE-2024-0001", "kind": "VULNERABILITY",
+            "vulnerability": {"severity": "HIGH", "packageIssue": []}}
+    case(g, "occurrence-other-kinds-ignored",
+         "Beside the api image's attestation, the list holds a BUILD and a VULNERABILITY "
+         "occurrence for the same image (a Container Analysis listing without a kind filter). "
+         "Spec §5: GCP reads only the attestor's note; other kinds are ignored, with one note "
+         "that counts them: ALLOWED.",
+         cfg=cfg, req=request([IMG_API], [build, ci_occ(), vuln]),
+         exp=expect(True, attested(IMG_API, (CI, CI_KEY_ID)), notes=["BUILD", "VULNERABILITY"]))
+    relabelled = ci_occ()
+    relabelled["kind"] = "BUILD"
+    case(g, "occurrence-other-kind-never-attests",
+         "A genuine built-by-ci attestation whose kind is edited to BUILD. Spec §5: the kind "
+         "says what an occurrence is; one of another kind is ignored and cannot satisfy an "
+         "attestor: DENIED, noAttestation.",
+         cfg=cfg, req=request([IMG_API], [relabelled]),
+         exp=expect(False, denied(IMG_API, ["noAttestation"]), notes=["BUILD"]))
+    numbered = ci_occ()
+    numbered["kind"] = 7
+    case(g, "occurrence-kind-as-number",
+         "The occurrence's kind is the number 7. Proto3 JSON parsers accept an enum's number; "
+         "NoteKind ATTESTATION is 7: ALLOWED.",
+         cfg=cfg, req=request([IMG_API], [numbered]),
+         exp=expect(True, attested(IMG_API, (CI, CI_KEY_ID))))
+    case(g, "occurrence-original-field-names",
+         "The occurrence is written with the protos' original field names (resource_uri, "
+         "note_name, create_time, serialized_payload, public_key_id), as clients that keep them "
+         "write it. Proto3 JSON parsers accept both names; spec §5: ALLOWED.",
+         cfg=cfg, req=request([IMG_API], [snake_case_fields(ci_occ())]),
+         exp=expect(True, attested(IMG_API, (CI, CI_KEY_ID))))
+    case(g, "occurrence-not-a-mapping",
+         "The request's attestations list holds a string. Spec §5: an entry that is not a "
+         "mapping is an error of the list, not an occurrence to skip: request error, invalid.",
+         cfg=cfg, req=request([IMG_API], [ci_occ(), "projects/acme/occurrences/1"]),
+         err=expect_error("request", "invalid", "attestations[1]"))
+    r = request([IMG_API])
+    r["attestations"] = {"occurrences": [ci_occ()]}
+    case(g, "request-attestations-must-be-a-list",
+         "The request's attestations field is a Container Analysis list response. Spec §8.1: a "
+         "request's attestations is a list (list responses and YAML streams are read from "
+         "attestations documents, §5): request error, invalid.",
+         cfg=cfg, req=r, err=expect_error("request", "invalid", "attestations"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2021,6 +2143,23 @@ def gpg_good(sig: bytes, data: bytes | None, fpr: str) -> None:
     assert "[GNUPG:] GOODSIG" in st and f" {fpr}" in st, f"gpg does not verify: {st}"
 
 
+def armor(packets: bytes, label: str = "MESSAGE") -> str:
+    """OpenPGP ASCII armor (RFC 9580 section 6) of binary packets, with its CRC24 line, as
+    `gpg --armor` writes it: for cases that edit a binary message and still need armor."""
+    crc = 0xB704CE
+    for byte in packets:
+        crc ^= byte << 16
+        for _ in range(8):
+            crc <<= 1
+            if crc & 0x1000000:
+                crc ^= 0x1864CFB
+    body = base64.b64encode(packets).decode()
+    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    checksum = base64.b64encode((crc & 0xFFFFFF).to_bytes(3, "big")).decode()
+    return (f"-----BEGIN PGP {label}-----\n\n" + "\n".join(lines) + f"\n={checksum}\n"
+            f"-----END PGP {label}-----\n")
+
+
 def pgp_key_entry(key: PgpKey, key_id: str | None = None, text: str | None = None) -> dict:
     k: dict = {}
     if key_id is not None:
@@ -2121,13 +2260,24 @@ def _group_pgp(g: str) -> None:
             "the ASCII armor text itself (-----BEGIN PGP MESSAGE-----...), which is read as "
             "armor, not base64 (section 11.2): ALLOWED.",
             pgp_key_entry(ed, ed.fpr), pgp_occ(p, sig.decode(), ed.fpr), ed.fpr)
+    sig = p256.sign(p, "--armor")
+    gpg_good(sig, None, p256.fpr)
+    ok_case("pgp-nistp256-key-id-lower-case",
+            "A GnuPG NIST P-256 (ECDSA) key whose id is given as the lower-case fingerprint "
+            "(accepted and normalised to upper case, section 11.1). The signature is "
+            "`gpg --armor --sign` output: ALLOWED with key id the upper-case fingerprint.",
+            pgp_key_entry(p256, p256.fpr.lower()), pgp_occ(p, sig, p256.fpr), p256.fpr)
     sig = p256.sign(p)
     gpg_good(sig, None, p256.fpr)
-    ok_case("pgp-nistp256-binary",
-            "A GnuPG NIST P-256 (ECDSA) key whose id is given as the lower-case fingerprint "
-            "(accepted and normalised to upper case, section 11.1). The signature is binary "
-            "`gpg --sign` output, base64-encoded: ALLOWED with key id the upper-case fingerprint.",
-            pgp_key_entry(p256, p256.fpr.lower()), pgp_occ(p, sig, p256.fpr), p256.fpr)
+    bad_case("pgp-nistp256-binary",
+             "A genuine signature by the attestor's NIST P-256 key over the right payload, but "
+             "binary `gpg --sign` output (no --armor), base64-encoded. GCP documents only "
+             "ASCII-armored, attached, non-clear-signed signatures (Grafeas PgpSignedAttestation: "
+             "\"currently only ASCII-armored (--armor to gpg), non-clearsigned (--sign rather "
+             "than --clearsign to gpg) are supported\"). Section 11.2: binary OpenPGP data does "
+             "not count, and the reason says to sign with `gpg --armor --sign`: DENIED, "
+             "signatureInvalid.",
+             pgp_key_entry(p256), pgp_occ(p, sig, p256.fpr), ["signatureInvalid"])
     sig = ed.sign(p, "--armor")
     ok_case("pgp-key-crlf",
             "The attestor's PGP key text has CRLF line ends (as exported on Windows). Section "
@@ -2169,6 +2319,12 @@ def _group_pgp(g: str) -> None:
             "attestation.pgpSignedAttestation directly under attestation (no inner attestation "
             "object), no serializedPayload. Section 11.4 accepts both nestings: ALLOWED.",
             pgp_key_entry(rsa), legacy_occ(armored, rsa.fpr, nested=False), rsa.fpr)
+    ok_case("pgp-legacy-original-field-names",
+            "A v1beta1 occurrence as kritis posts it: the protos' original field names "
+            "(note_name, resource.uri, attestation.attestation.pgp_signed_attestation with "
+            "signature, content_type and pgp_key_id). Proto3 JSON parsers accept both names; "
+            "section 5: ALLOWED.",
+            pgp_key_entry(rsa), snake_case_fields(legacy_occ(armored, rsa.fpr)), rsa.fpr)
     armored_old = rsa.sign(p_old, "--armor").decode()
     bad_case("pgp-legacy-wrong-digest",
              "The legacy shape, filed under the api image's digest, but the signed literal data "
@@ -2231,13 +2387,13 @@ def _group_pgp(g: str) -> None:
     p_near = make_payload(REPO_API, near)
     plain = ed.sign(p_near, "--compress-algo", "none")
     assert plain.count(near.encode()) == 1
-    tampered = plain.replace(near.encode(), D_API.encode())
-    assert "BADSIG" in gpg_status(tampered), "tampered message"
+    tampered = armor(plain.replace(near.encode(), D_API.encode()))
+    assert "BADSIG" in gpg_status(tampered.encode()), "tampered message"
     bad_case("pgp-tampered-message",
-             "An uncompressed binary `gpg --sign` message over the payload for a digest one hex "
-             "digit away from the api image's, with that digit edited in the literal data so it "
-             "names the api image (serializedPayload is the edited payload). The signature no "
-             "longer verifies: DENIED, signatureInvalid.",
+             "An uncompressed `gpg --sign` message over the payload for a digest one hex digit "
+             "away from the api image's, with that digit edited in the literal data so it names "
+             "the api image (serializedPayload is the edited payload), then ASCII-armored. The "
+             "signature no longer verifies: DENIED, signatureInvalid.",
              pgp_key_entry(ed), pgp_occ(p, tampered, ed.fpr), ["signatureInvalid"])
     sig = attacker.sign(p, "--armor")
     gpg_good(sig, None, attacker.fpr)
@@ -2252,11 +2408,11 @@ def _group_pgp(g: str) -> None:
     kid_ed = bytes.fromhex(ed.fpr[-16:])
     issuer_sub = b"\x09\x10" + kid_attacker   # unhashed issuer key ID subpacket
     assert plain.count(issuer_sub) == 1
-    forged = plain.replace(issuer_sub, b"\x09\x10" + kid_ed)
+    forged = armor(plain.replace(issuer_sub, b"\x09\x10" + kid_ed))
     bad_case("pgp-forged-issuer-key-id",
              "The attacker's message with its unhashed issuer key ID subpacket rewritten to the "
-             "attestor key's key ID (the hashed issuer fingerprint still names the attacker). "
-             "binauthz tries the attestor key, which does not verify it: DENIED, "
+             "attestor key's key ID (the hashed issuer fingerprint still names the attacker), "
+             "ASCII-armored. binauthz tries the attestor key, which does not verify it: DENIED, "
              "signatureInvalid.",
              pgp_key_entry(ed), pgp_occ(p, forged, ed.fpr), ["signatureInvalid"])
     sig = ed.sign(p_old, "--armor")
@@ -2361,9 +2517,11 @@ def _group_pgp(g: str) -> None:
         "CONTENT_TYPE_UNSPECIFIED"
     case(g, "pgp-legacy-content-type-unspecified",
          "A legacy pgpSignedAttestation with contentType CONTENT_TYPE_UNSPECIFIED. Section 11.4: "
-         "only SIMPLE_SIGNING_JSON (or no contentType) is accepted: request error, invalid.",
+         "only SIMPLE_SIGNING_JSON (or no contentType) is accepted; section 5: an occurrence that "
+         "cannot be read is skipped, and the image it is filed under is denied: DENIED, "
+         "occurrenceMalformed.",
          cfg=config(pol, [pgp_attestor(pgp_key_entry(rsa))]), req=pgp_request([occ]),
-         err=expect_error("request", "invalid", "contentType"))
+         exp=expect(False, denied(IMG_API, ["occurrenceMalformed"])))
 
 
 def group_gcloud_documents() -> None:
@@ -2482,7 +2640,8 @@ GROUPS = [group_algorithms, group_key_ids, group_bad_signatures, group_rotation,
           group_multi_attestor, group_digest_binding, group_encodings, group_tags, group_modes,
           group_breakglass, group_allowlist, group_system_images, group_specific_rules,
           group_multiple_images, group_document_formats, group_config_errors,
-          group_request_errors, group_kubernetes, group_pgp, group_gcloud_documents]
+          group_request_errors, group_occurrences, group_kubernetes, group_pgp,
+          group_gcloud_documents]
 
 
 def check_case(c: dict) -> None:
@@ -2529,6 +2688,9 @@ Notes for runners:
 - `messageContains` is the field path, a fragment of it, or the offending value; it is absent in
   the `syntax` cases, where the parser's wording is not part of the spec.
 - `verifiedBy` lists `{{attestor, keyId}}` for every satisfied attestor, sorted by attestor.
+- `notesContain` (optional) lists texts that must each be part of at least one of the decision's
+  `notes` (case-sensitive substring): a kind such as `BUILD`, or a skipped occurrence's name;
+  notes are worded for people, so cases pin only such fragments.
 
 Each run makes new keys and signatures (and so new files), but the same cases with the same
 expected results. The committed files are the reference; regenerate only when adding or changing

@@ -66,7 +66,7 @@ impl<'r> RequestMemo<'r> {
             }
         }
         RequestMemo {
-            occurrences: OccurrenceIndex::new(request.attestations()),
+            occurrences: OccurrenceIndex::new(request.occurrences()),
             shared,
             results: BTreeMap::new(),
             reused: 0,
@@ -214,6 +214,7 @@ impl Engine {
             // No image reached the rules, so how the rule was chosen does not matter.
             notes.clear();
         }
+        notes.extend(request.occurrences().notes());
         let allowed = images.iter().all(|i| i.allowed);
         let message = summary(&images, allowed);
         let mut audit = audit_record(&self.policy, context, &images, allowed);

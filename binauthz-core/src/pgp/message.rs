@@ -1,5 +1,6 @@
 //! Reading the OpenPGP data of an attestation signature: an attached signed message
-//! (`gpg --sign`, armored or binary) or a detached signature (`gpg --detach-sign`).
+//! (`gpg --sign`, armored or binary) or a detached signature (`gpg --detach-sign`). Whether binary
+//! data may count is the verifier's choice (`PgpKey::verify_attestation_counted` refuses it).
 
 use std::borrow::Cow;
 use std::io::Read as _;
@@ -30,6 +31,9 @@ pub struct SignedMessage {
     pub data: SignedData,
     /// The signature packets, in message order.
     pub signatures: Vec<Signature>,
+    /// Whether the data was ASCII armor, as GCP requires of an attestation (spec §11.2), rather
+    /// than binary packets.
+    pub armored: bool,
 }
 
 /// Parses the OpenPGP data of an attestation signature: ASCII armor (`-----BEGIN PGP MESSAGE-----`
@@ -109,7 +113,8 @@ pub fn parse_signed_message_counted(
         }
         _ => Cow::Borrowed(&packets),
     };
-    let message = structure(&packets)?;
+    let mut message = structure(&packets)?;
+    message.armored = armor_label.is_some();
     match (armor_label.as_deref(), &message.data) {
         (Some("SIGNATURE"), SignedData::Attached(_)) => Err(
             "a `PGP SIGNATURE` armor holds a signed message; attached signatures use `PGP MESSAGE`"
@@ -187,6 +192,7 @@ fn structure(packets: &[Packet]) -> Result<SignedMessage, String> {
         return Ok(SignedMessage {
             data: SignedData::Detached,
             signatures,
+            armored: false,
         });
     };
     let before = seen_literal_at.unwrap_or(0);
@@ -205,5 +211,6 @@ fn structure(packets: &[Packet]) -> Result<SignedMessage, String> {
     Ok(SignedMessage {
         data: SignedData::Attached(data),
         signatures,
+        armored: false,
     })
 }

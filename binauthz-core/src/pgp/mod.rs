@@ -1,10 +1,11 @@
 //! PGP attestor keys and PGP-signed attestations (spec/README.md §11), with rPGP.
 //!
 //! A [`PgpKey`] is an attestor's `asciiArmoredPgpPublicKey`, checked when the config is compiled.
-//! [`PgpKey::verify`] checks one attestation signature: an attached signed message as
+//! [`PgpKey::verify`] checks one OpenPGP signature: an attached signed message as
 //! `gpg --armor --sign` makes it (or its binary form), or a detached signature over
-//! `serializedPayload`. Expiry is judged at the request's evaluation time; the module reads no
-//! clock.
+//! `serializedPayload`. [`PgpKey::verify_attestation_counted`], which the engine uses, also
+//! requires the ASCII armor GCP documents (spec/README.md §11.2). Expiry is judged at the
+//! request's evaluation time; the module reads no clock.
 
 mod armor;
 mod hashes;
@@ -105,11 +106,43 @@ impl PgpKey {
         at: Option<Timestamp>,
         work: &mut Work,
     ) -> Result<PgpVerified, PgpVerifyError> {
+        self.verify_encoded(signature, payload, at, work, false)
+    }
+
+    /// [`PgpKey::verify_counted`] for an attestation (spec §11.2): the signature must also be
+    /// ASCII armor. GCP documents only `gpg --armor --sign` output ("currently only
+    /// ASCII-armored, non-clearsigned" in Grafeas' `PgpSignedAttestation`), so binary packets
+    /// (`gpg --sign` without `--armor`) do not count, though they are read first: a message that
+    /// is malformed is reported as such, and a well-formed one costs no hashing or verification.
+    pub fn verify_attestation_counted(
+        &self,
+        signature: &[u8],
+        payload: Option<&[u8]>,
+        at: Option<Timestamp>,
+        work: &mut Work,
+    ) -> Result<PgpVerified, PgpVerifyError> {
+        self.verify_encoded(signature, payload, at, work, true)
+    }
+
+    fn verify_encoded(
+        &self,
+        signature: &[u8],
+        payload: Option<&[u8]>,
+        at: Option<Timestamp>,
+        work: &mut Work,
+        armor_required: bool,
+    ) -> Result<PgpVerified, PgpVerifyError> {
         let invalid = |message: String| PgpVerifyError {
             kind: PgpFailureKind::Invalid,
             message,
         };
         let message = parse_signed_message_counted(signature, work).map_err(invalid)?;
+        if armor_required && !message.armored {
+            return Err(invalid(
+                "the signature is binary OpenPGP data (`gpg --sign` without `--armor`); GCP reads only ASCII-armored signatures, so sign with `gpg --armor --sign`"
+                    .to_owned(),
+            ));
+        }
         let data: &[u8] = match (&message.data, payload) {
             (SignedData::Attached(literal), _) => literal,
             (SignedData::Detached, Some(p)) => p,

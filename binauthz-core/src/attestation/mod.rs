@@ -1,5 +1,5 @@
-//! Attestation occurrences, as `gcloud container binauthz attestations list --format=json`
-//! prints them (spec/README.md §5).
+//! Attestation occurrences, as `gcloud container binauthz attestations list` prints them, as the
+//! Container Analysis API lists them, and as Grafeas clients write them (spec/README.md §5).
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -10,11 +10,19 @@ use crate::digest::Digest;
 use crate::document;
 use crate::error::{ErrorCode, InputError, InputResult};
 use crate::image::strip_scheme;
-use crate::limits::{MAX_OCCURRENCES, MAX_REQUEST_BYTES, MAX_SIGNATURES};
+use crate::limits::MAX_SIGNATURES;
 use crate::names::{NoteName, OccurrenceLabel};
+use crate::untrusted::shown;
 
-/// Fields gcloud prints that binauthz does not use (`kind`, `createTime`, …) are accepted and
-/// ignored; the fields below must have the right types.
+mod fields;
+mod list;
+
+pub(crate) use list::describe;
+pub use list::{Occurrences, SkippedOccurrence};
+
+/// Fields gcloud prints that binauthz does not use (`createTime`, `updateTime`, …) are accepted
+/// and ignored (`kind` is read before, by [`kind_of`]); the fields below must have the right
+/// types.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawOccurrence {
@@ -23,7 +31,6 @@ struct RawOccurrence {
     /// v1beta1's `resource.uri`.
     resource: Option<RawResource>,
     note_name: Option<String>,
-    kind: Option<String>,
     attestation: Option<RawAttestation>,
 }
 
@@ -57,7 +64,8 @@ struct RawLegacyAttestation {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RawPgpSigned {
     signature: Option<String>,
-    content_type: Option<String>,
+    /// The enum's name, or its number (proto3 JSON parsers accept both).
+    content_type: Option<Value>,
     pgp_key_id: Option<String>,
 }
 
@@ -106,6 +114,52 @@ pub(crate) fn is_pgp_armor(text: &str) -> bool {
     text.trim_start().starts_with("-----BEGIN PGP ")
 }
 
+/// What an occurrence's `kind` says it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `ATTESTATION` (or 7, its number), or no kind at all.
+    Attestation,
+    /// Any other kind (`BUILD`, `VULNERABILITY`, …), as written.
+    Other(String),
+}
+
+/// The kind of an occurrence object. Proto3 JSON parsers accept an enum's name or its number;
+/// `NoteKind.ATTESTATION` is 7 in v1 and v1beta1 alike. Other numbers are other kinds.
+pub(crate) fn kind_of(occurrence: &Value) -> InputResult<Kind> {
+    match occurrence.get("kind") {
+        None | Some(Value::Null) => Ok(Kind::Attestation),
+        Some(Value::String(s)) if s == "ATTESTATION" => Ok(Kind::Attestation),
+        Some(Value::Number(n)) if n.as_u64() == Some(7) => Ok(Kind::Attestation),
+        Some(Value::String(s)) => Ok(Kind::Other(s.clone())),
+        Some(Value::Number(n)) => Ok(Kind::Other(n.to_string())),
+        Some(other) => Err(InputError::invalid(
+            "kind",
+            format!(
+                "expected a kind such as ATTESTATION, found `{}`",
+                shown(&scalar_text(other))
+            ),
+        )),
+    }
+}
+
+/// A short text for a JSON value in a message.
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(_) => "a sequence".to_owned(),
+        Value::Object(_) => "a mapping".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// An entry of a list of occurrences that is not a mapping.
+pub(crate) fn not_a_mapping() -> InputError {
+    InputError::invalid(
+        "",
+        "an attestation occurrence must be a mapping with resourceUri, noteName and attestation",
+    )
+}
+
 /// A `signature` string: armored OpenPGP text as is, anything else base64-decoded.
 fn signature_bytes(text: String, path: &str) -> InputResult<Vec<u8>> {
     if is_pgp_armor(&text) {
@@ -130,29 +184,44 @@ pub struct Occurrence {
 }
 
 impl Occurrence {
-    /// Parses one occurrence, or a list of occurrences (YAML or JSON).
+    /// Parses an attestations document (YAML or JSON) in any shape [`Occurrences::parse`] reads,
+    /// requiring every occurrence in it to be valid: the first one that is not is the error.
+    /// Occurrences of another kind than `ATTESTATION` are left out. Requests instead skip an
+    /// invalid occurrence and explain it where it matters (spec §5); use
+    /// [`Occurrences::parse`] for that.
     pub fn parse_many(text: &str) -> InputResult<Vec<Occurrence>> {
-        Self::from_value_many(document::parse(text, MAX_REQUEST_BYTES)?)
+        Occurrences::parse(text)?.into_strict()
     }
 
-    /// Validates one occurrence object, or an array of them.
+    /// [`Self::parse_many`] for one document already parsed: an occurrence, a list of them, or a
+    /// Container Analysis list response.
     pub fn from_value_many(value: Value) -> InputResult<Vec<Occurrence>> {
-        document::one_or_many(
-            value,
-            MAX_OCCURRENCES,
-            "attestation occurrences",
-            Self::from_value,
-        )
+        Occurrences::from_document(value)?.into_strict()
     }
 
-    /// Validates one occurrence object.
-    pub fn from_value(value: Value) -> InputResult<Occurrence> {
+    /// Validates one occurrence object. Its fields may go by their JSON (lowerCamelCase) or
+    /// original (snake_case) names. An occurrence of another kind than `ATTESTATION` is an
+    /// error here; lists of occurrences ignore it instead.
+    pub fn from_value(mut value: Value) -> InputResult<Occurrence> {
         if !value.is_object() {
-            return Err(InputError::invalid(
-                "",
-                "an attestation occurrence must be a mapping with resourceUri, noteName and attestation",
-            ));
+            return Err(not_a_mapping());
         }
+        fields::to_json_names(&mut value)?;
+        match kind_of(&value)? {
+            Kind::Attestation => Self::from_json_names(value),
+            Kind::Other(kind) => Err(InputError::invalid(
+                "kind",
+                format!(
+                    "occurrence kind is `{}`, expected ATTESTATION",
+                    shown(&kind)
+                ),
+            )),
+        }
+    }
+
+    /// Validates an occurrence object whose fields have their JSON names and whose kind is
+    /// `ATTESTATION` or not given.
+    fn from_json_names(value: Value) -> InputResult<Occurrence> {
         document::require_mappings(
             &value,
             &[
@@ -165,18 +234,12 @@ impl Occurrence {
             ],
         )?;
         let raw: RawOccurrence = document::from_value(value)?;
-        if let Some(kind) = raw.kind.as_deref().filter(|k| *k != "ATTESTATION") {
-            return Err(InputError::invalid(
-                "kind",
-                format!("occurrence kind is `{kind}`, expected ATTESTATION"),
-            ));
-        }
         let legacy_uri = raw.resource.and_then(|r| r.uri);
         let uri = match (raw.resource_uri, legacy_uri) {
             (Some(a), Some(b)) if a != b => {
                 return Err(InputError::invalid(
                     "resource.uri",
-                    format!("`{b}` differs from resourceUri `{a}`"),
+                    format!("`{}` differs from resourceUri `{}`", shown(&b), shown(&a)),
                 ));
             }
             (Some(a), _) => a,
@@ -191,7 +254,7 @@ impl Occurrence {
             .ok_or_else(|| {
                 InputError::invalid(
                     "resourceUri",
-                    format!("`{uri}` does not end in @sha256: and 64 lower-case hex digits; attestations bind digests, not tags"),
+                    format!("`{}` does not end in @sha256: and 64 lower-case hex digits; attestations bind digests, not tags", shown(&uri)),
                 )
             })?;
         let note_text = raw.note_name.ok_or_else(|| {
@@ -203,7 +266,10 @@ impl Occurrence {
         let note = NoteName::parse(&note_text).ok_or_else(|| {
             InputError::invalid(
                 "noteName",
-                format!("`{note_text}` is not a note name of the form projects/PROJECT/notes/NOTE"),
+                format!(
+                    "`{}` is not a note name of the form projects/PROJECT/notes/NOTE",
+                    shown(&note_text)
+                ),
             )
         })?;
         let att = raw.attestation.ok_or_else(|| {
@@ -287,13 +353,17 @@ impl Occurrence {
                     "an occurrence has either signatures or pgpSignedAttestation, not both",
                 ));
             }
-            match pgp.content_type.as_deref() {
-                None | Some("SIMPLE_SIGNING_JSON") => {}
+            // Proto3 JSON parsers accept an enum's number too: SIMPLE_SIGNING_JSON is 1.
+            match &pgp.content_type {
+                None | Some(Value::Null) => {}
+                Some(Value::String(s)) if s == "SIMPLE_SIGNING_JSON" => {}
+                Some(Value::Number(n)) if n.as_u64() == Some(1) => {}
                 Some(other) => {
                     return Err(InputError::invalid(
                         format!("{path}.contentType"),
                         format!(
-                            "`{other}` is not a supported content type; expected SIMPLE_SIGNING_JSON"
+                            "`{}` is not a supported content type; expected SIMPLE_SIGNING_JSON",
+                            shown(&scalar_text(other))
                         ),
                     ));
                 }
