@@ -379,7 +379,7 @@ fn pgp_amplification(name: &'static str, packets: usize) -> Result<Hostile, Stri
     // Different messages, so that the verification cache cannot answer for them: more than
     // one attestor and digest may check (the rest repeat, to keep generating them quick).
     let messages: Vec<String> = (0..64)
-        .map(|n| BASE64.encode(forged_pgp_message(&t.key_id, packets, literal, n)))
+        .map(|n| armor(&forged_pgp_message(&t.key_id, packets, literal, n)))
         .collect();
     let request = flood(&t, std::slice::from_ref(&t.image), |n| {
         let message = messages
@@ -477,6 +477,19 @@ pub fn forged_pgp_message(
     let mut message = Vec::new();
     packet(&mut message, 8, &body);
     message
+}
+
+/// `message` as ASCII armor, the form GCP accepts for PGP attestations (a binary message is
+/// refused before it is verified, spec §11.2).
+fn armor(message: &[u8]) -> String {
+    let b64 = BASE64.encode(message);
+    let mut text = String::from("-----BEGIN PGP MESSAGE-----\n\n");
+    for line in b64.as_bytes().chunks(64) {
+        text.push_str(std::str::from_utf8(line).unwrap_or_default());
+        text.push('\n');
+    }
+    text.push_str("-----END PGP MESSAGE-----\n");
+    text
 }
 
 fn subpacket(out: &mut Vec<u8>, kind: u8, data: &[u8]) {

@@ -205,6 +205,19 @@ func runCase(c conformanceCase) error {
 				return errorf("image %d: typed decision differs", i)
 			}
 		}
+		// Each text of notesContain is part of one of the decision's notes (spec §9).
+		wantNotes, _ := expect["notesContain"].([]interface{})
+		for _, text := range wantNotes {
+			found := false
+			for _, note := range decision.Notes {
+				if strings.Contains(note, text.(string)) {
+					found = true
+				}
+			}
+			if !found {
+				return errorf("no note contains %q: %q", text, decision.Notes)
+			}
+		}
 		return nil
 	}
 	if err == nil {

@@ -57,6 +57,9 @@ function check(c, outcome) {
     c.expect.images.forEach((want, i) => {
       assert.deepStrictEqual(observedImage(decision.images[i], want), want, `image ${i}`);
     });
+    for (const text of c.expect.notesContain ?? []) {
+      assert.ok(decision.notes.some((n) => n.includes(text)), `no note contains ${JSON.stringify(text)}: ${JSON.stringify(decision.notes)}`);
+    }
   } else {
     assert.ok(c.expectError, "case needs exactly one of expect and expectError");
     assert.ok(outcome.error, `expected an error, got a decision: ${JSON.stringify(outcome.value)}`);

@@ -75,7 +75,7 @@ test("wrong types are invalid, with the field path", () => {
   throwsBinauthz(() => engine.evaluateImages("gcr.io/p/a:1"), { code: "invalid", stage: "request", path: "images" });
   throwsBinauthz(() => engine.evaluateImages([API], null, { nope: true }), { code: "invalid", stage: "request" });
   throwsBinauthz(() => engine.evaluateImages([API], null, "payments"), { code: "invalid", stage: "request" });
-  throwsBinauthz(() => engine.evaluateImages([API], [{ resourceUri: API }]), { code: "invalid", stage: "request", path: "attestations[0].noteName" });
+  throwsBinauthz(() => engine.evaluateImages([API], ["x"]), { code: "invalid", stage: "request", path: "attestations[0]" });
   throwsBinauthz(() => engine.evaluateImages(["has space"]), { code: "invalid", stage: "request", path: "images[0]" });
   throwsBinauthz(() => binauthz.extractImages({ kind: "Service" }), { code: "invalid", stage: "request", path: "kind" });
   throwsBinauthz(() => binauthz.createSignaturePayload("gcr.io/p/a:1"), { code: "invalid", stage: "request", message: /no digest/ });
@@ -178,4 +178,10 @@ test("mutated documents either work or throw a BinauthzError (never anything els
   t.diagnostic(`outcomes: ${JSON.stringify(counts)}`);
   // ... and the module still works afterwards.
   assert.equal(engine.evaluateImages([API], attestations).allowed, true);
+});
+
+test("an occurrence that cannot be read is skipped and explained, not a request error (spec §5)", () => {
+  const d = engine.evaluateImages([API], [{ resourceUri: API }]);
+  assert.equal(d.allowed, false);
+  assert.ok(d.images[0].reasons.some((r) => r.kind === "occurrenceMalformed"), JSON.stringify(d.images[0].reasons));
 });

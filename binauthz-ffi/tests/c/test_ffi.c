@@ -226,6 +226,20 @@ static char *run_case(const char *path) {
         json_free(observed);
       }
     }
+    /* Each text of notesContain is part of one of the decision's notes (spec section 9). */
+    const jval *want_notes = json_get(expect, "notesContain"), *notes = json_get(got, "notes");
+    for (size_t i = 0; msg.data == NULL && want_notes != NULL && i < want_notes->count; i++) {
+      int found = 0;
+      for (size_t j = 0; notes != NULL && j < notes->count; j++) {
+        found |= strstr(notes->items[j]->text, want_notes->items[i]->text) != NULL;
+      }
+      if (!found) {
+        jbuf_puts(&msg, "no note contains ");
+        json_write(want_notes->items[i], &msg);
+        jbuf_puts(&msg, "; decision: ");
+        jbuf_puts(&msg, decision);
+      }
+    }
     json_free(got);
   } else {
     const jval *want_stage = json_get(expect_error, "stage"), *want_code = json_get(expect_error, "code");
