@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use binauthz_core::kubernetes::{self, Workload};
 use binauthz_core::limits::MAX_REQUEST_BYTES;
-use binauthz_core::untrusted::escape;
+use binauthz_core::untrusted::{escape, shown};
 use binauthz_core::{Context, Decision, Engine, ImageRef, Occurrence, Request, Timestamp};
 use clap::{ArgGroup, Args, ValueEnum};
 use serde_json::json;
@@ -165,10 +165,15 @@ fn evaluate_workload(
     source: &str,
     now: Timestamp,
 ) -> Result<Decision, CliError> {
+    // As in a request (spec §4): text that is not an image reference is decided, denied unless
+    // the rule admits every image; only a reference over the length limit is an error.
     let images = workload
         .images()
         .iter()
-        .map(|i| ImageRef::parse(i).map_err(|e| CliError::new(format!("{source}: image `{i}`"), e)))
+        .map(|i| {
+            ImageRef::from_request(i)
+                .map_err(|e| CliError::new(format!("{source}: image `{}`", shown(i)), e))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let request = Request::new(images, occurrences, workload.context(fallback))
         .map_err(|e| CliError::new(source, e))?

@@ -247,7 +247,7 @@ export type RuleKind = "default" | "cluster" | "namespace" | "serviceAccount" | 
 /** The stable kinds of reasons (spec §8.2). */
 export type ReasonKind =
   | "breakglass" | "systemImage" | "allowlisted" | "alwaysAllow" | "alwaysDeny" | "attested"
-  | "tagReference" | "noAttestation" | "noPublicKeys" | "noSignatures" | "unknownKeyId"
+  | "tagReference" | "invalidReference" | "noAttestation" | "noPublicKeys" | "noSignatures" | "unknownKeyId"
   | "signatureInvalid" | "payloadNotJson" | "payloadMissingDigest" | "payloadDigestMismatch"
   | "keyExpired" | "keyRevoked" | "signatureExpired" | "signedDataMismatch" | "budgetExhausted";
 
