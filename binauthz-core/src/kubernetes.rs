@@ -505,6 +505,80 @@ pub fn admission_response(request: &AdmissionRequest, decision: &Decision) -> Va
     })
 }
 
+/// Why a review was refused without a decision (spec §10). Either way the answer is
+/// `allowed: false`; the status says whose input was at fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The review cannot be evaluated: it is not an AdmissionReview of a workload binauthz
+    /// reads, or a field has a type Kubernetes would not accept. Status 400 `BadRequest`,
+    /// Kubernetes' reason for "a request that can never succeed".
+    BadRequest,
+    /// binauthz's own inputs failed (the policy, the attestors, the attestations or the audit
+    /// log): status 500 `InternalError`.
+    InternalError,
+}
+
+impl Refusal {
+    /// The HTTP status code of the response's `status`.
+    pub fn code(self) -> u16 {
+        match self {
+            Refusal::BadRequest => 400,
+            Refusal::InternalError => 500,
+        }
+    }
+
+    /// The `metav1.StatusReason` of the response's `status`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Refusal::BadRequest => "BadRequest",
+            Refusal::InternalError => "InternalError",
+        }
+    }
+}
+
+/// What a response to a review must echo: its `request.uid` and `apiVersion` (the API server
+/// discards a response whose uid differs and applies the webhook's `failurePolicy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewEcho {
+    /// `request.uid`, or empty when it could not be read.
+    pub uid: String,
+    /// The review's `apiVersion` when it is an `admission.k8s.io` version, else
+    /// `admission.k8s.io/v1`.
+    pub api_version: String,
+}
+
+impl ReviewEcho {
+    /// Reads as much of a review as can be read, for answering one that cannot be evaluated:
+    /// never fails.
+    pub fn read(text: &str) -> ReviewEcho {
+        let review = document::parse(text, MAX_REQUEST_BYTES).unwrap_or(Value::Null);
+        ReviewEcho {
+            uid: str_at(&review, "/request/uid")
+                .unwrap_or_default()
+                .to_owned(),
+            api_version: str_at(&review, "/apiVersion")
+                .filter(|v| v.starts_with("admission.k8s.io/"))
+                .unwrap_or("admission.k8s.io/v1")
+                .to_owned(),
+        }
+    }
+}
+
+/// The AdmissionReview response refusing a review that was not evaluated: `uid` echoed,
+/// `allowed: false`, and a status with the refusal's code and reason and `message`, escaped
+/// (kubectl prints it).
+pub fn refusal_response(echo: &ReviewEcho, refusal: Refusal, message: &str) -> Value {
+    json!({
+        "apiVersion": echo.api_version,
+        "kind": "AdmissionReview",
+        "response": {
+            "uid": echo.uid,
+            "allowed": false,
+            "status": {"code": refusal.code(), "reason": refusal.reason(), "message": escape(message)},
+        },
+    })
+}
+
 #[path = "kubernetes_fields.rs"]
 mod fields;
 

@@ -466,3 +466,40 @@ fn admission_review_fields_say_what_was_found_instead() {
     assert_eq!(e.message(), "kind is `Pod`, expected AdmissionReview");
 }
 
+/// Item 14: a review that cannot be evaluated is still answered, with its uid when it can be
+/// read, and a refusal whose status says whose input was at fault.
+#[test]
+fn a_review_that_cannot_be_evaluated_is_refused_with_its_uid() {
+    let review = r#"{"apiVersion": "admission.k8s.io/v1beta1", "kind": "AdmissionReview",
+        "request": {"uid": "u-7", "object": {"kind": "Service"}}}"#;
+    let e = parse_admission_review(review).unwrap_err();
+    let echo = ReviewEcho::read(review);
+    assert_eq!(echo.uid, "u-7");
+    let response = refusal_response(
+        &echo,
+        Refusal::BadRequest,
+        &format!("binauthz: {e}\nx\u{1b}[2K"),
+    );
+    assert_eq!(response["apiVersion"], "admission.k8s.io/v1beta1");
+    assert_eq!(response["kind"], "AdmissionReview");
+    assert_eq!(response["response"]["uid"], "u-7");
+    assert_eq!(response["response"]["allowed"], false);
+    assert_eq!(response["response"]["status"]["code"], 400);
+    assert_eq!(response["response"]["status"]["reason"], "BadRequest");
+    let message = response["response"]["status"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("binauthz: `request.object.kind`: kind `Service`"),
+        "{message}"
+    );
+    assert!(message.ends_with("\\u{a}x\\u{1b}[2K"), "{message}");
+    let internal = refusal_response(&echo, Refusal::InternalError, "policy.yaml: cannot open");
+    assert_eq!(internal["response"]["status"]["code"], 500);
+    assert_eq!(internal["response"]["status"]["reason"], "InternalError");
+    for unreadable in ["{", "[1]", r#"{"apiVersion": "v1", "request": {"uid": 5}}"#] {
+        let echo = ReviewEcho::read(unreadable);
+        assert_eq!(
+            (echo.uid.as_str(), echo.api_version.as_str()),
+            ("", "admission.k8s.io/v1")
+        );
+    }
+}
