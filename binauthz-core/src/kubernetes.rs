@@ -353,11 +353,13 @@ pub fn parse_manifests(text: &str) -> InputResult<Vec<Workload>> {
         .collect()
 }
 
+/// `Kind name` of an object, for error messages: both come from the manifest, so they are
+/// escaped and cut short (a bindings' host may show the message as it is).
 fn object_label(v: &Value) -> Option<String> {
-    let kind = str_at(v, "/kind")?;
+    let kind = shown(str_at(v, "/kind")?);
     Some(match str_at(v, "/metadata/name") {
-        Some(name) => format!("{kind} {name}"),
-        None => kind.to_owned(),
+        Some(name) => format!("{kind} {}", shown(name)),
+        None => kind.into_owned(),
     })
 }
 

@@ -399,6 +399,20 @@ fn every_field_binauthz_reads_says_what_was_found_instead() {
     }
 }
 
+/// The object's kind and name prefix every error about it, escaped: a name holding a line
+/// break must not start a line of its own where a host shows the message.
+#[test]
+fn an_error_names_the_object_escaped() {
+    let text =
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"p\\nALLOWED\\e[2K\"\n  namespace: 7\n";
+    let e = parse_manifests(text).unwrap_err();
+    assert!(
+        e.message()
+            .starts_with("document 1 (Pod p\\u{a}ALLOWED\\u{1b}[2K): `namespace` is the number 7"),
+        "{e}"
+    );
+}
+
 /// Kubernetes decodes an absent or null `image` as "", as it does a label that is null: binauthz
 /// reads them the same way, so two objects Kubernetes cannot tell apart decide alike.
 #[test]
