@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use binauthz_core::attestation::Occurrences;
-use binauthz_core::kubernetes::{self, Workload};
+use binauthz_core::kubernetes::{self, Refusal, ReviewEcho, Workload};
 use binauthz_core::limits::MAX_REQUEST_BYTES;
-use binauthz_core::untrusted::escape;
+use binauthz_core::untrusted::{escape, shown};
 use binauthz_core::{Context, Decision, Engine, ImageRef, Request, Timestamp};
 use clap::{ArgGroup, Args, ValueEnum};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::input::{CliError, read_text};
 use crate::{Exit, audit_log, load, output};
@@ -61,7 +61,8 @@ pub struct EvaluateArgs {
     #[arg(long, value_name = "FILE")]
     manifest: Option<PathBuf>,
     /// An admission.k8s.io/v1 AdmissionReview (`-` for standard input); prints the
-    /// AdmissionReview response.
+    /// AdmissionReview response, a refusal (allowed: false, status 400 or 500) when the review
+    /// cannot be evaluated.
     #[arg(long, value_name = "FILE")]
     admission_review: Option<PathBuf>,
     /// Cluster the images deploy to, as LOCATION.CLUSTER_ID (selects cluster rules).
@@ -124,13 +125,15 @@ impl EvaluateArgs {
 
 /// Runs the command.
 pub fn run(args: &EvaluateArgs) -> Result<Exit, CliError> {
+    let now = evaluation_time_or_now(args.evaluation_time);
+    if let Some(path) = &args.admission_review {
+        let allowed = admission_review(args, path, now)?;
+        return Ok(if allowed { Exit::Ok } else { Exit::Blocked });
+    }
     let engine = load::engine(&args.policy, &args.attestors)?;
     let occurrences = load::occurrences(&args.attestations)?;
     let context = args.context();
-    let now = evaluation_time_or_now(args.evaluation_time);
-    let allowed = if let Some(path) = &args.admission_review {
-        admission_review(args, &engine, occurrences, path, now)?
-    } else if let Some(path) = &args.manifest {
+    let allowed = if let Some(path) = &args.manifest {
         manifest(args, &engine, occurrences, &context, path, now)?
     } else {
         let images = args
@@ -167,10 +170,15 @@ fn evaluate_workload(
     source: &str,
     now: Timestamp,
 ) -> Result<Decision, CliError> {
+    // As in a request (spec §4): text that is not an image reference is decided, denied unless
+    // the rule admits every image; only a reference over the length limit is an error.
     let images = workload
         .images()
         .iter()
-        .map(|i| ImageRef::parse(i).map_err(|e| CliError::new(format!("{source}: image `{i}`"), e)))
+        .map(|i| {
+            ImageRef::from_request(i)
+                .map_err(|e| CliError::new(format!("{source}: image `{}`", shown(i)), e))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let request = Request::new(images, occurrences, workload.context(fallback))
         .map_err(|e| CliError::new(source, e))?
@@ -237,30 +245,54 @@ fn manifest(
     Ok(allowed)
 }
 
-fn admission_review(
-    args: &EvaluateArgs,
-    engine: &Engine,
-    occurrences: Occurrences,
-    path: &Path,
-    now: Timestamp,
-) -> Result<bool, CliError> {
-    let name = path.display().to_string();
-    let text = read_text(path, MAX_REQUEST_BYTES)?;
-    let review =
-        kubernetes::parse_admission_review(&text).map_err(|e| CliError::input(&name, &e))?;
-    let decision = evaluate_workload(
-        engine,
-        &review.workload,
-        occurrences,
-        &args.context(),
-        &name,
-        now,
-    )?;
-    log(args, &decision)?;
-    let response = kubernetes::admission_response(&review, &decision);
+/// `--admission-review`: prints the AdmissionReview response. A webhook must always answer, so
+/// when the review cannot be evaluated this prints a refusal (spec §10) for the review's uid,
+/// as far as it could be read, and still returns the error (exit status 2): 400 `BadRequest`
+/// when the review is at fault, 500 `InternalError` when binauthz's own files are.
+fn admission_review(args: &EvaluateArgs, path: &Path, now: Timestamp) -> Result<bool, CliError> {
+    let (echo, answer) = match read_text(path, MAX_REQUEST_BYTES) {
+        Ok(text) => (
+            ReviewEcho::read(&text),
+            answer_review(args, &text, &path.display().to_string(), now),
+        ),
+        Err(e) => (ReviewEcho::read(""), Err((Refusal::BadRequest, e))),
+    };
+    let (response, result) = match answer {
+        Ok((response, allowed)) => (response, Ok(allowed)),
+        Err((refusal, e)) => (
+            kubernetes::refusal_response(&echo, refusal, &format!("binauthz: {e}")),
+            Err(e),
+        ),
+    };
     outln!(
         "{}",
         serde_json::to_string_pretty(&response).unwrap_or_else(|_| response.to_string())
     );
-    Ok(decision.allowed)
+    result
+}
+
+/// The response to a review and whether it admits, or the refusal that fits the error.
+fn answer_review(
+    args: &EvaluateArgs,
+    text: &str,
+    name: &str,
+    now: Timestamp,
+) -> Result<(Value, bool), (Refusal, CliError)> {
+    let internal = |e| (Refusal::InternalError, e);
+    let engine = load::engine(&args.policy, &args.attestors).map_err(internal)?;
+    let occurrences = load::occurrences(&args.attestations).map_err(internal)?;
+    let review = kubernetes::parse_admission_review(text)
+        .map_err(|e| (Refusal::BadRequest, CliError::input(name, &e)))?;
+    let decision = evaluate_workload(
+        &engine,
+        &review.workload,
+        occurrences,
+        &args.context(),
+        name,
+        now,
+    )
+    .map_err(|e| (Refusal::BadRequest, e))?;
+    log(args, &decision).map_err(internal)?;
+    let response = kubernetes::admission_response(&review, &decision);
+    Ok((response, decision.allowed))
 }

@@ -325,3 +325,165 @@ fn an_object_name_cannot_forge_a_line() {
         r.stdout
     );
 }
+
+/// Writes `review` to a file and runs `evaluate --admission-review` on it with `policy`.
+fn review_with(dir: &str, review: &Value, policy: &str) -> Run {
+    let dir = temp_dir(dir);
+    let path = dir.join("review.json");
+    std::fs::write(&path, review.to_string()).unwrap();
+    let attestors = example("attestors.yaml");
+    binauthz(&[
+        "evaluate",
+        "--policy",
+        policy,
+        "--attestor",
+        &attestors,
+        "--admission-review",
+        &path.to_string_lossy(),
+    ])
+}
+
+fn review_of(object: Value) -> Value {
+    serde_json::json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {"uid": "u-9", "namespace": "payments", "object": object}})
+}
+
+fn response_of(r: &Run) -> Value {
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", r.stdout, r.stderr))
+}
+
+/// Issue 14, item 14: a webhook must always answer. A review binauthz cannot evaluate gets a
+/// refusal echoing its uid, with the error as the message (status 400 `BadRequest`: the
+/// review can never succeed), and the command still exits 2.
+#[test]
+fn a_review_that_cannot_be_evaluated_is_refused_with_its_uid() {
+    let service = review_of(serde_json::json!({"kind": "Service\n\u{1b}[2K", "spec": {}}));
+    let r = review_with("refused-review", &service, &example("policy.yaml"));
+    assert_eq!(r.status, 2, "{}{}", r.stdout, r.stderr);
+    let v = response_of(&r);
+    assert_eq!(v["kind"], "AdmissionReview");
+    assert_eq!(v["apiVersion"], "admission.k8s.io/v1");
+    assert_eq!(v["response"]["uid"], "u-9");
+    assert_eq!(v["response"]["allowed"], false);
+    assert_eq!(v["response"]["status"]["code"], 400);
+    assert_eq!(v["response"]["status"]["reason"], "BadRequest");
+    let message = v["response"]["status"]["message"].as_str().unwrap();
+    assert!(message.starts_with("binauthz: "), "{message}");
+    assert!(
+        message.contains("has no pod spec binauthz can read"),
+        "{message}"
+    );
+    // The kind came from the review: escaped, as everything kubectl prints.
+    assert!(message.contains("Service\\u{a}\\u{1b}[2K"), "{message}");
+    assert!(!r.stdout.contains('\u{1b}'), "{:?}", r.stdout);
+    assert!(r.stderr.contains("has no pod spec"), "{}", r.stderr);
+}
+
+/// The policy is binauthz's own input, not the review's: still a refusal with the uid, status 500
+/// `InternalError`.
+#[test]
+fn a_broken_policy_refuses_the_review_as_an_internal_error() {
+    let review: Value =
+        serde_json::from_str(&std::fs::read_to_string(k8s("admission-review.json")).unwrap())
+            .unwrap();
+    let r = review_with("refused-policy", &review, "/nonexistent/policy.yaml");
+    assert_eq!(r.status, 2, "{}{}", r.stdout, r.stderr);
+    let v = response_of(&r);
+    assert_eq!(v["response"]["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
+    assert_eq!(v["response"]["allowed"], false);
+    assert_eq!(v["response"]["status"]["code"], 500);
+    assert_eq!(v["response"]["status"]["reason"], "InternalError");
+    let message = v["response"]["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("/nonexistent/policy.yaml: cannot open"),
+        "{message}"
+    );
+}
+
+/// A review that cannot even be read is answered too, with an empty uid (the API server then
+/// applies the webhook's failurePolicy).
+#[test]
+fn an_unreadable_review_is_refused_without_a_uid() {
+    let policy = example("policy.yaml");
+    let attestors = example("attestors.yaml");
+    let dir = temp_dir("unreadable-review");
+    let broken = dir.join("broken.json");
+    std::fs::write(
+        &broken,
+        "{\"kind\": \"AdmissionReview\", \"request\": {\"uid\": \"u\"",
+    )
+    .unwrap();
+    for path in [
+        broken.to_string_lossy().into_owned(),
+        "/nonexistent/review.json".to_owned(),
+    ] {
+        let r = binauthz(&[
+            "evaluate",
+            "--policy",
+            &policy,
+            "--attestor",
+            &attestors,
+            "--admission-review",
+            &path,
+        ]);
+        assert_eq!(r.status, 2, "{path}: {}{}", r.stdout, r.stderr);
+        let v = response_of(&r);
+        assert_eq!(v["response"]["uid"], "", "{path}");
+        assert_eq!(v["response"]["allowed"], false, "{path}");
+        assert_eq!(v["response"]["status"]["code"], 400, "{path}");
+        let message = v["response"]["status"]["message"].as_str().unwrap();
+        assert!(message.contains(&path), "{message}");
+    }
+}
+
+/// Item 13: the AdmissionReview that carried an unrendered template is decided per image, not
+/// refused: the template is denied with its reason, and the response says so.
+#[test]
+fn an_unrendered_template_image_is_denied_not_refused() {
+    let template = "us-docker.pkg.dev/{{ .Project }}/payments/api@sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6";
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "api"},
+        "spec": {"containers": [{"name": "api", "image": template}]}});
+    let r = review_with("template-review", &review_of(pod), &example("policy.yaml"));
+    assert_eq!(r.status, 1, "{}{}", r.stdout, r.stderr);
+    let v = response_of(&r);
+    assert_eq!(v["response"]["uid"], "u-9");
+    assert_eq!(v["response"]["status"]["code"], 403);
+    assert_eq!(v["response"]["status"]["reason"], "VIOLATES_POLICY");
+    let message = v["response"]["status"]["message"].as_str().unwrap();
+    assert_eq!(
+        message,
+        format!(
+            "Image `{template}` denied by Binary Authorization default admission rule. Invalid \
+             image reference: it contains a space (an unrendered template?)"
+        )
+    );
+}
+
+/// Item 15: `image: {CONTAINER_PATH}` in a manifest says what YAML made of it.
+#[test]
+fn an_image_read_as_a_mapping_says_what_was_found() {
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: {CONTAINER_PATH}\n";
+    let policy = example("policy.yaml");
+    let attestors = example("attestors.yaml");
+    let r = binauthz_with_stdin(
+        &[
+            "evaluate",
+            "--policy",
+            &policy,
+            "--attestor",
+            &attestors,
+            "--manifest",
+            "-",
+        ],
+        manifest,
+    );
+    assert_eq!(r.status, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(
+            "`spec.template.spec.containers[0].image`: document 1 (Deployment web): `image` is a \
+             mapping (an unrendered template such as `{CONTAINER_PATH}`?), expected a string"
+        ),
+        "{}",
+        r.stderr
+    );
+}

@@ -62,6 +62,9 @@ pub enum ReasonKind {
     Attested,
     /// REQUIRE_ATTESTATION on a reference without a valid sha256 digest.
     TagReference,
+    /// REQUIRE_ATTESTATION on text that is not an image reference at all (empty, or with
+    /// whitespace, control or non-ASCII characters): no attestation can cover it.
+    InvalidReference,
     /// No occurrence under the attestor's note for the image's digest.
     NoAttestation,
     /// The attestor has no public keys.

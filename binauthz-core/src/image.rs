@@ -1,21 +1,29 @@
 //! Container image references as they appear in pod specs and requests.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::digest::Digest;
-use crate::error::{InputError, InputResult};
+use crate::error::{ErrorCode, InputError, InputResult};
 use crate::limits::MAX_IMAGE_REF_BYTES;
+use crate::untrusted::{escape, shown};
 
 /// An image reference: `[scheme://]registry/path[:tag][@sha256:HEX]`.
 ///
 /// The reference keeps the text as given (allowlist patterns match that text). Its digest is
 /// present only when the reference carries a valid sha256 digest; a tag never stands in for one.
+///
+/// A request may also carry text that is not an image reference at all (an unrendered template
+/// such as `gcr.io/{{ .Project }}/app`, which Kubernetes accepts): [`ImageRef::from_request`]
+/// keeps it as an *invalid* reference ([`ImageRef::invalid`] says why), which has no repository,
+/// tag or digest, so no pattern and no attestation can ever apply to it (spec/README.md §4).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ImageRef {
     raw: String,
     repository: String,
     tag: Option<String>,
     digest: DigestPart,
+    invalid: Option<String>,
 }
 
 /// What follows the `@` of a reference, if anything.
@@ -27,15 +35,34 @@ enum DigestPart {
 }
 
 impl ImageRef {
-    /// Parses a reference. Fails only for text that cannot be an image reference at all (empty,
-    /// too long, whitespace, control or non-ASCII characters); a missing or malformed digest is
-    /// not an error here but a reason to deny under REQUIRE_ATTESTATION.
+    /// Parses a reference. Fails for text that cannot be an image reference at all (empty, too
+    /// long, whitespace, control or non-ASCII characters, nothing before `@`); a missing or
+    /// malformed digest is not an error here but a reason to deny under REQUIRE_ATTESTATION.
     pub fn parse(s: &str) -> InputResult<Self> {
-        if s.is_empty() {
-            return Err(InputError::invalid("", "image reference is empty"));
+        let image = Self::from_request(s)?;
+        match &image.invalid {
+            None => Ok(image),
+            Some(_) if s.is_empty() => Err(InputError::invalid("", "image reference is empty")),
+            Some(why) => Err(InputError::invalid(
+                "",
+                format!(
+                    "image reference {} is not valid: {why}",
+                    quoted_for_people(s)
+                ),
+            )),
         }
+    }
+
+    /// Reads a reference as a request carries it (spec/README.md §4): text that cannot be an
+    /// image reference is not an error but an invalid reference ([`Self::invalid`]), which the
+    /// engine decides as an image of its own. Only a reference longer than
+    /// [`MAX_IMAGE_REF_BYTES`] is an error (code `limit`): every decision copies the reference
+    /// into its image, its audit record and, cut short, its messages, so its length is bounded
+    /// like the other sizes of spec §1.
+    pub fn from_request(s: &str) -> InputResult<Self> {
         if s.len() > MAX_IMAGE_REF_BYTES {
-            return Err(InputError::invalid(
+            return Err(InputError::new(
+                ErrorCode::Limit,
                 "",
                 format!(
                     "image reference is {} bytes long, more than the limit of {MAX_IMAGE_REF_BYTES}",
@@ -43,14 +70,14 @@ impl ImageRef {
                 ),
             ));
         }
-        if let Some(c) = s.chars().find(|c| !c.is_ascii_graphic()) {
-            return Err(InputError::invalid(
-                "",
-                format!(
-                    "image reference `{}` contains the character {c:?}, which is not allowed",
-                    s.escape_debug()
-                ),
-            ));
+        if let Some(why) = problem(s) {
+            return Ok(ImageRef {
+                raw: s.to_owned(),
+                repository: String::new(),
+                tag: None,
+                digest: DigestPart::None,
+                invalid: Some(why),
+            });
         }
         let without_scheme = strip_scheme(s);
         let (name, digest) = match without_scheme.split_once('@') {
@@ -63,18 +90,13 @@ impl ImageRef {
                 },
             ),
         };
-        if name.is_empty() {
-            return Err(InputError::invalid(
-                "",
-                format!("image reference `{s}` has no repository name before `@`"),
-            ));
-        }
         let (repository, tag) = split_tag(name);
         Ok(ImageRef {
             raw: s.to_owned(),
             repository: repository.to_owned(),
             tag: tag.map(str::to_owned),
             digest,
+            invalid: None,
         })
     }
 
@@ -83,7 +105,25 @@ impl ImageRef {
         &self.raw
     }
 
-    /// The repository (registry and path) without scheme, tag or digest.
+    /// Why the text is not an image reference (\"it contains a space\"), for an invalid
+    /// reference read by [`Self::from_request`]; `None` for every reference [`Self::parse`]
+    /// accepts.
+    pub fn invalid(&self) -> Option<&str> {
+        self.invalid.as_deref()
+    }
+
+    /// The reference as messages for people show it: a valid reference as it is (GCP's denial
+    /// text quotes it so); an invalid one in backquotes, escaped and cut short
+    /// ([`crate::untrusted::shown`]), since it may hold anything but a line of its own.
+    pub fn shown(&self) -> Cow<'_, str> {
+        match self.invalid {
+            None => Cow::Borrowed(&self.raw),
+            Some(_) => Cow::Owned(quoted_for_people(&self.raw)),
+        }
+    }
+
+    /// The repository (registry and path) without scheme, tag or digest; empty for an invalid
+    /// reference.
     pub fn repository(&self) -> &str {
         &self.repository
     }
@@ -114,6 +154,53 @@ impl fmt::Display for ImageRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.raw)
     }
+}
+
+/// An image as a decision's texts show it, given only its text (the audit record has no
+/// [`ImageRef`]): what [`ImageRef::shown`] gives for it.
+pub(crate) fn shown_image(text: &str) -> Cow<'_, str> {
+    if problem(text).is_none() && text.len() <= MAX_IMAGE_REF_BYTES {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(quoted_for_people(text))
+    }
+}
+
+fn quoted_for_people(text: &str) -> String {
+    format!("`{}`", shown(text))
+}
+
+/// Why `s` cannot be an image reference, if it cannot. Kubernetes checks only that a
+/// container's image is not empty, so a pod spec can carry text no registry could serve.
+fn problem(s: &str) -> Option<String> {
+    if s.is_empty() {
+        return Some("it is empty".to_owned());
+    }
+    let rest = strip_scheme(s);
+    let what = if let Some(c) = s.chars().find(|c| !c.is_ascii_graphic()) {
+        let code = u32::from(c);
+        if c == ' ' {
+            "it contains a space".to_owned()
+        } else if c.is_control() {
+            format!("it contains the control character U+{code:04X}")
+        } else if c.is_whitespace() || matches!(escape(c.encode_utf8(&mut [0; 4])), Cow::Owned(_)) {
+            format!("it contains the invisible character U+{code:04X}")
+        } else {
+            format!("it contains the non-ASCII character `{c}` (U+{code:04X})")
+        }
+    } else if rest.is_empty() {
+        "it is a scheme without a repository name".to_owned()
+    } else if rest.starts_with('@') {
+        "it has no repository name before `@`".to_owned()
+    } else {
+        return None;
+    };
+    // A template some tool should have rendered is the usual cause (issue 14): say so.
+    Some(if s.contains(['{', '}']) {
+        format!("{what} (an unrendered template?)")
+    } else {
+        what
+    })
 }
 
 /// Removes an `https://` or `http://` prefix (Grafeas resource URIs carry one).
@@ -192,6 +279,73 @@ mod tests {
         ] {
             assert!(ImageRef::parse(s).is_err(), "{s:?}");
         }
+    }
+
+    /// Spec §4: what `parse` rejects, a request still carries; it becomes an invalid reference
+    /// that says why, with no repository, tag or digest for anything to match or attest.
+    #[test]
+    fn text_that_is_no_reference_is_kept_as_an_invalid_one() {
+        for (text, why) in [
+            ("", "it is empty"),
+            (
+                &format!("gcr.io/{{{{ .Project }}}}/nginx@{D}"),
+                "it contains a space (an unrendered template?)",
+            ),
+            ("gcr.io/p/app\t", "it contains the control character U+0009"),
+            (
+                "gcr.io/p/\u{200b}app",
+                "it contains the invisible character U+200B",
+            ),
+            (
+                "gcr.io/p/\u{a0}app",
+                "it contains the invisible character U+00A0",
+            ),
+            (
+                "gcr.io/p/paym\u{e9}nt",
+                "it contains the non-ASCII character `\u{e9}` (U+00E9)",
+            ),
+            ("@sha256:00", "it has no repository name before `@`"),
+            ("https://", "it is a scheme without a repository name"),
+        ] {
+            let image = ImageRef::from_request(text).unwrap();
+            assert_eq!(image.invalid(), Some(why), "{text:?}");
+            assert_eq!(image.as_str(), text);
+            assert_eq!((image.repository(), image.tag()), ("", None), "{text:?}");
+            assert!(image.digest().is_none() && image.malformed_digest().is_none());
+            assert!(ImageRef::parse(text).is_err(), "{text:?}");
+        }
+        let valid = ImageRef::from_request(&format!("gcr.io/p/app@{D}")).unwrap();
+        assert_eq!(valid, ImageRef::parse(valid.as_str()).unwrap());
+        assert_eq!(valid.invalid(), None);
+    }
+
+    /// An invalid reference is shown quoted and escaped, so that it cannot start a line of its
+    /// own; a valid one as it is, as GCP's denial text shows it.
+    #[test]
+    fn an_invalid_reference_is_shown_quoted_and_escaped() {
+        let forged = ImageRef::from_request("x\nALLOWED gcr.io/p/app").unwrap();
+        assert_eq!(forged.shown(), "`x\\u{a}ALLOWED gcr.io/p/app`");
+        assert_eq!(shown_image(forged.as_str()), forged.shown());
+        let empty = ImageRef::from_request("").unwrap();
+        assert_eq!(empty.shown(), "``");
+        let valid = format!("gcr.io/p/app@{D}");
+        assert_eq!(ImageRef::parse(&valid).unwrap().shown(), valid);
+        assert_eq!(shown_image(&valid), valid);
+    }
+
+    /// The length limit protects every copy a decision makes, so it stays a request error.
+    #[test]
+    fn a_reference_over_the_length_limit_is_a_limit_error() {
+        let long = format!("gcr.io/p/{}", "a".repeat(MAX_IMAGE_REF_BYTES));
+        for e in [
+            ImageRef::from_request(&long).unwrap_err(),
+            ImageRef::parse(&long).unwrap_err(),
+        ] {
+            assert_eq!(e.code(), ErrorCode::Limit, "{e}");
+            assert!(e.message().contains("more than the limit of 4096"), "{e}");
+        }
+        let longest = "a".repeat(MAX_IMAGE_REF_BYTES);
+        assert!(ImageRef::parse(&longest).is_ok());
     }
 
     #[test]

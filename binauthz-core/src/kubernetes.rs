@@ -6,10 +6,11 @@ use serde_json::{Map, Value, json};
 
 use crate::decision::{Decision, Verdict};
 use crate::document;
-use crate::error::{InputError, InputResult};
+use crate::error::{InputError, InputResult, join_path};
 use crate::limits::{MAX_IMAGES, MAX_REQUEST_BYTES};
 use crate::request::Context;
-use crate::untrusted::escape;
+use crate::untrusted::{escape, shown};
+use fields::{mapping_field, string_field, string_map, type_name};
 
 /// The label GKE's current docs use to request breakglass on a pod.
 pub const BREAKGLASS_LABEL: &str = "image-policy.k8s.io/break-glass";
@@ -95,23 +96,10 @@ fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
 
 /// Whether `map[key]` is exactly `"true"`, the value spec §10 (and GKE's docs) give: a label or
 /// annotation that only resembles it (`"TRUE"`, `"True"`) does not request breakglass.
-fn is_true(map: Option<&Value>, key: &str) -> bool {
+fn is_true(map: Option<&Map<String, Value>>, key: &str) -> bool {
     map.and_then(|m| m.get(key))
         .and_then(Value::as_str)
         .is_some_and(|v| v == "true")
-}
-
-/// What a JSON value is, for error messages.
-fn type_name(value: Option<&Value>) -> &'static str {
-    match value {
-        None => "missing",
-        Some(Value::Null) => "null",
-        Some(Value::Bool(_)) => "a boolean",
-        Some(Value::Number(_)) => "a number",
-        Some(Value::String(_)) => "a string",
-        Some(Value::Array(_)) => "a list",
-        Some(Value::Object(_)) => "a mapping",
-    }
 }
 
 /// The service account a pod spec runs as, exactly as Kubernetes' v1 conversion decides it
@@ -120,71 +108,95 @@ fn type_name(value: Option<&Value>) -> &'static str {
 /// absent. A value of another type is an error: Kubernetes would not accept the object, and
 /// guessing would evaluate a pod that never runs.
 fn service_account(spec: &Map<String, Value>, spec_path: &str) -> InputResult<Option<String>> {
-    let name = name_field(spec, spec_path, "serviceAccountName")?;
-    let deprecated = name_field(spec, spec_path, "serviceAccount")?;
+    let name = string_field(spec, "serviceAccountName", spec_path)?.unwrap_or_default();
+    let deprecated = string_field(spec, "serviceAccount", spec_path)?.unwrap_or_default();
     let chosen = if name.is_empty() { deprecated } else { name };
     Ok((!chosen.is_empty()).then(|| chosen.to_owned()))
 }
 
-/// A pod spec's name field as Kubernetes decodes it: absent and null are empty.
-fn name_field<'a>(
-    spec: &'a Map<String, Value>,
-    spec_path: &str,
-    field: &str,
-) -> InputResult<&'a str> {
-    match spec.get(field) {
-        None | Some(Value::Null) => Ok(""),
-        Some(Value::String(name)) => Ok(name),
-        other => Err(InputError::invalid(
-            format!("{spec_path}.{field}"),
-            format!(
-                "expected a string (a service account name), got {}",
-                type_name(other)
-            ),
-        )),
+/// The pod template of a `kind` object, found by walking `pointer` (a JSON pointer such as
+/// `/spec/template`; empty for a Pod, which is its own template), and its dotted path. Each step
+/// must be a mapping; a missing step or one of another type is an error saying which.
+fn pod_template<'a>(
+    object: &'a Map<String, Value>,
+    kind: &str,
+    pointer: &str,
+) -> InputResult<(&'a Map<String, Value>, String)> {
+    let dotted = pointer.trim_start_matches('/').replace('/', ".");
+    let mut template = object;
+    let mut at = String::new();
+    for segment in pointer.split('/').skip(1) {
+        let what = format!("on the way to the pod template at {dotted}");
+        let what = if join_path(&at, segment) == dotted {
+            "the pod template"
+        } else {
+            &what
+        };
+        template = mapping_field(template, segment, &at, what)?.ok_or_else(|| {
+            InputError::invalid(
+                join_path(&at, segment),
+                format!(
+                    "{kind} has no pod template here: `{segment}` is missing (a {kind} keeps it at {dotted})"
+                ),
+            )
+        })?;
+        at = join_path(&at, segment);
     }
+    Ok((template, dotted))
 }
 
 impl Workload {
-    /// Reads one workload object (already parsed).
+    /// Reads one workload object (already parsed). Every field binauthz reads must have the
+    /// type Kubernetes decodes it as; an error says which field holds what instead.
     pub fn from_value(object: &Value) -> InputResult<Workload> {
-        let Some(obj) = object.as_object() else {
-            return Err(InputError::invalid(
+        match object.as_object() {
+            Some(obj) => Self::from_map(obj),
+            None => Err(InputError::invalid(
                 "",
-                "a Kubernetes object must be a mapping",
-            ));
-        };
-        let kind = obj
-            .get("kind")
-            .and_then(Value::as_str)
-            .ok_or_else(|| InputError::invalid("kind", "field is required"))?;
-        let path = template_path(kind).ok_or_else(|| {
+                format!(
+                    "a Kubernetes object must be a mapping, not {}",
+                    type_name(Some(object))
+                ),
+            )),
+        }
+    }
+
+    fn from_map(obj: &Map<String, Value>) -> InputResult<Workload> {
+        let kind = string_field(obj, "kind", "")?.ok_or_else(|| {
+            InputError::invalid(
+                "kind",
+                "`kind` is missing; expected the object's kind (Pod, Deployment, ...)",
+            )
+        })?;
+        let pointer = template_path(kind).ok_or_else(|| {
             InputError::invalid(
                 "kind",
                 format!(
-                    "kind `{kind}` has no pod spec binauthz can read; expected one of {}",
+                    "kind `{}` has no pod spec binauthz can read; expected one of {}",
+                    shown(kind),
                     SUPPORTED_KINDS.join(", ")
                 ),
             )
         })?;
-        let template = object
-            .pointer(path)
-            .filter(|t| t.is_object())
-            .ok_or_else(|| {
+        let metadata = mapping_field(obj, "metadata", "", "the object's metadata")?;
+        let name = metadata
+            .map(|m| string_field(m, "name", "metadata"))
+            .transpose()?
+            .flatten();
+        let namespace = metadata
+            .map(|m| string_field(m, "namespace", "metadata"))
+            .transpose()?
+            .flatten()
+            .filter(|s| !s.is_empty());
+        let (template, template_at) = pod_template(obj, kind, pointer)?;
+        let spec_path = join_path(&template_at, "spec");
+        let spec =
+            mapping_field(template, "spec", &template_at, "the pod spec")?.ok_or_else(|| {
                 InputError::invalid(
-                    path.trim_start_matches('/').replace('/', "."),
-                    format!("{kind} has no pod template here"),
+                    &spec_path,
+                    format!("{kind} has no pod spec: `spec` is missing"),
                 )
             })?;
-        let spec_path = if path.is_empty() {
-            "spec".to_owned()
-        } else {
-            format!("{}.spec", path.trim_start_matches('/').replace('/', "."))
-        };
-        let spec = template
-            .get("spec")
-            .and_then(Value::as_object)
-            .ok_or_else(|| InputError::invalid(&spec_path, format!("{kind} has no pod spec")))?;
         let mut containers = Vec::new();
         for (field, container_type) in [
             ("containers", ContainerType::Container),
@@ -194,19 +206,31 @@ impl Workload {
             let list = match spec.get(field) {
                 None | Some(Value::Null) => continue,
                 Some(Value::Array(list)) => list,
-                Some(_) => {
+                Some(other) => {
                     return Err(InputError::invalid(
-                        format!("{spec_path}.{field}"),
-                        "expected a list of containers",
+                        join_path(&spec_path, field),
+                        format!(
+                            "`{field}` is {}, expected a list of containers",
+                            type_name(Some(other))
+                        ),
                     ));
                 }
             };
             for (i, c) in list.iter().enumerate() {
                 let at = format!("{spec_path}.{field}[{i}]");
-                let image = c.get("image").and_then(Value::as_str).ok_or_else(|| {
-                    InputError::invalid(format!("{at}.image"), "a container needs an image")
-                })?;
-                let name = c.get("name").and_then(Value::as_str).unwrap_or_default();
+                let Some(c) = c.as_object() else {
+                    return Err(InputError::invalid(
+                        &at,
+                        format!(
+                            "`{field}[{i}]` is {}, expected a mapping (a container)",
+                            type_name(Some(c))
+                        ),
+                    ));
+                };
+                // Kubernetes decodes an absent or null image as "": evaluated as that empty
+                // reference, which no pattern matches and no attestation covers (spec §4).
+                let image = string_field(c, "image", &at)?.unwrap_or_default();
+                let name = string_field(c, "name", &at)?.unwrap_or_default();
                 containers.push(ContainerImage {
                     name: name.to_owned(),
                     image: image.to_owned(),
@@ -227,19 +251,18 @@ impl Workload {
                 format!("more than {MAX_IMAGES} containers"),
             ));
         }
-        let metadata = template.get("metadata");
-        let breakglass = is_true(metadata.and_then(|m| m.get("labels")), BREAKGLASS_LABEL)
-            || is_true(
-                metadata.and_then(|m| m.get("annotations")),
-                BREAKGLASS_ANNOTATION,
-            );
+        let meta_at = join_path(&template_at, "metadata");
+        let template_metadata =
+            mapping_field(template, "metadata", &template_at, "the pod's metadata")?;
+        let labels = string_map(template_metadata, "labels", &meta_at)?;
+        let annotations = string_map(template_metadata, "annotations", &meta_at)?;
+        let breakglass =
+            is_true(labels, BREAKGLASS_LABEL) || is_true(annotations, BREAKGLASS_ANNOTATION);
         let service_account = service_account(spec, &spec_path)?;
         Ok(Workload {
             kind: kind.to_owned(),
-            name: str_at(object, "/metadata/name").map(str::to_owned),
-            namespace: str_at(object, "/metadata/namespace")
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned),
+            name: name.map(str::to_owned),
+            namespace: namespace.map(str::to_owned),
             service_account,
             breakglass,
             containers,
@@ -330,11 +353,13 @@ pub fn parse_manifests(text: &str) -> InputResult<Vec<Workload>> {
         .collect()
 }
 
+/// `Kind name` of an object, for error messages: both come from the manifest, so they are
+/// escaped and cut short (a bindings' host may show the message as it is).
 fn object_label(v: &Value) -> Option<String> {
-    let kind = str_at(v, "/kind")?;
+    let kind = shown(str_at(v, "/kind")?);
     Some(match str_at(v, "/metadata/name") {
-        Some(name) => format!("{kind} {name}"),
-        None => kind.to_owned(),
+        Some(name) => format!("{kind} {}", shown(name)),
+        None => kind.into_owned(),
     })
 }
 
@@ -357,27 +382,51 @@ pub fn parse_admission_review(text: &str) -> InputResult<AdmissionRequest> {
 
 /// Reads a parsed AdmissionReview.
 pub fn admission_review_from_value(review: &Value) -> InputResult<AdmissionRequest> {
-    if str_at(review, "/kind") != Some("AdmissionReview") {
-        return Err(InputError::invalid("kind", "expected kind AdmissionReview"));
+    let Some(obj) = review.as_object() else {
+        return Err(InputError::invalid(
+            "",
+            format!(
+                "an AdmissionReview must be a mapping, not {}",
+                type_name(Some(review))
+            ),
+        ));
+    };
+    match string_field(obj, "kind", "")? {
+        Some("AdmissionReview") => {}
+        Some(other) => {
+            return Err(InputError::invalid(
+                "kind",
+                format!("kind is `{}`, expected AdmissionReview", shown(other)),
+            ));
+        }
+        None => {
+            return Err(InputError::invalid(
+                "kind",
+                "`kind` is missing, expected AdmissionReview",
+            ));
+        }
     }
-    let api_version = str_at(review, "/apiVersion").unwrap_or("admission.k8s.io/v1");
+    let api_version = string_field(obj, "apiVersion", "")?.unwrap_or("admission.k8s.io/v1");
     if !api_version.starts_with("admission.k8s.io/") {
         return Err(InputError::invalid(
             "apiVersion",
-            format!("`{api_version}` is not an admission.k8s.io version"),
+            format!(
+                "`{}` is not an admission.k8s.io version",
+                shown(api_version)
+            ),
         ));
     }
-    let uid = str_at(review, "/request/uid")
-        .ok_or_else(|| InputError::invalid("request.uid", "field is required"))?;
-    let object = review
-        .pointer("/request/object")
-        .filter(|o| o.is_object())
-        .ok_or_else(|| InputError::invalid("request.object", "field is required"))?;
-    let mut workload = Workload::from_value(object).map_err(|e| e.within("request.object"))?;
+    let request = mapping_field(obj, "request", "", "the admission request")?
+        .ok_or_else(|| InputError::invalid("request", "`request` is missing"))?;
+    let uid = string_field(request, "uid", "request")?.ok_or_else(|| {
+        InputError::invalid("request.uid", "`uid` is missing; the response must echo it")
+    })?;
+    let object = mapping_field(request, "object", "request", "the object being admitted")?
+        .ok_or_else(|| InputError::invalid("request.object", "`object` is missing"))?;
+    let namespace = string_field(request, "namespace", "request")?;
+    let mut workload = Workload::from_map(object).map_err(|e| e.within("request.object"))?;
     if workload.namespace.is_none() {
-        workload.namespace = str_at(review, "/request/namespace")
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned);
+        workload.namespace = namespace.filter(|s| !s.is_empty()).map(str::to_owned);
     }
     Ok(AdmissionRequest {
         uid: uid.to_owned(),
@@ -457,6 +506,83 @@ pub fn admission_response(request: &AdmissionRequest, decision: &Decision) -> Va
         "response": Value::Object(response),
     })
 }
+
+/// Why a review was refused without a decision (spec §10). Either way the answer is
+/// `allowed: false`; the status says whose input was at fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The review cannot be evaluated: it is not an AdmissionReview of a workload binauthz
+    /// reads, or a field has a type Kubernetes would not accept. Status 400 `BadRequest`,
+    /// Kubernetes' reason for "a request that can never succeed".
+    BadRequest,
+    /// binauthz's own inputs failed (the policy, the attestors, the attestations or the audit
+    /// log): status 500 `InternalError`.
+    InternalError,
+}
+
+impl Refusal {
+    /// The HTTP status code of the response's `status`.
+    pub fn code(self) -> u16 {
+        match self {
+            Refusal::BadRequest => 400,
+            Refusal::InternalError => 500,
+        }
+    }
+
+    /// The `metav1.StatusReason` of the response's `status`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Refusal::BadRequest => "BadRequest",
+            Refusal::InternalError => "InternalError",
+        }
+    }
+}
+
+/// What a response to a review must echo: its `request.uid` and `apiVersion` (the API server
+/// discards a response whose uid differs and applies the webhook's `failurePolicy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewEcho {
+    /// `request.uid`, or empty when it could not be read.
+    pub uid: String,
+    /// The review's `apiVersion` when it is an `admission.k8s.io` version, else
+    /// `admission.k8s.io/v1`.
+    pub api_version: String,
+}
+
+impl ReviewEcho {
+    /// Reads as much of a review as can be read, for answering one that cannot be evaluated:
+    /// never fails.
+    pub fn read(text: &str) -> ReviewEcho {
+        let review = document::parse(text, MAX_REQUEST_BYTES).unwrap_or(Value::Null);
+        ReviewEcho {
+            uid: str_at(&review, "/request/uid")
+                .unwrap_or_default()
+                .to_owned(),
+            api_version: str_at(&review, "/apiVersion")
+                .filter(|v| v.starts_with("admission.k8s.io/"))
+                .unwrap_or("admission.k8s.io/v1")
+                .to_owned(),
+        }
+    }
+}
+
+/// The AdmissionReview response refusing a review that was not evaluated: `uid` echoed,
+/// `allowed: false`, and a status with the refusal's code and reason and `message`, escaped
+/// (kubectl prints it).
+pub fn refusal_response(echo: &ReviewEcho, refusal: Refusal, message: &str) -> Value {
+    json!({
+        "apiVersion": echo.api_version,
+        "kind": "AdmissionReview",
+        "response": {
+            "uid": echo.uid,
+            "allowed": false,
+            "status": {"code": refusal.code(), "reason": refusal.reason(), "message": escape(message)},
+        },
+    })
+}
+
+#[path = "kubernetes_fields.rs"]
+mod fields;
 
 #[cfg(test)]
 #[path = "kubernetes_tests.rs"]

@@ -154,7 +154,7 @@ impl Request {
         let images = texts
             .iter()
             .enumerate()
-            .map(|(i, t)| ImageRef::parse(t).map_err(|e| e.within(&format!("images[{i}]"))))
+            .map(|(i, t)| ImageRef::from_request(t).map_err(|e| e.within(&format!("images[{i}]"))))
             .collect::<InputResult<Vec<_>>>()?;
         let occurrences = raw.attestations.unwrap_or_default();
         if occurrences.len() > MAX_OCCURRENCES {

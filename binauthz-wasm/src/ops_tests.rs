@@ -116,8 +116,10 @@ fn request_errors_name_the_request_paths() {
         (f.code, f.stage, f.path.as_str()),
         ("invalid", "request", "images")
     );
-    let f = evaluate_images(&engine, r#"["a b"]"#, None, None, None).unwrap_err();
-    assert_eq!(f.path, "images[0]");
+    // Text that is not an image reference is decided (spec §4); one over the length limit is not.
+    let long = format!(r#"["{}"]"#, "a".repeat(4097));
+    let f = evaluate_images(&engine, &long, None, None, None).unwrap_err();
+    assert_eq!((f.code, f.path.as_str()), ("limit", "images[0]"));
     let f = evaluate_images(&engine, r#"["a"]"#, None, Some(r#"{"nope": 1}"#), None).unwrap_err();
     assert!(f.path.starts_with("context"), "{f:?}");
     let f = evaluate_images(

@@ -105,6 +105,27 @@ test("evaluate() takes the request shape, with images or a Kubernetes object, as
   assert.deepStrictEqual(binauthz.extractImages(review).images, ["us-docker.pkg.dev/acme/payments/api:v1.4.2"]);
 });
 
+test("text that is not an image reference is an image of its own, denied with invalidReference (spec section 4)", () => {
+  const template = "us-docker.pkg.dev/{{ .Project }}/payments/api@" + API.split("@")[1];
+  const decision = engine.evaluateImages([API, template, "has space"], attestations);
+  assert.deepStrictEqual(verdicts(decision), ["ALLOWED", "DENIED", "DENIED"]);
+  assert.deepStrictEqual(kinds(decision.images[1]), ["invalidReference"]);
+  assert.equal(decision.images[1].image, template);
+  assert.equal(decision.images[1].digest, null);
+  assert.equal(
+    decision.images[1].denial,
+    `Image \`${template}\` denied by Binary Authorization default admission rule. Invalid image reference: it contains a space (an unrendered template?)`,
+  );
+  const review = {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    request: { uid: "2", namespace: "payments", object: { kind: "Pod", spec: { containers: [{ name: "api", image: template }, { name: "none" }] } } },
+  };
+  assert.deepStrictEqual(binauthz.extractImages(review).images, [template, ""]);
+  const byReview = engine.evaluate({ object: review, attestations: JSON.parse(attestations) });
+  assert.deepStrictEqual(byReview.images.map(kinds), [["invalidReference"], ["invalidReference"]]);
+});
+
 test("new Engine(config) takes the config shape as an object, JSON text or YAML text", () => {
   const config = {
     policy: {

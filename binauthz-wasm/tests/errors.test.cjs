@@ -76,7 +76,13 @@ test("wrong types are invalid, with the field path", () => {
   throwsBinauthz(() => engine.evaluateImages([API], null, { nope: true }), { code: "invalid", stage: "request" });
   throwsBinauthz(() => engine.evaluateImages([API], null, "payments"), { code: "invalid", stage: "request" });
   throwsBinauthz(() => engine.evaluateImages([API], ["x"]), { code: "invalid", stage: "request", path: "attestations[0]" });
-  throwsBinauthz(() => engine.evaluateImages(["has space"]), { code: "invalid", stage: "request", path: "images[0]" });
+  throwsBinauthz(() => engine.evaluateImages(["a".repeat(4097)]), { code: "limit", stage: "request", path: "images[0]" });
+  throwsBinauthz(() => engine.evaluate({ object: { kind: "Pod", spec: { containers: [{ image: { CONTAINER_PATH: null } }] } } }), {
+    code: "invalid",
+    stage: "request",
+    path: "object.spec.containers[0].image",
+    message: /`image` is a mapping \(an unrendered template such as `\{CONTAINER_PATH\}`\?\), expected a string/,
+  });
   throwsBinauthz(() => binauthz.extractImages({ kind: "Service" }), { code: "invalid", stage: "request", path: "kind" });
   throwsBinauthz(() => binauthz.createSignaturePayload("gcr.io/p/a:1"), { code: "invalid", stage: "request", message: /no digest/ });
   throwsBinauthz(() => binauthz.createSignaturePayload("gcr.io/p/a@sha256:ABC"), { code: "invalid", stage: "request", message: /invalid digest/ });

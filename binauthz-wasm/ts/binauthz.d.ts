@@ -251,8 +251,8 @@ export type RuleKind = "default" | "cluster" | "namespace" | "serviceAccount" | 
 /** The stable kinds of reasons (spec §8.2). */
 export type ReasonKind =
   | "breakglass" | "systemImage" | "allowlisted" | "alwaysAllow" | "alwaysDeny" | "attested"
-  | "tagReference" | "noAttestation" | "noPublicKeys" | "noSignatures" | "occurrenceMalformed"
-  | "unknownKeyId"
+  | "tagReference" | "invalidReference" | "noAttestation" | "noPublicKeys" | "noSignatures"
+  | "occurrenceMalformed" | "unknownKeyId"
   | "signatureInvalid" | "payloadNotJson" | "payloadMissingDigest" | "payloadDigestMismatch"
   | "keyExpired" | "keyRevoked" | "signatureExpired" | "signedDataMismatch" | "budgetExhausted";
 

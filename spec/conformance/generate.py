@@ -1095,6 +1095,88 @@ def group_tags() -> None:
          exp=expect(False, img(IMG_API_TAG, "DENIED", "rule", ["alwaysDeny"], rule_kind="default")))
 
 
+def group_invalid_references() -> None:
+    g = "text that is not an image reference"
+    cfg = ci_config()
+
+    def invalid(image: str, verdict: str = "DENIED", stage: str = "rule",
+                reasons: tuple[str, ...] = ("invalidReference",)) -> dict:
+        return img(image, verdict, stage, list(reasons), rule_kind="default")
+
+    case(g, "image-with-space",
+         "An image reference contains a space. Spec §4: the text is not an image reference, so "
+         "the image is decided on its own, not as a request error; the default rule is "
+         "REQUIRE_ATTESTATION and no attestation can cover such text: DENIED, [invalidReference].",
+         cfg=cfg, req=request([f"{REPO_API} :1.4.2"]),
+         exp=expect(False, invalid(f"{REPO_API} :1.4.2")))
+    case(g, "image-empty",
+         "The second image reference is the empty string (Kubernetes decodes a container without "
+         "an image so). Spec §4: each image is decided: the first has no attestation "
+         "(noAttestation), the second is not an image reference (invalidReference): both DENIED.",
+         cfg=cfg, req=request([IMG_API, ""]),
+         exp=expect(False, denied(IMG_API, ["noAttestation"]), invalid("")))
+    case(g, "image-non-ascii",
+         "An image reference contains a non-ASCII character (e with an acute accent). Spec §4: "
+         "not an image reference: DENIED under REQUIRE_ATTESTATION, [invalidReference].",
+         cfg=cfg, req=request(["us-docker.pkg.dev/acme/prod/paymént-api:1.4.2"]),
+         exp=expect(False, invalid("us-docker.pkg.dev/acme/prod/paymént-api:1.4.2")))
+    image = f"{REPO_API}\u001b[2K:1.4.2"
+    case(g, "image-control-character",
+         "An image reference contains an escape character (U+001B). Spec §4: not an image "
+         "reference: DENIED, [invalidReference]; its text in messages is escaped (section 7.2).",
+         cfg=cfg, req=request([image]), exp=expect(False, invalid(image)))
+    template = f"us-docker.pkg.dev/{{{{ .Project }}}}/payments-api@sha256:{D_API}"
+    case(g, "image-unrendered-template-with-attested-digest",
+         "An unrendered template with a valid digest, as a real AdmissionReview carried it "
+         "(gcr.io/{{ .Project }}/nginx@sha256:...), and a good attestation for that digest. Spec "
+         "§4: the text is not an image reference, so the digest in it counts for nothing: "
+         "DENIED, [invalidReference], never attested.",
+         cfg=cfg, req=request([template], [ci_occ()]), exp=expect(False, invalid(template)))
+    case(g, "image-invalid-always-allow",
+         "The default rule is ALWAYS_ALLOW and the image reference contains a space. Spec §4: an "
+         "invalid reference is settled by the applicable rule like any image, as GCP does: "
+         "ALLOWED, [alwaysAllow].",
+         cfg=config(policy(rule(ALLOW))), req=request([template]),
+         exp=expect(True, invalid(template, "ALLOWED", reasons=("alwaysAllow",))))
+    case(g, "image-invalid-always-deny",
+         "The default rule is ALWAYS_DENY and the image reference contains a space: DENIED, "
+         "[alwaysDeny] (invalidReference belongs to REQUIRE_ATTESTATION, like tagReference).",
+         cfg=config(policy(rule(DENY))), req=request([template]),
+         exp=expect(False, invalid(template, reasons=("alwaysDeny",))))
+    text = "us-docker.pkg.dev/acme/prod/{{ .Values.app }}:1"
+    case(g, "image-invalid-never-allowlisted",
+         "The allowlist has us-docker.pkg.dev/acme/** and the default rule is REQUIRE_ATTESTATION. "
+         "The first image is text that starts like a match but is not an image reference; the "
+         "second is a valid tag reference under the same pattern. Spec §3/§4: no pattern matches "
+         "text that is not an image reference (fail closed): the first is DENIED "
+         "[invalidReference], the second ALLOWED at stage allowlist.",
+         cfg=config(policy(rule(REQUIRE, [CI]), allowlist=["us-docker.pkg.dev/acme/**"]),
+                    [ci_attestor()]),
+         req=request([text, IMG_API_TAG]),
+         exp=expect(False, invalid(text),
+                    img(IMG_API_TAG, "ALLOWED", "allowlist", ["allowlisted"],
+                        pattern="us-docker.pkg.dev/acme/**")))
+    text = "gke.gcr.io/{{ .Component }}/agent:1"
+    case(g, "image-invalid-never-a-system-image",
+         "globalPolicyEvaluationMode ENABLE, a REQUIRE_ATTESTATION default rule, and text under "
+         "gke.gcr.io/ that is not an image reference. Spec §3/§4: it is not exempted as a system "
+         "image: DENIED, [invalidReference].",
+         cfg=config(policy(rule(REQUIRE, [CI]), global_mode="ENABLE"), [ci_attestor()]),
+         req=request([text]), exp=expect(False, invalid(text)))
+    case(g, "image-invalid-dry-run",
+         "REQUIRE_ATTESTATION with DRYRUN_AUDIT_LOG_ONLY and an image reference with a space: the "
+         "invalidReference violation is admitted as DRY_RUN_VIOLATION.",
+         cfg=config(policy(rule(REQUIRE, [CI], DRYRUN)), [ci_attestor()]),
+         req=request([f"{REPO_API} :1.4.2"]),
+         exp=expect(True, invalid(f"{REPO_API} :1.4.2", "DRY_RUN_VIOLATION")))
+    case(g, "image-invalid-breakglass",
+         "Breakglass with REQUIRE_ATTESTATION and an image reference with a space: admitted as "
+         "BREAKGLASS at stage breakglass, with reasons breakglass and invalidReference.",
+         cfg=cfg, req=request([f"{REPO_API} :1.4.2"], context={"breakglass": True}),
+         exp=expect(True, invalid(f"{REPO_API} :1.4.2", "BREAKGLASS", "breakglass",
+                                  ("breakglass", "invalidReference"))))
+
+
 def group_modes() -> None:
     g = "evaluation and enforcement modes"
     case(g, "always-deny",
@@ -1741,17 +1823,10 @@ def group_request_errors() -> None:
     err_case("context-breakglass-not-boolean",
              "context.breakglass is the string \"true\" instead of a boolean: wrong type: invalid.",
              request([IMG_API], [], {"breakglass": "true"}), "breakglass")
-    err_case("image-with-space",
-             "An image reference contains a space. Spec §4: whitespace makes the reference "
-             "invalid.",
-             request([f"{REPO_API} :1.4.2"]), "images[0]")
-    err_case("image-empty",
-             "An image reference is the empty string. Spec §4: invalid.",
-             request([IMG_API, ""]), "images[1]")
-    err_case("image-non-ascii",
-             "An image reference contains a non-ASCII character (e with an acute accent). Spec §4: "
-             "invalid.",
-             request(["us-docker.pkg.dev/acme/prod/paymént-api:1.4.2"]), "images[0]")
+    err_case("image-too-long",
+             "An image reference of 4,097 bytes. Spec §4: a reference longer than 4,096 bytes is a "
+             "request error (code limit), not an image to decide: every decision copies it.",
+             request([REPO_API + ":" + "1" * (4096 - len(REPO_API))]), "images[0]", "limit")
 
 
 def snake_case_fields(v):
@@ -2038,6 +2113,55 @@ def group_kubernetes() -> None:
          "payments:deployer applies, not the ALWAYS_ALLOW default: DENIED.",
          cfg=config(alias_pol), req=obj_request(alias_pod),
          exp=expect(False, denied(IMG_API, ["alwaysDeny"], "serviceAccount", "payments:deployer")))
+    template = f"us-docker.pkg.dev/{{{{ .Project }}}}/ledger@sha256:{D_LEDGER}"
+    templated = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                 "request": {"uid": "0d1c6a3e-0000-4000-8000-000000000002",
+                             "namespace": "payments", "operation": "CREATE",
+                             "object": {"apiVersion": "v1", "kind": "Pod",
+                                        "metadata": {"name": "ledger"},
+                                        "spec": pod_spec(("api", IMG_API),
+                                                         ("ledger", template))}}}
+    case(g, "k8s-image-unrendered-template",
+         "An AdmissionReview (which the API server accepted) whose Pod in payments runs an "
+         "attested image and an unrendered template, us-docker.pkg.dev/{{ .Project }}/ledger@"
+         "sha256:... Spec section 4: each image is judged on its own: the attested one is "
+         "ALLOWED, the template is not an image reference and is DENIED [invalidReference] by "
+         "the payments rule; the request is not an error.",
+         cfg=cfg, req=obj_request(templated, [ci_occ()]),
+         exp=expect(False, attested(IMG_API, (CI, CI_KEY_ID), kind="namespace", key="payments"),
+                    img(template, "DENIED", "rule", ["invalidReference"], rule_kind="namespace",
+                        rule_key="payments")))
+    no_image = deployment("payments", {"containers": [{"name": "api"}]})
+    case(g, "k8s-container-without-image",
+         "A Deployment in payments whose container has no image (Kubernetes decodes it as \"\"). "
+         "Spec section 10: evaluated as the empty reference, which is not an image reference: "
+         "DENIED [invalidReference] by the payments rule.",
+         cfg=cfg, req=obj_request(no_image),
+         exp=expect(False, img("", "DENIED", "rule", ["invalidReference"],
+                               rule_kind="namespace", rule_key="payments")))
+    mapping = deployment("payments", {"containers": [{"name": "api",
+                                                      "image": {"CONTAINER_PATH": None}}]})
+    case(g, "k8s-image-is-a-mapping",
+         "A container's image is the mapping {CONTAINER_PATH: null}: YAML's reading of an "
+         "unrendered `image: {CONTAINER_PATH}`. Kubernetes rejects the object, so binauthz does "
+         "not guess: request error (invalid) naming what was found.",
+         cfg=cfg, req=obj_request(mapping),
+         err=expect_error("request", "invalid", "CONTAINER_PATH"))
+    case(g, "k8s-breakglass-label-not-a-string",
+         "The pod template's label image-policy.k8s.io/break-glass is the boolean true (written "
+         "unquoted). Kubernetes label values are strings and it rejects the object, so binauthz "
+         "neither grants nor silently ignores breakglass: request error (invalid) naming the "
+         "label.",
+         cfg=cfg, req=obj_request(deployment("payments", pod_spec(("api", IMG_API)),
+                                             {"image-policy.k8s.io/break-glass": True})),
+         err=expect_error("request", "invalid", "image-policy.k8s.io/break-glass"))
+    numbered = deployment("payments", pod_spec(("api", IMG_API)))
+    numbered["metadata"]["namespace"] = 2024
+    case(g, "k8s-namespace-not-a-string",
+         "metadata.namespace is the number 2024 (written unquoted). Binauthz does not fall back to "
+         "another namespace (whose rule may be weaker): request error (invalid) naming the field.",
+         cfg=cfg, req=obj_request(numbered),
+         err=expect_error("request", "invalid", "metadata.namespace"))
     both = obj_request(deployment("payments", pod_spec(("api", IMG_API))))
     both["images"] = [IMG_API]
     case(g, "object-and-images-is-an-error",
@@ -2637,7 +2761,8 @@ def group_gcloud_documents() -> None:
 
 
 GROUPS = [group_algorithms, group_key_ids, group_bad_signatures, group_rotation,
-          group_multi_attestor, group_digest_binding, group_encodings, group_tags, group_modes,
+          group_multi_attestor, group_digest_binding, group_encodings, group_tags,
+          group_invalid_references, group_modes,
           group_breakglass, group_allowlist, group_system_images, group_specific_rules,
           group_multiple_images, group_document_formats, group_config_errors,
           group_request_errors, group_occurrences, group_kubernetes, group_pgp,

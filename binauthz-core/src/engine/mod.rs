@@ -280,7 +280,11 @@ impl Engine {
         checker: &mut Checker<'_>,
     ) -> Evaluated {
         let text = image.as_str();
-        if self.policy.global_mode() == GlobalPolicyEvaluationMode::Enable
+        // Text that is not an image reference is never matched by a pattern (spec §4): a pattern
+        // names images, and whatever such text resembles, no registry serves it. Fail closed.
+        let matchable = image.invalid().is_none();
+        if matchable
+            && self.policy.global_mode() == GlobalPolicyEvaluationMode::Enable
             && let Some(pattern) = system_image_match(text)
         {
             let reason = Reason {
@@ -294,7 +298,7 @@ impl Engine {
             };
             return settled_by_pattern(Stage::SystemImage, pattern, reason);
         }
-        if let Some(pattern) = self.allowlist.find(self.policy.allowlist(), text) {
+        if matchable && let Some(pattern) = self.allowlist.find(self.policy.allowlist(), text) {
             let reason = Reason {
                 pattern: Some(pattern.to_string()),
                 ..Reason::new(
@@ -340,6 +344,14 @@ impl Engine {
                 out.detail = Some("Denied by always_deny admission rule".to_owned());
             }
             RuleAction::RequireAttestation(required) => {
+                if let Some(why) = image.invalid() {
+                    out.reasons.push(Reason::new(
+                        ReasonKind::InvalidReference,
+                        format!("{} is not a valid image reference: {why}; the {} requires attestations, which bind the digest of an image a registry serves, so no attestation can cover it", image.shown(), phrase()),
+                    ));
+                    out.detail = Some(format!("Invalid image reference: {why}"));
+                    return out;
+                }
                 let Some(digest) = image.digest() else {
                     let why = match image.malformed_digest() {
                         Some(d) => {
@@ -490,7 +502,8 @@ fn finish(image: &ImageRef, e: Evaluated, breakglass: bool) -> ImageDecision {
     let rule = e.rule.map(|(r, _)| r);
     let denial = match (&e.detail, &rule) {
         (Some(detail), Some(rule)) if !e.conformant => Some(format!(
-            "Image {image} denied by Binary Authorization {}. {detail}",
+            "Image {} denied by Binary Authorization {}. {detail}",
+            image.shown(),
             rule.phrase()
         )),
         _ => None,

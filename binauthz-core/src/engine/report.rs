@@ -7,6 +7,7 @@ use crate::decision::{
     AuditImage, AuditRecord, AuditVerification, ImageDecision, LABEL_BREAKGLASS, LABEL_DRY_RUN,
     LABEL_OVERRIDDEN, Reason, ReasonKind, Verdict,
 };
+use crate::image::shown_image;
 use crate::limits::{MAX_DENIALS_IN_MESSAGE, MAX_REASONS_IN_DENIAL};
 use crate::names::AttestorName;
 use crate::policy::Policy;
@@ -103,7 +104,11 @@ pub(super) fn audit_record(
     let overridden: String = images
         .iter()
         .filter(|i| matches!(i.verdict, Verdict::DryRunViolation | Verdict::Breakglass))
-        .filter_map(|i| i.denial.as_ref().map(|d| format!("'{}' : {d}\n", i.image)))
+        .filter_map(|i| {
+            i.denial
+                .as_ref()
+                .map(|d| format!("'{}' : {d}\n", shown_image(&i.image)))
+        })
         .collect();
     if !overridden.is_empty() {
         labels.insert(LABEL_OVERRIDDEN.to_owned(), overridden);

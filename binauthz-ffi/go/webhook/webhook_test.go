@@ -185,10 +185,21 @@ func TestFailsClosed(t *testing.T) {
 	if _, res := post(t, server, service); res.Response.Allowed || !strings.Contains(res.Response.Status.Message, "`Service`") {
 		t.Fatalf("service: %+v", res.Response)
 	}
+	// Text that is not an image reference is an image of its own (spec section 4): the policy
+	// denies it (403) with its reason; the review is not refused.
 	bad := podReview("payments", nil, "gcr.io/acme/app with space")
 	source.broken = false
-	if _, res := post(t, server, bad); res.Response.Allowed || !strings.Contains(res.Response.Status.Message, "invalid request") {
-		t.Fatalf("bad image: %+v", res.Response)
+	if _, res := post(t, server, bad); res.Response.Allowed || res.Response.Status.Code != http.StatusForbidden ||
+		!strings.Contains(res.Response.Status.Message, "Invalid image reference: it contains a space") {
+		t.Fatalf("bad image: %+v %+v", res.Response, res.Response.Status)
+	}
+	// An input error of the engine (here an occurrence without a resourceUri from the source) is
+	// still answered: a denial for the review's uid, with the error as the message.
+	source.all = []json.RawMessage{json.RawMessage(`{"noteName": "projects/acme/notes/built-by-ci"}`)}
+	if code, res := post(t, server, podReview("payments", nil, api)); code != http.StatusOK || res.Response.Allowed ||
+		res.Response.UID != "uid-1" || res.Response.Status.Code != http.StatusBadRequest ||
+		!strings.Contains(res.Response.Status.Message, "invalid request: `attestations[0].resourceUri`") {
+		t.Fatalf("engine input error: %d %+v %+v", code, res.Response, res.Response.Status)
 	}
 	if code, _ := post(t, server, []byte(`{"kind": "Pod"}`)); code != http.StatusBadRequest {
 		t.Fatalf("not a review: %d", code)

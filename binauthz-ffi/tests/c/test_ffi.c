@@ -434,8 +434,18 @@ static void test_errors(const char *version) {
   big = repeat("{\"images\": [\"a\"", ", \"a\"", 1024, "]}", &len);
   expect_request_error(engine, "1025 images", big, len, BINAUTHZ_STATUS_LIMIT, "1024");
   free(big);
-  expect_request_error(engine, "NUL in an image", TEXT("{\"images\": [\"a\\u0000b\"]}"), BINAUTHZ_STATUS_INVALID,
-                       "images[0]");
+  big = repeat("{\"images\": [\"", "a", 4097, "\"]}", &len);
+  expect_request_error(engine, "image of 4097 bytes", big, len, BINAUTHZ_STATUS_LIMIT, "images[0]");
+  free(big);
+  /* Text that is not an image reference is an image of its own (spec section 4), decided by the
+     rule (ALWAYS_DENY here); its raw text stays in the JSON, escaped by JSON itself, and the
+     denial text a person reads quotes it escaped. */
+  const char *nul = "{\"images\": [\"a\\u0000b\"]}";
+  status = evaluate(engine, nul, strlen(nul), &decision, &error);
+  check(status == BINAUTHZ_STATUS_OK && error == NULL && contains(decision, "\"image\":\"a\\u0000b\"") &&
+            contains(decision, "Image `a\\\\u{0}b` denied") && contains(decision, "\"alwaysDeny\""),
+        "evaluate(NUL in an image): %s %s %s", binauthz_status_name(status), str_or(error), str_or(decision));
+  binauthz_string_free(decision);
   /* A message quoting a NUL from the input: C strings cannot hold it, so it becomes U+FFFD. */
   expect_request_error(engine, "NUL in a field name", TEXT("{\"images\": [\"a\"], \"x\\u0000y\": 1}"),
                        BINAUTHZ_STATUS_INVALID, "x\xEF\xBF\xBDy");

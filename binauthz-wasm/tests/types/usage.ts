@@ -147,6 +147,7 @@ engine.setCacheCapacity("100");
 const notVerdict: Verdict = "MAYBE";
 // @ts-expect-error: digest may be null
 const digest: string = decision.images[0]!.digest;
+const invalidReference: ReasonKind = "invalidReference";
 // @ts-expect-error: not a reason kind
 const notKind: ReasonKind = "signatureValid";
 // @ts-expect-error: not an error code
@@ -159,4 +160,4 @@ engine.evaluateImages(["a"], null, null, 1700000000);
 const notAlgorithm: AttestorSummary["publicKeys"][number]["signatureAlgorithm"] = "ML_DSA_65";
 
 void [fromText, fromDocs, name, attestorNames, verdict, kinds, denied, ruleKey, verifiedKey, dryRunLabel, rulesKind, attestors, payload, v, web];
-void [notNumber, notVerdict, digest, notKind, notCode, notAlgorithm, notLint, hasPgp, warnings, hitRate, cacheHits];
+void [notNumber, notVerdict, digest, invalidReference, notKind, notCode, notAlgorithm, notLint, hasPgp, warnings, hitRate, cacheHits];
