@@ -135,7 +135,7 @@ fn read_line(
             a.iter()
                 .map(|i| {
                     let text = i.get("image").and_then(Value::as_str).unwrap_or_default();
-                    ImageRef::parse(text).map_err(|e| CliError::new(source, e))
+                    ImageRef::from_request(text).map_err(|e| CliError::new(source, e))
                 })
                 .collect::<Result<Vec<_>, _>>()
         })

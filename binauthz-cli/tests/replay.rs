@@ -167,3 +167,34 @@ fn a_request_line_without_outcome_needs_a_baseline() {
     assert!(r.stderr.contains("requests.jsonl line 1"), "{}", r.stderr);
     assert!(r.stderr.contains("--baseline"), "{}", r.stderr);
 }
+
+/// An audit record of an image that was not a valid reference (an unrendered template, decided
+/// per image since spec §4 changed) replays like any other record instead of stopping replay.
+#[test]
+fn an_audit_record_of_an_invalid_reference_is_replayed() {
+    let dir = temp_dir("replay-invalid-reference");
+    let log = dir.join("audit.jsonl");
+    let record = serde_json::json!({
+        "allowed": false, "context": {"namespace": "payments"},
+        "images": [{"image": "gcr.io/{{ .Project }}/nginx:1", "verdict": "DENIED"}]
+    });
+    std::fs::write(&log, format!("{record}\n")).unwrap();
+    let policy = example("policy.yaml");
+    let attestors = example("attestors.yaml");
+    let r = binauthz(&[
+        "replay",
+        "--policy",
+        &policy,
+        "--baseline",
+        &policy,
+        "--attestor",
+        &attestors,
+        "--log",
+        &log.to_string_lossy(),
+        "--output",
+        "json",
+    ]);
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["summary"]["stillBlocked"], 1, "{v}");
+}
