@@ -42,7 +42,7 @@ fn codes_are_unique_and_stable() {
 
 #[test]
 fn every_code_is_documented_in_spec_lint_md() {
-    let doc = include_str!("../../spec/lint.md");
+    let doc = include_str!("../../../spec/lint.md");
     for code in LintCode::ALL {
         let row = format!("| `{}` | {} |", code.as_str(), code.severity());
         assert!(doc.contains(&row), "spec/lint.md lacks the row `{row}`");
@@ -51,17 +51,17 @@ fn every_code_is_documented_in_spec_lint_md() {
 
 #[test]
 fn a_careful_policy_has_no_findings() {
-    let p = policy(include_str!("../../spec/lint/good-policy.yaml"));
+    let p = policy(include_str!("../../../spec/lint/good-policy.yaml"));
     let attestors =
-        Attestor::parse_many(include_str!("../../spec/examples/attestors.yaml")).unwrap();
+        Attestor::parse_many(include_str!("../../../spec/examples/attestors.yaml")).unwrap();
     assert_eq!(lint(&p, &attestors), []);
 }
 
 #[test]
 fn the_example_policy_only_has_an_info() {
-    let p = policy(include_str!("../../spec/examples/policy.yaml"));
+    let p = policy(include_str!("../../../spec/examples/policy.yaml"));
     let attestors =
-        Attestor::parse_many(include_str!("../../spec/examples/attestors.yaml")).unwrap();
+        Attestor::parse_many(include_str!("../../../spec/examples/attestors.yaml")).unwrap();
     let found = lint(&p, &attestors);
     assert_eq!(codes(&found), ["BZ004"]);
     assert_eq!(found[0].path, "kubernetesNamespaceAdmissionRules.staging");
@@ -232,7 +232,7 @@ fn a_slash_free_pattern_is_described_as_a_local_reference_not_a_registry() {
 
 #[test]
 fn namespace_overrides() {
-    let p = policy(include_str!("../../spec/lint/risky-namespaces.yaml"));
+    let p = policy(include_str!("../../../spec/lint/risky-namespaces.yaml"));
     let found = lint(&p, &[]);
     assert_eq!(
         codes(&found),
@@ -254,7 +254,7 @@ fn namespace_overrides() {
 
 #[test]
 fn cluster_rules_weaker_than_the_default() {
-    let p = policy(include_str!("../../spec/lint/risky-clusters.yaml"));
+    let p = policy(include_str!("../../../spec/lint/risky-clusters.yaml"));
     let found = lint(&p, &[]);
     assert_eq!(codes(&found), ["BZ005", "BZ006", "BZ002", "BZ003"]);
     assert_eq!(
@@ -319,9 +319,9 @@ fn service_account_and_istio_overrides_name_who_gets_through() {
 
 #[test]
 fn attestor_keys_and_unused_attestors() {
-    let p = policy(include_str!("../../spec/lint/risky-namespaces.yaml"));
+    let p = policy(include_str!("../../../spec/lint/risky-namespaces.yaml"));
     let attestors =
-        Attestor::parse_many(include_str!("../../spec/lint/risky-attestors.yaml")).unwrap();
+        Attestor::parse_many(include_str!("../../../spec/lint/risky-attestors.yaml")).unwrap();
     let found: Vec<Lint> = lint(&p, &attestors)
         .into_iter()
         .filter(|l| l.attestor.is_some())
@@ -364,12 +364,12 @@ fn lints_serialize_with_stable_field_names() {
 
 #[test]
 fn messages_are_lower_case_single_sentences() {
-    let p = policy(include_str!("../../spec/lint/risky-namespaces.yaml"));
+    let p = policy(include_str!("../../../spec/lint/risky-namespaces.yaml"));
     let attestors =
-        Attestor::parse_many(include_str!("../../spec/lint/risky-attestors.yaml")).unwrap();
+        Attestor::parse_many(include_str!("../../../spec/lint/risky-attestors.yaml")).unwrap();
     let mut all = lint(&p, &attestors);
     all.extend(lint(
-        &policy(include_str!("../../spec/lint/risky-clusters.yaml")),
+        &policy(include_str!("../../../spec/lint/risky-clusters.yaml")),
         &[],
     ));
     all.extend(lint(&policy(TEMPLATE_MISTAKES), &[template_attestor()]));
@@ -407,7 +407,7 @@ clusterAdmissionRules:
 /// The attestor TEMPLATE_MISTAKES requires, with one key given as a single value and a note
 /// name that was never filled in.
 fn template_attestor() -> Attestor {
-    let pem = include_str!("../../spec/conformance/keys/ec-p256.pub.pem");
+    let pem = include_str!("../../../spec/conformance/keys/ec-p256.pub.pem");
     Attestor::from_value(serde_json::json!({
         "name": "projects/acme/attestors/ATTESTOR_NAME",
         "userOwnedGrafeasNote": {
