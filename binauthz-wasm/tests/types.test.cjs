@@ -27,7 +27,14 @@ function realOutputs() {
     } else {
       decisions.push(outcome.value);
       if (c.config) configs.push(c.config);
-      if (c.request) requests.push(c.request);
+      // Occurrences the engine tolerates but that are not the shape to write (spec §5: original
+      // proto field names; occurrences skipped as unreadable or ignored as another kind) are
+      // decided, and their decisions typed, but the request itself is not a typed input.
+      const tolerated =
+        outcome.value.images.some((i) => i.reasons.some((r) => r.kind === "occurrenceMalformed")) ||
+        outcome.value.notes.some((n) => /skipped|ignored/.test(n)) ||
+        /"[a-z]+(_[a-z]+)+":/.test(JSON.stringify(c.request?.attestations ?? []));
+      if (c.request && !tolerated) requests.push(c.request);
     }
   }
   const engine = binauthz.Engine.fromPolicy(example("policy.yaml"), example("attestors.yaml"));

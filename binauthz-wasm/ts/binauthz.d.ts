@@ -43,27 +43,29 @@ export interface AdmissionRule {
   evaluationMode: EvaluationMode;
   enforcementMode: EnforcementMode;
   /** Attestor names `projects/P/attestors/A`; required (non-empty) for REQUIRE_ATTESTATION only. */
-  requireAttestationsBy?: string[];
+  /** A single name is a list of one, and null is absent, as gcloud imports them (spec §2.1). */
+  requireAttestationsBy?: string[] | string | null;
 }
 
 /** A policy, as `gcloud container binauthz policy export` prints it (spec §2.1). */
 export interface Policy {
-  /** `projects/P/policy`. */
-  name?: string;
-  description?: string;
-  globalPolicyEvaluationMode?: GlobalPolicyEvaluationMode;
-  admissionWhitelistPatterns?: { namePattern: string }[];
+  /** `projects/P/policy`. Any field may be null, which is as if absent (gcloud's import). */
+  name?: string | null;
+  description?: string | null;
+  globalPolicyEvaluationMode?: GlobalPolicyEvaluationMode | null;
+  /** A single pattern is a list of one, as gcloud imports it (spec §2.1). */
+  admissionWhitelistPatterns?: { namePattern: string }[] | { namePattern: string } | null;
   defaultAdmissionRule: AdmissionRule;
   /** Keyed by `LOCATION.CLUSTER_ID`. At most one kind of specific rule per policy. */
-  clusterAdmissionRules?: Record<string, AdmissionRule>;
+  clusterAdmissionRules?: Record<string, AdmissionRule> | null;
   /** Keyed by namespace. */
-  kubernetesNamespaceAdmissionRules?: Record<string, AdmissionRule>;
+  kubernetesNamespaceAdmissionRules?: Record<string, AdmissionRule> | null;
   /** Keyed by `NAMESPACE:NAME`. */
-  kubernetesServiceAccountAdmissionRules?: Record<string, AdmissionRule>;
+  kubernetesServiceAccountAdmissionRules?: Record<string, AdmissionRule> | null;
   /** Keyed by `[spiffe://]DOMAIN/ns/NS/sa/SA`. */
-  istioServiceIdentityAdmissionRules?: Record<string, AdmissionRule>;
-  etag?: string;
-  updateTime?: string;
+  istioServiceIdentityAdmissionRules?: Record<string, AdmissionRule> | null;
+  etag?: string | null;
+  updateTime?: string | null;
 }
 
 /** Every `signatureAlgorithm` GCP offers, with its aliases (spec §2.2). */
@@ -100,7 +102,8 @@ export interface AttestorPublicKey {
 export interface AttestorNote {
   /** `projects/P/notes/N`. */
   noteReference: string;
-  publicKeys?: AttestorPublicKey[];
+  /** A single key is a list of one (spec §2.2). */
+  publicKeys?: AttestorPublicKey[] | AttestorPublicKey | null;
   /** Output-only; ignored. */
   delegationServiceAccountEmail?: string;
 }
@@ -136,7 +139,8 @@ export interface PgpSignedAttestation {
   /** The armored or base64 signature, with the payload attached (or detached over
    * `serializedPayload`). */
   signature: string;
-  contentType?: "SIMPLE_SIGNING_JSON";
+  /** SIMPLE_SIGNING_JSON, or unspecified (proto3's default; spec §11.4). */
+  contentType?: "SIMPLE_SIGNING_JSON" | "CONTENT_TYPE_UNSPECIFIED";
   /** The signing key's fingerprint. */
   pgpKeyId: string;
 }

@@ -193,12 +193,20 @@ func TestFailsClosed(t *testing.T) {
 		!strings.Contains(res.Response.Status.Message, "Invalid image reference: it contains a space") {
 		t.Fatalf("bad image: %+v %+v", res.Response, res.Response.Status)
 	}
-	// An input error of the engine (here an occurrence without a resourceUri from the source) is
-	// still answered: a denial for the review's uid, with the error as the message.
+	// An occurrence from the source that cannot be read is skipped and explained (spec section
+	// 5): the image it could concern is denied (403) saying so, not the review refused.
 	source.all = []json.RawMessage{json.RawMessage(`{"noteName": "projects/acme/notes/built-by-ci"}`)}
 	if code, res := post(t, server, podReview("payments", nil, api)); code != http.StatusOK || res.Response.Allowed ||
+		res.Response.UID != "uid-1" || res.Response.Status.Code != http.StatusForbidden ||
+		!strings.Contains(res.Response.Status.Message, "was skipped and cannot satisfy the attestor") {
+		t.Fatalf("unreadable occurrence: %d %+v %+v", code, res.Response, res.Response.Status)
+	}
+	// An input error of the engine (here an attestation that is not even a mapping) is still
+	// answered: a denial for the review's uid, with the error as the message.
+	source.all = []json.RawMessage{json.RawMessage(`"not an occurrence"`)}
+	if code, res := post(t, server, podReview("payments", nil, api)); code != http.StatusOK || res.Response.Allowed ||
 		res.Response.UID != "uid-1" || res.Response.Status.Code != http.StatusBadRequest ||
-		!strings.Contains(res.Response.Status.Message, "invalid request: `attestations[0].resourceUri`") {
+		!strings.Contains(res.Response.Status.Message, "invalid request: `attestations[0]`") {
 		t.Fatalf("engine input error: %d %+v %+v", code, res.Response, res.Response.Status)
 	}
 	if code, _ := post(t, server, []byte(`{"kind": "Pod"}`)); code != http.StatusBadRequest {
