@@ -81,6 +81,11 @@ pub struct EvaluateArgs {
     /// Request breakglass: admit everything, but report what the policy would have done.
     #[arg(long)]
     breakglass: bool,
+    /// Cloud Run objects of --manifest only: evaluate them under the policy even when they do
+    /// not enable Binary Authorization (Cloud Run would not check them) or name a Cloud Run
+    /// platform policy binauthz does not compile.
+    #[arg(long, requires = "manifest")]
+    assume_enabled: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     output: OutputFormat,
@@ -119,6 +124,8 @@ impl EvaluateArgs {
             service_account: self.service_account.clone(),
             istio_identity: self.istio_identity.clone(),
             breakglass: self.breakglass,
+            assume_enabled: self.assume_enabled,
+            cloud_run: None,
         }
     }
 }
@@ -197,6 +204,12 @@ fn manifest(
     let name = path.display().to_string();
     let text = read_text(path, MAX_REQUEST_BYTES)?;
     let workloads = kubernetes::parse_manifests(&text).map_err(|e| CliError::input(&name, &e))?;
+    if args.assume_enabled && workloads.iter().all(|w| w.cloud_run.is_none()) {
+        return Err(CliError::new(
+            "--assume-enabled",
+            format!("{name} has no Cloud Run service or job; the flag applies to those only"),
+        ));
+    }
     let mut results = Vec::new();
     for w in &workloads {
         let decision = evaluate_workload(engine, w, occurrences.clone(), context, &name, now)?;
@@ -208,13 +221,18 @@ fn manifest(
         OutputFormat::Json => {
             let objects: Vec<_> = results
                 .iter()
-                .map(|(w, d)| {
-                    json!({
+                .map(|(w, d)| match &w.cloud_run {
+                    Some(run) => json!({
+                        "kind": w.kind, "name": w.name, "platform": "cloudRun",
+                        "project": run.project, "location": run.location,
+                        "decision": d,
+                    }),
+                    None => json!({
                         "kind": w.kind, "name": w.name,
                         "namespace": d.audit.context.namespace,
                         "serviceAccount": d.audit.context.service_account,
                         "decision": d,
-                    })
+                    }),
                 })
                 .collect();
             let doc = json!({"allowed": allowed, "objects": objects});
@@ -225,17 +243,10 @@ fn manifest(
         }
         OutputFormat::Text => {
             for (w, d) in &results {
-                let line = format!(
-                    "{} {} (namespace {}, service account {}):",
-                    w.kind,
-                    w.name.as_deref().unwrap_or("(unnamed)"),
-                    d.audit.context.namespace.as_deref().unwrap_or("default"),
-                    d.audit
-                        .context
-                        .service_account
-                        .as_deref()
-                        .unwrap_or("default"),
-                );
+                let line = match &w.cloud_run {
+                    Some(run) => format!("{}:", run.subject()),
+                    None => kubernetes_line(w, d),
+                };
                 // Names come from the manifest: escaped, so that they cannot forge lines.
                 outln!("{}", escape(&line));
                 out!("{}", output::text(d));
@@ -243,6 +254,21 @@ fn manifest(
         }
     }
     Ok(allowed)
+}
+
+/// `Deployment payments (namespace payments, service account payments):`.
+fn kubernetes_line(w: &Workload, d: &Decision) -> String {
+    format!(
+        "{} {} (namespace {}, service account {}):",
+        w.kind,
+        w.name.as_deref().unwrap_or("(unnamed)"),
+        d.audit.context.namespace.as_deref().unwrap_or("default"),
+        d.audit
+            .context
+            .service_account
+            .as_deref()
+            .unwrap_or("default"),
+    )
 }
 
 /// `--admission-review`: prints the AdmissionReview response. A webhook must always answer, so

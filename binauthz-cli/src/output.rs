@@ -80,6 +80,7 @@ fn why(image: &ImageDecision) -> String {
         .map(|r| r.phrase())
         .unwrap_or_else(|| match image.stage {
             Stage::SystemImage => "system images".to_owned(),
+            Stage::NotEnabled => "not enabled".to_owned(),
             _ => "allowlist".to_owned(),
         });
     let wanted = |k: ReasonKind| match image.verdict {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::cloud_run::Platform;
 use crate::names::{AttestorName, KeyId, OccurrenceLabel};
 use crate::policy::{EnforcementMode, EvaluationMode, RuleKind};
 use crate::request::Context;
@@ -42,6 +43,9 @@ pub enum Stage {
     Allowlist,
     /// The applicable admission rule.
     Rule,
+    /// Nothing: the Cloud Run service or job does not enable Binary Authorization, so Cloud
+    /// Run checks none of its images (spec §13).
+    NotEnabled,
 }
 
 /// The kind of a reason; stable across releases and bindings.
@@ -50,6 +54,9 @@ pub enum Stage {
 pub enum ReasonKind {
     /// The request asked for breakglass.
     Breakglass,
+    /// The Cloud Run service or job does not enable Binary Authorization: Cloud Run admits the
+    /// image unchecked (spec §13).
+    NotEnabled,
     /// Matched Google's documented system images.
     SystemImage,
     /// Matched an allowlist pattern.
@@ -273,6 +280,9 @@ pub struct AuditImage {
 pub struct AuditRecord {
     /// Whether the request was admitted.
     pub allowed: bool,
+    /// `cloudRun` for a Cloud Run service or job; absent on GKE, so GKE records are as they were.
+    #[serde(skip_serializing_if = "Platform::is_gke")]
+    pub platform: Platform,
     /// The policy's name.
     pub policy: Option<String>,
     /// Whether breakglass was requested.
@@ -319,6 +329,10 @@ pub struct Diagnostics {
 pub struct Decision {
     /// Whether the deploy may proceed: every image is admitted.
     pub allowed: bool,
+    /// `cloudRun` for a Cloud Run service or job (spec §13); absent on GKE, so GKE decisions are
+    /// as they were before Cloud Run was read.
+    #[serde(skip_serializing_if = "Platform::is_gke")]
+    pub platform: Platform,
     /// Whether breakglass was requested.
     pub breakglass: bool,
     /// The policy's name.
@@ -341,6 +355,7 @@ impl PartialEq for Decision {
         // Destructured so that a field added later cannot be silently left out.
         let Decision {
             allowed,
+            platform,
             breakglass,
             policy,
             message,
@@ -350,6 +365,7 @@ impl PartialEq for Decision {
             diagnostics: _,
         } = self;
         *allowed == other.allowed
+            && *platform == other.platform
             && *breakglass == other.breakglass
             && *policy == other.policy
             && *message == other.message

@@ -2,14 +2,14 @@
 //! manifest or an admission request can be evaluated like a list of images (spec/README.md §10).
 
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use crate::decision::{Decision, Verdict};
+use crate::cloud_run::{self, CloudRunContext};
 use crate::document;
 use crate::error::{InputError, InputResult, join_path};
 use crate::limits::{MAX_IMAGES, MAX_REQUEST_BYTES};
 use crate::request::Context;
-use crate::untrusted::{escape, shown};
+use crate::untrusted::shown;
 use fields::{mapping_field, string_field, string_map, type_name};
 
 /// The label GKE's current docs use to request breakglass on a pod.
@@ -59,6 +59,14 @@ pub struct Workload {
     pub breakglass: bool,
     /// Every container, init container and ephemeral container, in that order.
     pub containers: Vec<ContainerImage>,
+    /// For a Cloud Run service or job (spec §13): which one, and its Binary Authorization
+    /// settings. Its namespace and service account are then `None`: Cloud Run has none in GKE's
+    /// sense.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloud_run: Option<CloudRunContext>,
+    /// Where a Cloud Run object sets Binary Authorization, for errors about that setting.
+    #[serde(skip)]
+    pub setting_at: Option<String>,
 }
 
 /// Where each kind keeps its pod template, as a JSON pointer from the object's root.
@@ -162,17 +170,27 @@ impl Workload {
     }
 
     fn from_map(obj: &Map<String, Value>) -> InputResult<Workload> {
+        // A Cloud Run Job shares its kind with Kubernetes' batch/v1 Job, and a Knative Service
+        // with the core Service: the apiVersion tells them apart (spec §13).
+        if cloud_run::is_cloud_run(obj) {
+            return cloud_run::workload(obj);
+        }
         let kind = string_field(obj, "kind", "")?.ok_or_else(|| {
             InputError::invalid(
                 "kind",
-                "`kind` is missing; expected the object's kind (Pod, Deployment, ...)",
+                "`kind` is missing; expected the object's kind (Pod, Deployment, ...), or a Cloud Run v2 body's `name` (projects/P/locations/L/services/S or .../jobs/J) and `template`",
             )
         })?;
         let pointer = template_path(kind).ok_or_else(|| {
+            let hint = if kind == "Service" {
+                " (a Cloud Run service has apiVersion serving.knative.dev/v1)"
+            } else {
+                ""
+            };
             InputError::invalid(
                 "kind",
                 format!(
-                    "kind `{}` has no pod spec binauthz can read; expected one of {}",
+                    "kind `{}` has no pod spec binauthz can read; expected one of {}, or a Cloud Run Service or Job{hint}",
                     shown(kind),
                     SUPPORTED_KINDS.join(", ")
                 ),
@@ -266,6 +284,8 @@ impl Workload {
             service_account,
             breakglass,
             containers,
+            cloud_run: None,
+            setting_at: None,
         })
     }
 
@@ -276,8 +296,17 @@ impl Workload {
 
     /// The request context for this workload: its namespace (else `fallback.namespace`, else
     /// `default`), its service account (else `default`), breakglass from the object or
-    /// `fallback`, and the cluster and Istio identity of `fallback`.
+    /// `fallback`, and the cluster and Istio identity of `fallback`. A Cloud Run object keeps
+    /// `fallback`'s cluster, namespace, service account and Istio identity as given (the engine
+    /// ignores them and says so) and its `assumeEnabled`, and adds its own `cloudRun`.
     pub fn context(&self, fallback: &Context) -> Context {
+        if let Some(run) = &self.cloud_run {
+            return Context {
+                breakglass: self.breakglass || fallback.breakglass,
+                cloud_run: Some(run.clone()),
+                ..fallback.clone()
+            };
+        }
         Context {
             cluster: fallback.cluster.clone(),
             namespace: Some(
@@ -293,6 +322,8 @@ impl Workload {
             ),
             istio_identity: fallback.istio_identity.clone(),
             breakglass: self.breakglass || fallback.breakglass,
+            assume_enabled: false,
+            cloud_run: None,
         }
     }
 }
@@ -425,6 +456,12 @@ pub fn admission_review_from_value(review: &Value) -> InputResult<AdmissionReque
         .ok_or_else(|| InputError::invalid("request.object", "`object` is missing"))?;
     let namespace = string_field(request, "namespace", "request")?;
     let mut workload = Workload::from_map(object).map_err(|e| e.within("request.object"))?;
+    if workload.cloud_run.is_some() {
+        return Err(InputError::invalid(
+            "request.object",
+            "a Cloud Run object in an AdmissionReview: Kubernetes does not admit Cloud Run services or jobs (evaluate the object itself)",
+        ));
+    }
     if workload.namespace.is_none() {
         workload.namespace = namespace.filter(|s| !s.is_empty()).map(str::to_owned);
     }
@@ -474,115 +511,12 @@ pub fn extract_str(text: &str) -> InputResult<Extracted> {
     })
 }
 
-/// The AdmissionReview response for a decision: `uid` echoed, `allowed`, a 403 status with the
-/// GCP-style denial text when blocked, and warnings for dry-run and breakglass violations.
-pub fn admission_response(request: &AdmissionRequest, decision: &Decision) -> Value {
-    let mut response = Map::new();
-    response.insert("uid".into(), Value::String(request.uid.clone()));
-    response.insert("allowed".into(), Value::Bool(decision.allowed));
-    if !decision.allowed {
-        response.insert(
-            "status".into(),
-            // kubectl prints the message: nothing in it may move the cursor or break a line
-            // but the separators between image denials, which the engine puts there.
-            json!({"code": 403, "reason": "VIOLATES_POLICY", "message": decision.message.lines().map(escape).collect::<Vec<_>>().join("\n")}),
-        );
-    }
-    let warnings: Vec<String> = decision
-        .images
-        .iter()
-        .filter_map(|i| match (i.verdict, &i.denial) {
-            (Verdict::DryRunViolation, Some(d)) => Some(format!("dry run: {}", escape(d))),
-            (Verdict::Breakglass, Some(d)) => Some(format!("breakglass: {}", escape(d))),
-            _ => None,
-        })
-        .collect();
-    if !warnings.is_empty() {
-        response.insert("warnings".into(), json!(warnings));
-    }
-    json!({
-        "apiVersion": request.api_version,
-        "kind": "AdmissionReview",
-        "response": Value::Object(response),
-    })
-}
-
-/// Why a review was refused without a decision (spec §10). Either way the answer is
-/// `allowed: false`; the status says whose input was at fault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// The review cannot be evaluated: it is not an AdmissionReview of a workload binauthz
-    /// reads, or a field has a type Kubernetes would not accept. Status 400 `BadRequest`,
-    /// Kubernetes' reason for "a request that can never succeed".
-    BadRequest,
-    /// binauthz's own inputs failed (the policy, the attestors, the attestations or the audit
-    /// log): status 500 `InternalError`.
-    InternalError,
-}
-
-impl Refusal {
-    /// The HTTP status code of the response's `status`.
-    pub fn code(self) -> u16 {
-        match self {
-            Refusal::BadRequest => 400,
-            Refusal::InternalError => 500,
-        }
-    }
-
-    /// The `metav1.StatusReason` of the response's `status`.
-    pub fn reason(self) -> &'static str {
-        match self {
-            Refusal::BadRequest => "BadRequest",
-            Refusal::InternalError => "InternalError",
-        }
-    }
-}
-
-/// What a response to a review must echo: its `request.uid` and `apiVersion` (the API server
-/// discards a response whose uid differs and applies the webhook's `failurePolicy`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReviewEcho {
-    /// `request.uid`, or empty when it could not be read.
-    pub uid: String,
-    /// The review's `apiVersion` when it is an `admission.k8s.io` version, else
-    /// `admission.k8s.io/v1`.
-    pub api_version: String,
-}
-
-impl ReviewEcho {
-    /// Reads as much of a review as can be read, for answering one that cannot be evaluated:
-    /// never fails.
-    pub fn read(text: &str) -> ReviewEcho {
-        let review = document::parse(text, MAX_REQUEST_BYTES).unwrap_or(Value::Null);
-        ReviewEcho {
-            uid: str_at(&review, "/request/uid")
-                .unwrap_or_default()
-                .to_owned(),
-            api_version: str_at(&review, "/apiVersion")
-                .filter(|v| v.starts_with("admission.k8s.io/"))
-                .unwrap_or("admission.k8s.io/v1")
-                .to_owned(),
-        }
-    }
-}
-
-/// The AdmissionReview response refusing a review that was not evaluated: `uid` echoed,
-/// `allowed: false`, and a status with the refusal's code and reason and `message`, escaped
-/// (kubectl prints it).
-pub fn refusal_response(echo: &ReviewEcho, refusal: Refusal, message: &str) -> Value {
-    json!({
-        "apiVersion": echo.api_version,
-        "kind": "AdmissionReview",
-        "response": {
-            "uid": echo.uid,
-            "allowed": false,
-            "status": {"code": refusal.code(), "reason": refusal.reason(), "message": escape(message)},
-        },
-    })
-}
+#[path = "kubernetes_response.rs"]
+mod response;
+pub use response::{Refusal, ReviewEcho, admission_response, refusal_response};
 
 #[path = "kubernetes_fields.rs"]
-mod fields;
+pub(crate) mod fields;
 
 #[cfg(test)]
 #[path = "kubernetes_tests.rs"]

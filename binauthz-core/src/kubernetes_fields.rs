@@ -7,7 +7,7 @@ use crate::error::{InputError, InputResult, join_path};
 use crate::untrusted::shown;
 
 /// What a JSON value is, for error messages.
-pub(super) fn type_name(value: Option<&Value>) -> &'static str {
+pub(crate) fn type_name(value: Option<&Value>) -> &'static str {
     match value {
         None => "missing",
         Some(Value::Null) => "null",
@@ -43,7 +43,7 @@ fn found_instead_of_string(value: &Value) -> String {
 /// A field Kubernetes decodes as a string: absent and null are empty (`None`, as Go decodes them
 /// to `""`); anything but a string is an error that says what was found, since Kubernetes would
 /// reject the object and guessing would evaluate something that never runs.
-pub(super) fn string_field<'a>(
+pub(crate) fn string_field<'a>(
     map: &'a Map<String, Value>,
     field: &str,
     at: &str,
@@ -63,7 +63,7 @@ pub(super) fn string_field<'a>(
 
 /// A field Kubernetes decodes as an object or a map (`what` says which): absent and null are
 /// `None`; anything but a mapping is an error that says what was found.
-pub(super) fn mapping_field<'a>(
+pub(crate) fn mapping_field<'a>(
     map: &'a Map<String, Value>,
     field: &str,
     at: &str,
@@ -85,7 +85,7 @@ pub(super) fn mapping_field<'a>(
 /// Labels or annotations (`field`) of the metadata at `at`: Kubernetes decodes them as a map of
 /// strings, so a value of another type (`break-glass: true`, unquoted) is an error naming the key
 /// and what was found, never a silent "no".
-pub(super) fn string_map<'a>(
+pub(crate) fn string_map<'a>(
     metadata: Option<&'a Map<String, Value>>,
     field: &str,
     at: &str,

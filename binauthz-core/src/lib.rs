@@ -23,6 +23,7 @@ pub mod attestor;
 mod base64;
 pub mod budget;
 pub mod cache;
+pub mod cloud_run;
 pub mod config;
 pub mod crypto;
 pub mod decision;

@@ -19,6 +19,9 @@ pub const MAX_ATTESTORS: usize = 200;
 pub const MAX_KEYS_PER_ATTESTOR: usize = 1000;
 /// Longest image reference, in bytes.
 pub const MAX_IMAGE_REF_BYTES: usize = 4096;
+/// Longest Cloud Run breakglass justification, in bytes (spec §13): it is copied into the
+/// decision and the audit record.
+pub const MAX_BREAKGLASS_JUSTIFICATION_BYTES: usize = 4096;
 /// Most allowlist patterns or rules of one kind in a policy.
 pub const MAX_POLICY_ENTRIES: usize = 10_000;
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::attestation::{Occurrence, Occurrences};
+use crate::cloud_run::{self, CloudRunContext};
 use crate::document;
 use crate::error::{ErrorCode, InputError, InputResult};
 use crate::image::ImageRef;
@@ -31,6 +32,18 @@ pub struct Context {
     /// Breakglass: admit everything, but still evaluate and record what would have happened.
     #[serde(default)]
     pub breakglass: bool,
+    /// Evaluate a Cloud Run object under the engine's policy whatever its Binary Authorization
+    /// setting says: when it is not enabled, or names a platform policy binauthz does not
+    /// compile (spec §13). Only with a Cloud Run context.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub assume_enabled: bool,
+    /// The Cloud Run service or job the images belong to (spec §13); absent on GKE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_run: Option<CloudRunContext>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,9 +73,10 @@ impl Request {
     pub fn new(
         images: Vec<ImageRef>,
         attestations: impl Into<Occurrences>,
-        context: Context,
+        mut context: Context,
     ) -> InputResult<Self> {
         let attestations = attestations.into();
+        cloud_run::check_context(&mut context, "context")?;
         if images.is_empty() {
             return Err(InputError::invalid(
                 "images",
@@ -140,6 +154,10 @@ impl Request {
                 let workload =
                     kubernetes::workload_from_value(&object).map_err(|e| e.within("object"))?;
                 let context = workload.context(&context);
+                if let (Some(run), Some(at)) = (&context.cloud_run, &workload.setting_at) {
+                    cloud_run::check_named(run, context.assume_enabled, at)
+                        .map_err(|e| e.within("object"))?;
+                }
                 (workload.images(), context)
             }
             (images, None) => (images.unwrap_or_default(), context),

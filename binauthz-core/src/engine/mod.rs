@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::allowlist::{AllowlistIndex, system_image_match};
 use crate::attestor::Attestor;
 use crate::cache::{CacheStats, DEFAULT_CACHE_ENTRIES, VerificationCache};
+use crate::cloud_run::Platform;
 use crate::config::Config;
 use crate::decision::{
     AppliedRule, AttestorResult, Decision, Diagnostics, ImageDecision, Reason, ReasonKind, Stage,
@@ -23,8 +24,10 @@ use crate::policy::{
 use crate::reason_list::ReasonList;
 use crate::request::{Context, Request};
 use crate::verify::{Checker, OccurrenceIndex, check_attestor};
+use cloud_run::CloudRunAllowlist;
 use report::{audit_record, denial_detail, summary};
 
+mod cloud_run;
 mod report;
 
 /// GCP's denial reason for a reference without a digest.
@@ -41,6 +44,9 @@ pub struct Engine {
     policy: Policy,
     attestors: BTreeMap<AttestorName, Attestor>,
     allowlist: AllowlistIndex,
+    /// The allowlist without tag patterns, for Cloud Run (spec §13); `None` when no pattern
+    /// names a tag.
+    cloud_run_allowlist: Option<CloudRunAllowlist>,
     cache: Arc<VerificationCache>,
 }
 
@@ -75,7 +81,7 @@ impl<'r> RequestMemo<'r> {
 }
 
 /// The outcome of evaluating one image against the policy, before breakglass and dry-run.
-struct Evaluated {
+pub(super) struct Evaluated {
     conformant: bool,
     stage: Stage,
     matched_pattern: Option<String>,
@@ -113,6 +119,7 @@ impl Engine {
         }
         Ok(Engine {
             allowlist: AllowlistIndex::new(policy.allowlist()),
+            cloud_run_allowlist: CloudRunAllowlist::new(&policy),
             policy,
             attestors: by_name,
             cache: Arc::new(VerificationCache::new(DEFAULT_CACHE_ENTRIES)),
@@ -184,21 +191,33 @@ impl Engine {
     /// Evaluates a request. A [`Request`] always has at least one image, so this cannot fail.
     pub fn evaluate(&self, request: &Request) -> Decision {
         let context = request.context();
+        let run = context.cloud_run.as_ref();
         let mut notes = Vec::new();
-        let (rule_kind, rule_key, rule) = self.select_rule(context, &mut notes);
+        // Cloud Run applies the default rule only (spec §13): its cluster, namespace and service
+        // account do not exist in GKE's sense, so they never select a rule.
+        let (rule_kind, rule_key, rule) = match run {
+            Some(_) => (RuleKind::Default, None, self.policy.default_rule()),
+            None => self.select_rule(context, &mut notes),
+        };
+        let enforced = run.is_none_or(|r| cloud_run::enforced(r, context));
+        let justification = run.and_then(|r| r.breakglass_justification.as_deref());
         let mut memo = RequestMemo::new(request);
         let mut checker = Checker::new(&self.cache, request.evaluation_time());
         let images: Vec<ImageDecision> = request
             .images()
             .iter()
-            .map(|image| {
-                let evaluated = self.evaluate_image(
-                    image,
-                    (rule_kind, rule_key.as_deref(), rule),
-                    &mut memo,
-                    &mut checker,
-                );
-                finish(image, evaluated, context.breakglass)
+            .map(|image| match run {
+                Some(r) if !enforced => finish(image, cloud_run::not_enabled(r), false, None),
+                _ => {
+                    let evaluated = self.evaluate_image(
+                        image,
+                        (rule_kind, rule_key.as_deref(), rule),
+                        run.is_some(),
+                        &mut memo,
+                        &mut checker,
+                    );
+                    finish(image, evaluated, context.breakglass, justification)
+                }
             })
             .collect();
         let diagnostics = Diagnostics {
@@ -214,13 +233,32 @@ impl Engine {
             // No image reached the rules, so how the rule was chosen does not matter.
             notes.clear();
         }
+        if let Some(r) = run {
+            notes.extend(cloud_run::notes(
+                &self.policy,
+                context,
+                r,
+                &images,
+                |image| self.tag_pattern_for(image),
+            ));
+        }
         notes.extend(request.occurrences().notes());
         let allowed = images.iter().all(|i| i.allowed);
-        let message = summary(&images, allowed);
+        let mut message = summary(&images, allowed);
+        if let Some(r) = run {
+            message = format!("{}: {message}", r.subject());
+        }
+        let platform = if run.is_some() {
+            Platform::CloudRun
+        } else {
+            Platform::Gke
+        };
         let mut audit = audit_record(&self.policy, context, &images, allowed);
+        audit.platform = platform;
         audit.evaluation_time = request.evaluation_time().map(|t| t.to_string());
         Decision {
             allowed,
+            platform,
             breakglass: context.breakglass,
             policy: self.policy.name().map(str::to_owned),
             message,
@@ -229,6 +267,19 @@ impl Engine {
             audit,
             diagnostics,
         }
+    }
+
+    /// The allowlist pattern that names a tag and matches `image`, if the first pattern a GKE
+    /// evaluation would use is one (on Cloud Run it is not used: spec §13).
+    fn tag_pattern_for(&self, image: &str) -> Option<String> {
+        let image_ref = ImageRef::from_request(image).ok()?;
+        if image_ref.invalid().is_some() {
+            return None;
+        }
+        self.allowlist
+            .find(self.policy.allowlist(), image)
+            .filter(|p| crate::cloud_run::pattern_names_tag(p.as_str()))
+            .map(|p| p.as_str().to_owned())
     }
 
     /// The one rule that applies to this context (spec §7 step 4).
@@ -276,6 +327,7 @@ impl Engine {
         &'r self,
         image: &'r ImageRef,
         (kind, key, rule): (RuleKind, Option<&str>, &'r AdmissionRule),
+        on_cloud_run: bool,
         memo: &mut RequestMemo<'r>,
         checker: &mut Checker<'_>,
     ) -> Evaluated {
@@ -298,7 +350,11 @@ impl Engine {
             };
             return settled_by_pattern(Stage::SystemImage, pattern, reason);
         }
-        if matchable && let Some(pattern) = self.allowlist.find(self.policy.allowlist(), text) {
+        let listed = match (on_cloud_run, &self.cloud_run_allowlist) {
+            (true, Some(cloud_run)) => cloud_run.find(text),
+            _ => self.allowlist.find(self.policy.allowlist(), text),
+        };
+        if matchable && let Some(pattern) = listed {
             let reason = Reason {
                 pattern: Some(pattern.to_string()),
                 ..Reason::new(
@@ -474,8 +530,13 @@ fn settled_by_pattern(stage: Stage, pattern: &str, reason: Reason) -> Evaluated 
     }
 }
 
-/// Applies breakglass and dry-run to an evaluated image.
-fn finish(image: &ImageRef, e: Evaluated, breakglass: bool) -> ImageDecision {
+/// Applies breakglass (with Cloud Run's justification, if any) and dry-run to an evaluated image.
+fn finish(
+    image: &ImageRef,
+    e: Evaluated,
+    breakglass: bool,
+    justification: Option<&str>,
+) -> ImageDecision {
     let enforcement = e.rule.as_ref().map(|(_, m)| *m);
     let verdict = if e.conformant {
         Verdict::Allowed
@@ -488,13 +549,14 @@ fn finish(image: &ImageRef, e: Evaluated, breakglass: bool) -> ImageDecision {
     };
     let mut reasons = e.reasons;
     let stage = if breakglass {
-        reasons.insert(
-            0,
-            Reason::new(
-                ReasonKind::Breakglass,
-                "breakglass was requested: the image is admitted whatever the policy says, and the event is logged",
+        let message = match justification {
+            Some(why) => format!(
+                "breakglass was requested with the justification `{}`: the image is admitted whatever the policy says, and the event is logged",
+                crate::untrusted::shown(why)
             ),
-        );
+            None => "breakglass was requested: the image is admitted whatever the policy says, and the event is logged".to_owned(),
+        };
+        reasons.insert(0, Reason::new(ReasonKind::Breakglass, message));
         Stage::Breakglass
     } else {
         e.stage

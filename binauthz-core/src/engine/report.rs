@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::cloud_run::Platform;
 use crate::decision::{
     AuditImage, AuditRecord, AuditVerification, ImageDecision, LABEL_BREAKGLASS, LABEL_DRY_RUN,
-    LABEL_OVERRIDDEN, Reason, ReasonKind, Verdict,
+    LABEL_OVERRIDDEN, Reason, ReasonKind, Stage, Verdict,
 };
 use crate::image::shown_image;
 use crate::limits::{MAX_DENIALS_IN_MESSAGE, MAX_REASONS_IN_DENIAL};
@@ -71,6 +72,16 @@ pub(super) fn summary(images: &[ImageDecision], allowed: bool) -> String {
         .iter()
         .filter(|i| i.verdict == Verdict::Breakglass)
         .count();
+    let unchecked = images
+        .iter()
+        .filter(|i| i.stage == Stage::NotEnabled)
+        .count();
+    if unchecked == n {
+        return format!(
+            "{n} image{} admitted unchecked: Binary Authorization is not enabled",
+            if n == 1 { "" } else { "s" }
+        );
+    }
     // The common case needs no formatting.
     let mut text = if n == 1 {
         String::from("1 image admitted")
@@ -121,6 +132,7 @@ pub(super) fn audit_record(
             verdict: i.verdict,
             rule: match (&i.rule, i.matched_pattern.is_some()) {
                 (Some(rule), _) => rule.label(),
+                (None, false) if i.stage == Stage::NotEnabled => "notEnabled".to_owned(),
                 (None, true) if i.reasons.iter().any(|r| r.kind == ReasonKind::SystemImage) => {
                     "systemImage".to_owned()
                 }
@@ -150,6 +162,7 @@ pub(super) fn audit_record(
         .collect();
     AuditRecord {
         allowed,
+        platform: Platform::Gke,
         policy: policy.name().map(str::to_owned),
         breakglass: context.breakglass,
         dry_run,

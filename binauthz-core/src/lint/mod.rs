@@ -30,11 +30,13 @@ use crate::policy::{
 
 mod allowlist;
 mod attestors;
+mod cloud_run;
 mod documents;
 mod rules;
 
 use allowlist::allowlist_pattern;
 use attestors::attestor_lints;
+pub use cloud_run::source_deploy_finding;
 use documents::{
     attestor_names, cluster_location, placeholder_in, policy_name, rule_names, single_value,
 };
