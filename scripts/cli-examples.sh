@@ -38,6 +38,14 @@ check "missing attestor file names the attestor" 2 "no attestor with that name" 
 check "bad policy names the file and field" 2 "bad-policy.yaml: .defaultAdmissionRule.evaluationMode.: unknown variant" -- \
   bash -c "sed 's/evaluationMode: REQUIRE_ATTESTATION/evaluationMode: REQUIRE_ATTESTATIONS/' policy.yaml > \"\${TMPDIR:-/tmp}/bad-policy.yaml\" && cd \"\${TMPDIR:-/tmp}\" && '$BIN' evaluate --policy bad-policy.yaml --image x"
 check "usage error exits 2" 2 "required" -- "$BIN" evaluate --policy policy.yaml
+check "Cloud Run service is allowed" 0 "^allowed: Cloud Run service .payments-api." -- \
+  "${EVAL[@]}" --manifest cloud-run-service.yaml
+check "Cloud Run decision names its platform" 0 '"platform": "cloudRun"' -- \
+  "${EVAL[@]}" --manifest cloud-run-service.yaml --output json
+check "Cloud Run service without the annotation is not checked" 0 "^ALLOWED .*\\[not enabled\\]" -- \
+  bash -c "grep -v 'binary-authorization: default' cloud-run-service.yaml | '$BIN' evaluate --policy policy.yaml --attestor attestors.yaml --manifest -"
+check "--assume-enabled evaluates it anyway" 1 "^DENIED +us-docker.pkg.dev/acme/payments/api" -- \
+  bash -c "grep -v 'binary-authorization: default' cloud-run-service.yaml | '$BIN' evaluate --policy policy.yaml --attestor attestors.yaml --manifest - --assume-enabled"
 
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -2,8 +2,9 @@ package binauthz
 
 import "encoding/json"
 
-// Request is what to evaluate (spec/README.md §8.1): Images, or a Kubernetes Object (a workload
-// or an AdmissionReview, whose images and namespace, service account and breakglass are used),
+// Request is what to evaluate (spec/README.md §8.1): Images, or an Object (a Kubernetes workload
+// or AdmissionReview, whose images and namespace, service account and breakglass are used, or a
+// Cloud Run service or job, §13),
 // the attestation occurrences at hand, and where the images run.
 type Request struct {
 	// Images are image references, e.g. "gcr.io/p/app@sha256:...".
@@ -29,6 +30,29 @@ type Context struct {
 	IstioIdentity string `json:"istioIdentity,omitempty"`
 	// Breakglass admits everything, while still recording what the policy would have done.
 	Breakglass bool `json:"breakglass,omitempty"`
+	// AssumeEnabled evaluates a Cloud Run object under the engine's policy even when it does
+	// not enable Binary Authorization or names a platform policy (spec/README.md §13).
+	AssumeEnabled bool `json:"assumeEnabled,omitempty"`
+	// CloudRun is the Cloud Run service or job the images belong to; nil on GKE.
+	CloudRun *CloudRunContext `json:"cloudRun,omitempty"`
+}
+
+// CloudRunContext is a Cloud Run service or job and its Binary Authorization settings
+// (spec/README.md §13).
+type CloudRunContext struct {
+	// Kind is "service" or "job".
+	Kind string `json:"kind"`
+	Name string `json:"name,omitempty"`
+	// Project is v1 metadata.namespace (a project number or id), or a v2 name's project.
+	Project string `json:"project,omitempty"`
+	// Location is the cloud.googleapis.com/location label, or a v2 name's location.
+	Location string `json:"location,omitempty"`
+	// Revision is the revision template's name (services only).
+	Revision string `json:"revision,omitempty"`
+	// BinaryAuthorization is "default" or projects/P/platforms/cloudRun/NAME; "" when not enabled.
+	BinaryAuthorization string `json:"binaryAuthorization,omitempty"`
+	// BreakglassJustification is the breakglass justification, when breakglass is used.
+	BreakglassJustification string `json:"breakglassJustification,omitempty"`
 }
 
 // Verdict is the outcome for one image.
@@ -46,6 +70,8 @@ const (
 type Decision struct {
 	// Allowed says whether the deploy may proceed: every image is admitted.
 	Allowed bool `json:"allowed"`
+	// Platform is "cloudRun" for a Cloud Run service or job, "" on GKE (spec/README.md §13).
+	Platform string `json:"platform,omitempty"`
 	// Breakglass says whether breakglass was requested.
 	Breakglass bool `json:"breakglass"`
 	// Policy is the policy's name ("" when it has none).
@@ -92,7 +118,8 @@ type ImageDecision struct {
 	Digest  string  `json:"digest"`
 	Allowed bool    `json:"allowed"`
 	Verdict Verdict `json:"verdict"`
-	// Stage is the step that settled the image: "breakglass", "systemImage", "allowlist", "rule".
+	// Stage is the step that settled the image: "breakglass", "systemImage", "allowlist", "rule",
+	// or "notEnabled" (a Cloud Run object that does not enable Binary Authorization).
 	Stage string `json:"stage"`
 	// MatchedPattern is the allowlist or system pattern that matched, if one settled the image.
 	MatchedPattern string `json:"matchedPattern"`
@@ -150,7 +177,9 @@ type Reason struct {
 
 // AuditRecord is a flat record of a decision with GKE's audit-log labels (spec/README.md §8.3).
 type AuditRecord struct {
-	Allowed    bool              `json:"allowed"`
+	Allowed bool `json:"allowed"`
+	// Platform is "cloudRun" for a Cloud Run service or job, "" on GKE.
+	Platform   string            `json:"platform,omitempty"`
 	Policy     string            `json:"policy"`
 	Breakglass bool              `json:"breakglass"`
 	DryRun     bool              `json:"dryRun"`
@@ -164,7 +193,7 @@ type AuditImage struct {
 	Image   string  `json:"image"`
 	Digest  string  `json:"digest"`
 	Verdict Verdict `json:"verdict"`
-	// Rule is "default", "KIND:KEY", "allowlist" or "systemImage".
+	// Rule is "default", "KIND:KEY", "allowlist", "systemImage" or "notEnabled".
 	Rule       string              `json:"rule"`
 	VerifiedBy []AuditVerification `json:"verifiedBy"`
 	Violations []string            `json:"violations"`

@@ -364,7 +364,7 @@ pub fn lint_policy(
 pub fn extract_images(
     #[wasm_bindgen(
         js_name = k8sObject,
-        unchecked_param_type = "KubernetesObject | AdmissionReview | string"
+        unchecked_param_type = "KubernetesObject | CloudRunV2Object | AdmissionReview | string"
     )]
     k8s_object: JsValue,
 ) -> Result<JsValue, JsValue> {

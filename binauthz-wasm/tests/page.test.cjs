@@ -119,5 +119,28 @@ test("the preview page decides as the engine does, and follows edits", { timeout
   assert.deepStrictEqual(await verdicts(page), { [WORKER]: "ALLOWED", "us-docker.pkg.dev/acme/payments/api:v1.4.2": "DRY RUN VIOLATION" });
   await page.screenshot({ path: path.join(ARTIFACTS, "preview-staging.png"), fullPage: true });
 
+  // The Cloud Run example (spec/examples/cloud-run-service.yaml): the api and its envoy sidecar
+  // are admitted under the default rule only; the namespace field no longer applies.
+  const before = Number(await page.getAttribute("body", "data-evaluations"));
+  await page.selectOption("#example", "cloudRunService");
+  await page.waitForFunction((n) => Number(document.body.dataset.evaluations) > n, before);
+  const ENVOY = "us-docker.pkg.dev/acme/base-images/envoy:1.30";
+  assert.match(await page.textContent("#workload-status"), /Service payments-api: 2 containers, Cloud Run service in us-central1, Binary Authorization default/);
+  assert.match(await page.textContent("#overall"), /^ADMITTED.*Cloud Run service `payments-api`/);
+  assert.deepStrictEqual(await verdicts(page), { [API]: "ALLOWED", [ENVOY]: "ALLOWED" });
+  const notes = () => page.$$eval("#warnings li.note", (l) => l.map((x) => x.textContent));
+  assert.ok((await notes()).some((n) => /only the default rule applies/.test(n)), "the default-rule note");
+  // Without the annotation Cloud Run checks nothing; "assume enabled" previews the policy.
+  const manifest = await page.inputValue("#manifest");
+  await edit(page, "#manifest", manifest.replace("    run.googleapis.com/binary-authorization: default\n", ""));
+  assert.deepStrictEqual(await verdicts(page), { [API]: "ALLOWED", [ENVOY]: "ALLOWED" });
+  assert.equal(await page.locator('[data-testid="image"] .reasons li[data-kind="notEnabled"]').count(), 2);
+  const unchecked = Number(await page.getAttribute("body", "data-evaluations"));
+  await page.check("#assumeEnabled");
+  await page.waitForFunction((n) => Number(document.body.dataset.evaluations) > n, unchecked);
+  assert.equal(await page.locator('[data-testid="image"] .reasons li[data-kind="notEnabled"]').count(), 0);
+  assert.deepStrictEqual(await verdicts(page), { [API]: "ALLOWED", [ENVOY]: "ALLOWED" });
+  await page.screenshot({ path: path.join(ARTIFACTS, "preview-cloud-run.png"), fullPage: true });
+
   assert.deepStrictEqual(problems, []);
 });

@@ -42,7 +42,7 @@ function realOutputs() {
   for (const context of [undefined, { namespace: "staging" }, { breakglass: true }, { cluster: "us-east1-a.prod", istioIdentity: "spiffe://x/ns/a/sa/b" }]) {
     decisions.push(engine.evaluateImages([MIGRATE, API, WORKER, "gke.gcr.io/kube-proxy:v1", "us-docker.pkg.dev/acme/payments/api:v1"], attestations, context));
   }
-  const extracted = [binauthz.extractImages(example("deployment.yaml"))];
+  const extracted = [binauthz.extractImages(example("deployment.yaml")), binauthz.extractImages(example("cloud-run-service.yaml"))];
   const policies = [binauthz.validatePolicy(example("policy.yaml"))];
   for (const c of conformanceCases()) {
     const p = c.config?.policy && attempt(() => binauthz.validatePolicy(c.config.policy));

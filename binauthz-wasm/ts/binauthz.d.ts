@@ -185,6 +185,27 @@ export interface Context {
   istioIdentity?: string;
   /** Admit everything, but still evaluate and record what would have happened. */
   breakglass?: boolean;
+  /** Cloud Run only: evaluate under the engine's policy even when the object does not enable
+   * Binary Authorization, or names a platform policy binauthz does not compile (spec §13). */
+  assumeEnabled?: boolean;
+  /** The Cloud Run service or job the images belong to (spec §13). */
+  cloudRun?: CloudRunContext;
+}
+
+/** A Cloud Run service or job, as a request's and a decision's context carry it (spec §13). */
+export interface CloudRunContext {
+  kind: "service" | "job";
+  name?: string;
+  /** v1 `metadata.namespace` (a project number or id), or the project of a v2 `name`. */
+  project?: string;
+  /** The `cloud.googleapis.com/location` label, or the location of a v2 `name`. */
+  location?: string;
+  /** The revision template's name (services only). */
+  revision?: string;
+  /** `default`, or `projects/P/platforms/cloudRun/NAME`; absent when not enabled. */
+  binaryAuthorization?: string;
+  /** The breakglass justification (at most 4,096 bytes). */
+  breakglassJustification?: string;
 }
 
 /** Kubernetes object metadata (the fields binauthz reads; others are allowed). */
@@ -196,12 +217,23 @@ export interface ObjectMeta {
   [field: string]: unknown;
 }
 
-/** A Kubernetes workload: Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
- * ReplicationController, Job, CronJob or PodTemplate (spec §10). */
+/** A Kubernetes workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
+ * ReplicationController, Job, CronJob or PodTemplate: spec §10), or a Cloud Run service
+ * (`serving.knative.dev/v1` Service) or job (`run.googleapis.com/v1` Job) as gcloud exports them (§13). */
 export interface KubernetesObject {
   apiVersion?: string;
   kind: string;
   metadata?: ObjectMeta;
+  [field: string]: unknown;
+}
+
+/** A Cloud Run Admin API v2 service or job body: no `kind`, recognised by its `name`
+ * (`projects/P/locations/L/services/S` or `.../jobs/J`) and `template` (spec §13). */
+export interface CloudRunV2Object {
+  name: string;
+  kind?: never;
+  template: { containers?: unknown[]; template?: { containers?: unknown[]; [field: string]: unknown }; [field: string]: unknown };
+  binaryAuthorization?: { useDefault?: boolean; policy?: string; breakglassJustification?: string };
   [field: string]: unknown;
 }
 
@@ -230,7 +262,7 @@ export interface ImagesRequest {
 /** A request carrying a Kubernetes object (or AdmissionReview) instead of images: the images and
  * the namespace, service account and breakglass come from the object. */
 export interface ObjectRequest {
-  object: KubernetesObject | AdmissionReview;
+  object: KubernetesObject | CloudRunV2Object | AdmissionReview;
   images?: never;
   attestations?: Occurrence[] | null;
   context?: Context | null;
@@ -247,14 +279,14 @@ export type EvaluationRequest = ImagesRequest | ObjectRequest;
 export type Verdict = "ALLOWED" | "DENIED" | "DRY_RUN_VIOLATION" | "BREAKGLASS";
 
 /** The evaluation step that settled an image. */
-export type Stage = "breakglass" | "systemImage" | "allowlist" | "rule";
+export type Stage = "breakglass" | "systemImage" | "allowlist" | "rule" | "notEnabled";
 
 /** The kind of rule that applied. */
 export type RuleKind = "default" | "cluster" | "namespace" | "serviceAccount" | "istioIdentity";
 
 /** The stable kinds of reasons (spec §8.2). */
 export type ReasonKind =
-  | "breakglass" | "systemImage" | "allowlisted" | "alwaysAllow" | "alwaysDeny" | "attested"
+  | "breakglass" | "notEnabled" | "systemImage" | "allowlisted" | "alwaysAllow" | "alwaysDeny" | "attested"
   | "tagReference" | "invalidReference" | "noAttestation" | "noPublicKeys" | "noSignatures"
   | "occurrenceMalformed" | "unknownKeyId"
   | "signatureInvalid" | "payloadNotJson" | "payloadMissingDigest" | "payloadDigestMismatch"
@@ -326,6 +358,8 @@ export interface DecisionContext {
   serviceAccount?: string;
   istioIdentity?: string;
   breakglass: boolean;
+  assumeEnabled?: boolean;
+  cloudRun?: CloudRunContext;
 }
 
 /** A verified attestation in the audit record. */
@@ -356,6 +390,8 @@ export interface AuditLabels {
 /** A flat record of the decision for an audit log. */
 export interface AuditRecord {
   allowed: boolean;
+  /** `cloudRun` for a Cloud Run service or job; absent on GKE (spec §13). */
+  platform?: "cloudRun";
   policy: string | null;
   breakglass: boolean;
   dryRun: boolean;
@@ -370,6 +406,8 @@ export interface AuditRecord {
 export interface Decision {
   /** Whether the deploy may proceed: every image is admitted. */
   allowed: boolean;
+  /** `cloudRun` for a Cloud Run service or job; absent on GKE (spec §13). */
+  platform?: "cloudRun";
   breakglass: boolean;
   /** The policy's name, if it has one. */
   policy: string | null;

@@ -18,6 +18,7 @@ const STAGE_TEXT = {
   systemImage: "Google system image (globalPolicyEvaluationMode: ENABLE)",
   allowlist: "allowlist (admissionWhitelistPatterns)",
   rule: "admission rule",
+  notEnabled: "nothing: Binary Authorization is not enabled on this Cloud Run object",
 };
 
 /** Creates an element with a class and text, or child nodes. */
@@ -140,12 +141,17 @@ function workload() {
     if (fields.cluster) context.cluster = fields.cluster;
     if (fields.istioIdentity) context.istioIdentity = fields.istioIdentity;
     if (fields.breakglass) context.breakglass = true;
+    // A Cloud Run object may be previewed as if Binary Authorization were enabled (spec §13).
+    const run = object.context.cloudRun;
+    if (run && $("assumeEnabled").checked) context.assumeEnabled = true;
     const count = object.containers.length;
+    const where = run
+      ? `Cloud Run ${run.kind}${run.location ? ` in ${run.location}` : ""}, Binary Authorization ${run.binaryAuthorization ?? "not enabled"}`
+      : `namespace ${object.context.namespace}, service account ${object.context.serviceAccount}`;
     setStatus(
       "workload-status",
       "ok",
-      `✓ ${object.kind} ${object.name ?? ""}: ${count} container${count === 1 ? "" : "s"}, ` +
-        `namespace ${object.context.namespace}, service account ${object.context.serviceAccount}` +
+      `✓ ${object.kind} ${object.name ?? ""}: ${count} container${count === 1 ? "" : "s"}, ${where}` +
         (object.context.breakglass ? ", breakglass requested by the object" : ""),
     );
     return { images: object.images, context, containers: object.containers };
@@ -296,7 +302,7 @@ function applyMode() {
   $("images").hidden = manifest;
   for (const id of ["namespace", "serviceAccount"]) $(id).disabled = manifest;
   $("context-note").textContent = manifest
-    ? "With a Kubernetes object, its namespace, service account and break-glass label apply; the cluster and Istio identity come from here."
+    ? "With a Kubernetes object, its namespace, service account and break-glass label apply; the cluster and Istio identity come from here. A Cloud Run service or job has none of these: only the default rule applies."
     : "";
 }
 
@@ -313,6 +319,13 @@ async function main() {
   $("namespace").value = pod.context.namespace ?? "";
   for (const id of EDITORS.concat(CONTEXT_FIELDS)) $(id).addEventListener("input", schedule);
   $("breakglass").addEventListener("change", schedule);
+  $("assumeEnabled").addEventListener("change", schedule);
+  $("example").addEventListener("change", () => {
+    $("manifest").value = examples[$("example").value];
+    $("mode-manifest").checked = true;
+    applyMode();
+    schedule();
+  });
   for (const radio of document.querySelectorAll('input[name="mode"]')) {
     radio.addEventListener("change", () => {
       applyMode();

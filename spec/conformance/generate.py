@@ -2760,13 +2760,239 @@ def group_gcloud_documents() -> None:
              "unsupported", "gkePolicy")
 
 
+# ---------------------------------------------------------------------------------------------
+# Cloud Run (spec section 13): services and jobs as gcloud exports them (v1) and as the Admin API
+# v2 returns them, their Binary Authorization setting and breakglass, the default rule only, and
+# allowlist patterns that name a tag.
+# ---------------------------------------------------------------------------------------------
+
+def group_cloud_run() -> None:
+    g = "cloud run"
+    # The namespace rule is keyed by acme, the project a v1 export puts in metadata.namespace: on
+    # GKE it would admit everything there; on Cloud Run it never applies.
+    pol = policy(rule(REQUIRE, [CI]),
+                 allowlist=["us-docker.pkg.dev/acme/tools/**",
+                            "us-docker.pkg.dev/acme/base-images/envoy:*"],
+                 kubernetesNamespaceAdmissionRules={"acme": rule(ALLOW)})
+    cfg = config(pol, [ci_attestor()])
+    envoy = "us-docker.pkg.dev/acme/base-images/envoy:1.30"
+    tool = "us-docker.pkg.dev/acme/tools/migrate:3"
+    source = f"us-central1-docker.pkg.dev/acme/cloud-run-source-deploy/checkout@sha256:{D_LEDGER}"
+    on = {"run.googleapis.com/binary-authorization": "default"}
+
+    def containers(*images: str) -> list[dict]:
+        return [{"name": f"c{i}", "image": image} for i, image in enumerate(images)]
+
+    def service(*images: str, annotations: dict | None = None, template_annotations=None) -> dict:
+        meta: dict = {"name": "payments-api", "namespace": "acme",
+                      "labels": {"cloud.googleapis.com/location": "us-central1"}}
+        if annotations is not None:
+            meta["annotations"] = annotations
+        tmeta: dict = {"name": "payments-api-00042-abc"}
+        if template_annotations is not None:
+            tmeta["annotations"] = template_annotations
+        return {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "metadata": meta,
+                "spec": {"template": {"metadata": tmeta,
+                                      "spec": {"containers": containers(*images)}}}}
+
+    def job(*images: str, annotations: dict | None = None) -> dict:
+        meta: dict = {"name": "nightly-settlement", "namespace": "415104041262",
+                      "labels": {"cloud.googleapis.com/location": "europe-west1"}}
+        if annotations is not None:
+            meta["annotations"] = annotations
+        return {"apiVersion": "run.googleapis.com/v1", "kind": "Job", "metadata": meta,
+                "spec": {"template": {"spec": {"taskCount": 1, "template": {
+                    "spec": {"containers": containers(*images)}}}}}}
+
+    def v2(kind: str, *images: str, binauthz: dict | None = None) -> dict:
+        body: dict = {"name": f"projects/acme/locations/us-central1/{kind}s/payments-{kind}"}
+        if kind == "service":
+            body["template"] = {"revision": "payments-service-v7", "containers": containers(*images)}
+        else:
+            body["template"] = {"taskCount": 1, "template": {"containers": containers(*images)}}
+        if binauthz is not None:
+            body["binaryAuthorization"] = binauthz
+        return body
+
+    def req(obj: dict, attestations: list[dict] | None = None, context: dict | None = None) -> dict:
+        r: dict = {"object": obj}
+        if attestations is not None:
+            r["attestations"] = attestations
+        if context is not None:
+            r["context"] = context
+        return r
+
+    def ok(image: str) -> dict:
+        return attested(image, (CI, CI_KEY_ID))
+
+    case(g, "cloud-run-service-attested",
+         "A Cloud Run service as `gcloud run services describe --format export` prints it "
+         "(serving.knative.dev/v1), with run.googleapis.com/binary-authorization: default. Its "
+         "metadata.namespace acme is the project, not a Kubernetes namespace, and Cloud Run applies "
+         "the default rule only (spec section 13), so the ALWAYS_ALLOW rule for acme does not apply: "
+         "the attested image is ALLOWED by the default rule, and a note says the namespace rules "
+         "were not applied.",
+         cfg=cfg, req=req(service(IMG_API, annotations=on), [ci_occ()]),
+         exp=expect(True, ok(IMG_API), notes=["kubernetesNamespaceAdmissionRules"]))
+    case(g, "cloud-run-service-sidecar-denied",
+         "A service with a sidecar: every container of the revision template is evaluated. The "
+         "sidecar's image has no attestation: DENIED, so the revision is blocked.",
+         cfg=cfg, req=req(service(IMG_API, IMG_LEDGER, annotations=on), [ci_occ()]),
+         exp=expect(False, ok(IMG_API), denied(IMG_LEDGER, ["noAttestation"])))
+    case(g, "cloud-run-service-yaml-export",
+         "The same service given as YAML text (the request document as gcloud's export would be "
+         "pasted into it): read exactly as the JSON object.",
+         cfg=cfg, request_text=to_yaml(req(service(IMG_API, annotations=on), [ci_occ()])),
+         exp=expect(True, ok(IMG_API)))
+    case(g, "cloud-run-not-enabled",
+         "A service without the run.googleapis.com/binary-authorization annotation: Cloud Run does "
+         "not check its images (spec section 13), so the unattested image is ALLOWED with stage "
+         "and reason notEnabled, and a note offers assumeEnabled.",
+         cfg=cfg, req=req(service(IMG_LEDGER)),
+         exp=expect(True, img(IMG_LEDGER, "ALLOWED", "notEnabled", ["notEnabled"]),
+                    notes=["assumeEnabled"]))
+    case(g, "cloud-run-assume-enabled",
+         "The same service with context.assumeEnabled: evaluated as if it used the project policy, "
+         "so the unattested image is DENIED by the default rule.",
+         cfg=cfg, req=req(service(IMG_LEDGER), context={"assumeEnabled": True}),
+         exp=expect(False, denied(IMG_LEDGER, ["noAttestation"]), notes=["assumeEnabled"]))
+    case(g, "cloud-run-breakglass-annotation",
+         "run.googleapis.com/binary-authorization-breakglass (what `gcloud run services update "
+         "--breakglass=JUSTIFICATION` sets) on an enabled service: the unattested image is admitted "
+         "as BREAKGLASS, its justification carried into the decision.",
+         cfg=cfg, req=req(service(IMG_LEDGER, annotations={
+             **on, "run.googleapis.com/binary-authorization-breakglass": "INC-4711: payments outage"})),
+         exp=expect(True, img(IMG_LEDGER, "BREAKGLASS", "breakglass", ["breakglass", "noAttestation"],
+                              rule_kind="default")))
+    case(g, "cloud-run-breakglass-without-binauthz",
+         "A breakglass justification on a service that does not enable Binary Authorization. The "
+         "v2 API says of breakglassJustification: \"If useDefault is False, then it must be "
+         "empty\": request error (invalid) naming the annotation.",
+         cfg=cfg, req=req(service(IMG_LEDGER, annotations={
+             "run.googleapis.com/binary-authorization-breakglass": "INC-4711"})),
+         err=expect_error("request", "invalid", "binary-authorization-breakglass"))
+    named = {"run.googleapis.com/binary-authorization": "projects/acme/platforms/cloudRun/strict"}
+    case(g, "cloud-run-named-policy-refused",
+         "The service names a Cloud Run platform policy (projects/acme/platforms/cloudRun/strict), "
+         "a check-based policy binauthz does not compile: request error (unsupported).",
+         cfg=cfg, req=req(service(IMG_API, annotations=named), [ci_occ()]),
+         err=expect_error("request", "unsupported", "projects/acme/platforms/cloudRun/strict"))
+    case(g, "cloud-run-named-policy-assume-enabled",
+         "The same service with assumeEnabled: the project policy binauthz was given is evaluated "
+         "in the platform policy's place, and a note says so.",
+         cfg=cfg, req=req(service(IMG_API, annotations=named), [ci_occ()], {"assumeEnabled": True}),
+         exp=expect(True, ok(IMG_API), notes=["platform policy"]))
+    case(g, "cloud-run-job-v1",
+         "A Cloud Run job as `gcloud run jobs describe --format export` prints it "
+         "(run.googleapis.com/v1 Job, containers under spec.template.spec.template.spec): the "
+         "attested image is ALLOWED by the default rule.",
+         cfg=cfg, req=req(job(IMG_API, annotations=on), [ci_occ()]),
+         exp=expect(True, ok(IMG_API)))
+    case(g, "cloud-run-job-not-enabled",
+         "A job without the annotation: Cloud Run checks nothing when it runs, so the unattested "
+         "image is ALLOWED with stage notEnabled.",
+         cfg=cfg, req=req(job(IMG_LEDGER)),
+         exp=expect(True, img(IMG_LEDGER, "ALLOWED", "notEnabled", ["notEnabled"])))
+    case(g, "cloud-run-v2-service",
+         "A Cloud Run Admin API v2 service body: no kind, recognised by its name "
+         "projects/acme/locations/us-central1/services/... and its template; binaryAuthorization "
+         "useDefault true. The attested image is ALLOWED, the other DENIED.",
+         cfg=cfg, req=req(v2("service", IMG_API, IMG_LEDGER, binauthz={"useDefault": True}),
+                          [ci_occ()]),
+         exp=expect(False, ok(IMG_API), denied(IMG_LEDGER, ["noAttestation"])))
+    case(g, "cloud-run-v2-job-breakglass",
+         "A v2 job body (containers under template.template) with useDefault true and a "
+         "breakglassJustification: the unattested image is admitted as BREAKGLASS.",
+         cfg=cfg, req=req(v2("job", IMG_LEDGER, binauthz={
+             "useDefault": True, "breakglassJustification": "INC-4712: settlement rerun"})),
+         exp=expect(True, img(IMG_LEDGER, "BREAKGLASS", "breakglass", ["breakglass", "noAttestation"],
+                              rule_kind="default")))
+    case(g, "cloud-run-v2-use-default-false",
+         "A v2 service with useDefault false (\"binary authorization will be disabled\"): "
+         "not checked, stage notEnabled.",
+         cfg=cfg, req=req(v2("service", IMG_LEDGER, binauthz={"useDefault": False})),
+         exp=expect(True, img(IMG_LEDGER, "ALLOWED", "notEnabled", ["notEnabled"])))
+    case(g, "cloud-run-v2-breakglass-without-use-default",
+         "A v2 service with useDefault false and a breakglassJustification, which the API requires "
+         "to be empty then: request error (invalid) naming the field.",
+         cfg=cfg, req=req(v2("service", IMG_LEDGER, binauthz={
+             "useDefault": False, "breakglassJustification": "INC-1"})),
+         err=expect_error("request", "invalid", "binaryAuthorization.breakglassJustification"))
+    case(g, "cloud-run-v2-use-default-and-policy",
+         "useDefault and policy are one oneof field: a body giving both is a request error "
+         "(invalid).",
+         cfg=cfg, req=req(v2("service", IMG_API, binauthz={
+             "useDefault": True, "policy": "projects/acme/platforms/cloudRun/strict"})),
+         err=expect_error("request", "invalid", "binaryAuthorization"))
+    case(g, "cloud-run-context-ignored",
+         "A Cloud Run service with context cluster and namespace (selected rules on GKE): Cloud "
+         "Run has neither, so they are ignored with a note and the default rule applies.",
+         cfg=cfg, req=req(service(IMG_API, annotations=on), [ci_occ()],
+                          {"cluster": "us-central1.prod", "namespace": "acme"}),
+         exp=expect(True, ok(IMG_API), notes=["cluster, namespace"]))
+    case(g, "cloud-run-allowlist-tag-pattern-not-used",
+         "The allowlist pattern us-docker.pkg.dev/acme/base-images/envoy:* names a tag, which "
+         "Cloud Run does not accept (spec section 13: such a pattern never matches on Cloud Run, "
+         "the fail-closed choice): the sidecar envoy:1.30 is not allowlisted, and its tag is "
+         "DENIED [tagReference] by the default rule, with notes.",
+         cfg=cfg, req=req(service(envoy, annotations=on)),
+         exp=expect(False, denied(envoy, ["tagReference"]), notes=["names a tag", "resolves a tag"]))
+    case(g, "gke-allowlist-tag-pattern-used",
+         "The same image as a GKE request: the tag pattern matches as GCP documents for GKE: "
+         "ALLOWED by the allowlist.",
+         cfg=cfg, req=request([envoy]),
+         exp=expect(True, img(envoy, "ALLOWED", "allowlist", ["allowlisted"],
+                              pattern="us-docker.pkg.dev/acme/base-images/envoy:*")))
+    case(g, "cloud-run-allowlist-prefix-pattern",
+         "A pattern without a tag (us-docker.pkg.dev/acme/tools/**) matches on Cloud Run: "
+         "ALLOWED by the allowlist.",
+         cfg=cfg, req=req(service(tool, annotations=on)),
+         exp=expect(True, img(tool, "ALLOWED", "allowlist", ["allowlisted"],
+                              pattern="us-docker.pkg.dev/acme/tools/**")))
+    case(g, "cloud-run-tag-reference",
+         "An image deployed by tag under REQUIRE_ATTESTATION: Cloud Run would resolve the tag when "
+         "it deploys; binauthz cannot offline, so it is DENIED [tagReference] with a note saying so.",
+         cfg=cfg, req=req(service(IMG_API_TAG, annotations=on), [ci_occ()]),
+         exp=expect(False, denied(IMG_API_TAG, ["tagReference"]), notes=["resolves a tag"]))
+    case(g, "cloud-run-source-deploy",
+         "A source-deployed image (us-central1-docker.pkg.dev/acme/cloud-run-source-deploy/...) "
+         "without attestation and without the documented exemption: DENIED, with a note naming "
+         "the cloud-run-source-deploy pattern to exempt.",
+         cfg=cfg, req=req(service(source, annotations=on)),
+         exp=expect(False, denied(source, ["noAttestation"]), notes=["cloud-run-source-deploy/**"]))
+    case(g, "cloud-run-host-context",
+         "A host that extracted the images itself gives them with context.cloudRun (kind service, "
+         "binaryAuthorization default): the same default-rule-only evaluation.",
+         cfg=cfg, req=request([IMG_API], [ci_occ()],
+                              {"cloudRun": {"kind": "service", "name": "payments-api",
+                                            "binaryAuthorization": "default"}}),
+         exp=expect(True, ok(IMG_API)))
+    case(g, "cloud-run-assume-enabled-without-cloud-run",
+         "assumeEnabled in a request without a Cloud Run object or context: request error "
+         "(invalid) naming context.assumeEnabled.",
+         cfg=cfg, req=request([IMG_API], [ci_occ()], {"assumeEnabled": True}),
+         err=expect_error("request", "invalid", "assumeEnabled"))
+    case(g, "cloud-run-annotation-on-template",
+         "run.googleapis.com/binary-authorization on the revision template instead of the "
+         "service's metadata, where Cloud Run reads it: binauthz does not guess, request error "
+         "(invalid) naming spec.template.metadata.annotations.",
+         cfg=cfg, req=req(service(IMG_API, template_annotations=on)),
+         err=expect_error("request", "invalid", "spec.template.metadata.annotations"))
+    case(g, "cloud-run-knative-revision",
+         "A serving.knative.dev/v1 Revision is not a Cloud Run object binauthz reads: request "
+         "error (invalid) naming the kind.",
+         cfg=cfg, req=req({"apiVersion": "serving.knative.dev/v1", "kind": "Revision",
+                           "metadata": {"name": "payments-api-00042-abc"}}),
+         err=expect_error("request", "invalid", "Revision"))
+
+
 GROUPS = [group_algorithms, group_key_ids, group_bad_signatures, group_rotation,
           group_multi_attestor, group_digest_binding, group_encodings, group_tags,
           group_invalid_references, group_modes,
           group_breakglass, group_allowlist, group_system_images, group_specific_rules,
           group_multiple_images, group_document_formats, group_config_errors,
           group_request_errors, group_occurrences, group_kubernetes, group_pgp,
-          group_gcloud_documents]
+          group_gcloud_documents, group_cloud_run]
 
 
 def check_case(c: dict) -> None:
@@ -2780,7 +3006,7 @@ def check_case(c: dict) -> None:
         for i in e["images"]:
             assert i["reasonKinds"] == sorted(set(i["reasonKinds"])), c["name"]
             assert i["verdict"] in {"ALLOWED", "DENIED", "DRY_RUN_VIOLATION", "BREAKGLASS"}
-            assert i["stage"] in {"breakglass", "systemImage", "allowlist", "rule"}
+            assert i["stage"] in {"breakglass", "systemImage", "allowlist", "rule", "notEnabled"}
 
 
 def write_readme(counts: dict[str, int], total: int) -> None:

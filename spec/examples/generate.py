@@ -244,6 +244,45 @@ spec:
         args: ["--queue", "settlements"]
 """
 
+SIDECAR = "us-docker.pkg.dev/acme/base-images/envoy:1.30"
+
+CLOUD_RUN_YAML = f"""\
+# The api as a Cloud Run service, as `gcloud run services describe payments-api --region
+# us-central1 --format export` prints it (spec/README.md §13). Binary Authorization is enabled
+# with the project policy (`gcloud run services update --binary-authorization=default`); the
+# revision runs two containers:
+#  - api: deployed by digest, attested by built-by-ci and security-scan;
+#  - envoy (a sidecar): from base-images, allowlisted by the policy (a `**` pattern, which Cloud
+#    Run accepts: it names no tag).
+# Cloud Run applies only the default rule, so the policy's staging namespace rule never applies
+# here, and metadata.namespace is the project, not a Kubernetes namespace.
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: payments-api
+  namespace: acme
+  labels:
+    cloud.googleapis.com/location: us-central1
+  annotations:
+    run.googleapis.com/binary-authorization: default
+    run.googleapis.com/ingress: all
+spec:
+  template:
+    metadata:
+      name: payments-api-00042-abc
+      annotations:
+        autoscaling.knative.dev/maxScale: '10'
+    spec:
+      serviceAccountName: payments-api@acme.iam.gserviceaccount.com
+      containers:
+      - name: api
+        image: {API}
+        ports:
+        - containerPort: 8080
+      - name: envoy
+        image: {SIDECAR}
+"""
+
 
 def readme(scan: Key) -> str:
     return f"""\
@@ -259,6 +298,7 @@ below never change).
 | `attestors.yaml` | the two attestors the policy names | `gcloud container binauthz attestors describe NAME` for each |
 | `attestations.json` | three attestation occurrences | `gcloud container binauthz attestations list --attestor=NAME --format=json` |
 | `deployment.yaml` | a Deployment in namespace `payments` | your manifests |
+| `cloud-run-service.yaml` | the api as a Cloud Run service with a sidecar | `gcloud run services describe payments-api --format export` |
 | `keys/` | the signing keys (throwaway; private keys included) | - |
 
 ## The policy
@@ -328,6 +368,24 @@ where binauthz adds its specific reason in the parentheses (spec/README.md §8.4
 Deploying the same pod with `--breakglass` admits it (verdict `BREAKGLASS` for the worker) and
 records what would have happened.
 
+## Cloud Run
+
+`cloud-run-service.yaml` is the api as a Cloud Run service (spec/README.md §13), with Binary
+Authorization enabled (`run.googleapis.com/binary-authorization: default`) and an envoy sidecar:
+
+```sh
+binauthz evaluate --policy policy.yaml --attestor attestors.yaml \\
+    --attestations attestations.json --manifest cloud-run-service.yaml
+```
+
+Both containers are **ALLOWED**: the api by the default rule (both attestors satisfied), the
+sidecar `{SIDECAR}` by the allowlist. The decision has `"platform": "cloudRun"` and a note that
+the policy's namespace rules do not apply on Cloud Run. Without the annotation the service is
+not checked at all (stage `notEnabled`); `--assume-enabled` evaluates it anyway. Adding
+`run.googleapis.com/binary-authorization-breakglass: JUSTIFICATION` (what
+`gcloud run services update --breakglass=JUSTIFICATION` sets) admits a denied revision as
+`BREAKGLASS`, with the justification in the decision and the audit record.
+
 ## Regenerating
 
 ```sh
@@ -356,9 +414,10 @@ def main() -> None:
     (HERE / "attestors.yaml").write_text(attestors_yaml(ci, scan))
     (HERE / "attestations.json").write_text(json.dumps(occurrences, indent=2) + "\n")
     (HERE / "deployment.yaml").write_text(DEPLOYMENT_YAML)
+    (HERE / "cloud-run-service.yaml").write_text(CLOUD_RUN_YAML)
     (HERE / "README.md").write_text(readme(scan))
     print(f"wrote {HERE.relative_to(HERE.parent.parent)}: policy.yaml, attestors.yaml, "
-          "attestations.json, deployment.yaml, README.md, keys/")
+          "attestations.json, deployment.yaml, cloud-run-service.yaml, README.md, keys/")
 
 
 if __name__ == "__main__":
