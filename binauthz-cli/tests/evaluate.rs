@@ -487,3 +487,114 @@ fn an_image_read_as_a_mapping_says_what_was_found() {
         r.stderr
     );
 }
+
+fn cloud_run_service_without_binauthz() -> String {
+    std::fs::read_to_string(example("cloud-run-service.yaml"))
+        .unwrap()
+        .replace("    run.googleapis.com/binary-authorization: default\n", "")
+}
+
+#[test]
+fn a_cloud_run_service_is_evaluated_under_the_default_rule_only() {
+    let r = evaluate(&[
+        "--manifest",
+        &example("cloud-run-service.yaml"),
+        "--output",
+        "json",
+    ]);
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let object = &doc["objects"][0];
+    assert_eq!(object["platform"], "cloudRun");
+    assert_eq!(object["location"], "us-central1");
+    let decision = &object["decision"];
+    assert_eq!(decision["platform"], "cloudRun");
+    assert_eq!(decision["audit"]["platform"], "cloudRun");
+    assert_eq!(decision["images"][0]["rule"]["kind"], "default");
+    assert_eq!(decision["images"][1]["stage"], "allowlist");
+    assert_eq!(
+        decision["audit"]["context"]["cloudRun"]["revision"],
+        "payments-api-00042-abc"
+    );
+}
+
+#[test]
+fn a_gke_decision_has_no_platform_field() {
+    let r = evaluate(&["--image", API, "--output", "json"]);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(doc.get("platform").is_none(), "{}", r.stdout);
+    assert!(doc["audit"].get("platform").is_none());
+}
+
+#[test]
+fn a_cloud_run_service_without_binauthz_is_admitted_unchecked_unless_assumed() {
+    let text = cloud_run_service_without_binauthz();
+    let policy = example("policy.yaml");
+    let attestors = example("attestors.yaml");
+    let args = [
+        "evaluate",
+        "--policy",
+        &policy,
+        "--attestor",
+        &attestors,
+        "--manifest",
+        "-",
+    ];
+    let r = binauthz_with_stdin(&args, &text);
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("[not enabled]"), "{}", r.stdout);
+    assert!(r.stdout.contains("--assume-enabled"), "{}", r.stdout);
+    let mut assumed = args.to_vec();
+    assumed.push("--assume-enabled");
+    let r = binauthz_with_stdin(&assumed, &text);
+    assert_eq!(r.status, 1, "no attestations were given: {}", r.stdout);
+}
+
+#[test]
+fn assume_enabled_needs_a_cloud_run_object() {
+    let r = evaluate(&[
+        "--manifest",
+        &example("deployment.yaml"),
+        "--assume-enabled",
+    ]);
+    assert_eq!(r.status, 2);
+    assert!(
+        r.stderr.contains("no Cloud Run service or job"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_breakglass_justification_is_shown_escaped() {
+    let text = std::fs::read_to_string(example("cloud-run-service.yaml"))
+        .unwrap()
+        .replace(
+            "    run.googleapis.com/ingress: all\n",
+            "    run.googleapis.com/binary-authorization-breakglass: \"INC-1\\u001b[2J outage\"\n",
+        )
+        .replace(API, WORKER);
+    let policy = example("policy.yaml");
+    let attestors = example("attestors.yaml");
+    let attestations = example("attestations.json");
+    let args = [
+        "evaluate",
+        "--policy",
+        &policy,
+        "--attestor",
+        &attestors,
+        "--attestations",
+        &attestations,
+        "--manifest",
+        "-",
+    ];
+    let r = binauthz_with_stdin(&args, &text);
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("BREAKGLASS"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("justification `INC-1\\u{1b}[2J outage`"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains('\u{1b}'));
+}

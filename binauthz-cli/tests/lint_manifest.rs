@@ -168,3 +168,45 @@ fn a_container_from_a_yaml_merge_key_is_linted_and_evaluated() {
         r.stdout
     );
 }
+
+#[test]
+fn cloud_run_objects_are_read_and_their_tags_explained() {
+    let file = fixture("cloud-run-source-deploy.yaml");
+    let r = binauthz(&["lint-manifest", &file]);
+    assert_eq!(r.status, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.stdout.lines().next().unwrap(),
+        "Cloud Run service checkout (project acme)  container collector  us-docker.pkg.dev/acme/base-images/otel-collector:0.98  tag `0.98`, no digest; Cloud Run resolves it when it deploys, binauthz cannot"
+    );
+    assert!(
+        !r.stdout.contains("BZ040"),
+        "no policy, no BZ040: {}",
+        r.stdout
+    );
+}
+
+#[test]
+fn with_the_policy_a_source_deploy_without_its_exemption_is_bz040() {
+    let file = fixture("cloud-run-source-deploy.yaml");
+    let policy = example("policy.yaml");
+    let r = binauthz(&["lint-manifest", "--policy", &policy, &file]);
+    assert_eq!(r.status, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("BZ040 source-deployed image: the default rule is REQUIRE_ATTESTATION and no allowlist pattern exempts it; source deploys need `us-central1-docker.pkg.dev/acme/cloud-run-source-deploy/**`"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.ends_with(&format!(
+        "{file}: 1 source-deployed Cloud Run image the policy would not admit (BZ040)\n"
+    )));
+}
+
+#[test]
+fn the_shipped_cloud_run_example_is_pinned_but_for_its_allowlisted_sidecar() {
+    let r = binauthz(&["lint-manifest", &example("cloud-run-service.yaml")]);
+    assert_eq!(r.status, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("Cloud Run service payments-api (project acme)  container envoy")
+    );
+}

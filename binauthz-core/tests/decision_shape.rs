@@ -157,3 +157,59 @@ fn decision_json_has_the_shared_shape() {
         assert!(image.get(key).is_some(), "image decision lacks `{key}`");
     }
 }
+
+#[test]
+fn a_cloud_run_decision_names_its_platform_and_object() {
+    let d = decide("cloud-run-service-sidecar-denied");
+    assert_eq!(d.platform, binauthz_core::cloud_run::Platform::CloudRun);
+    assert_eq!(d.audit.platform, d.platform);
+    assert!(
+        d.message.starts_with(
+            "Cloud Run service `payments-api` (revision `payments-api-00042-abc`, us-central1): Image "
+        ),
+        "{}",
+        d.message
+    );
+    let run = d.audit.context.cloud_run.as_ref().unwrap();
+    assert_eq!(run.location.as_deref(), Some("us-central1"));
+    assert_eq!(run.project.as_deref(), Some("acme"));
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!(json["platform"], "cloudRun");
+}
+
+#[test]
+fn a_gke_decision_is_as_it_was() {
+    let json = serde_json::to_value(decide("two-attestors-one-missing")).unwrap();
+    assert!(json.get("platform").is_none());
+    assert!(json["audit"].get("platform").is_none());
+    assert!(json["audit"]["context"].get("cloudRun").is_none());
+    assert!(json["audit"]["context"].get("assumeEnabled").is_none());
+}
+
+#[test]
+fn a_cloud_run_breakglass_carries_its_justification() {
+    let d = decide("cloud-run-breakglass-annotation");
+    assert!(d.breakglass && d.audit.breakglass);
+    let run = d.audit.context.cloud_run.as_ref().unwrap();
+    assert_eq!(
+        run.breakglass_justification.as_deref(),
+        Some("INC-4711: payments outage")
+    );
+    assert_eq!(
+        d.images[0].reasons[0].message,
+        "breakglass was requested with the justification `INC-4711: payments outage`: the image is admitted whatever the policy says, and the event is logged"
+    );
+}
+
+#[test]
+fn a_cloud_run_object_without_binary_authorization_is_admitted_unchecked() {
+    let d = decide("cloud-run-not-enabled");
+    assert_eq!(d.audit.images[0].rule, "notEnabled");
+    assert!(d.images[0].rule.is_none() && d.images[0].denial.is_none());
+    assert!(
+        d.message
+            .ends_with(": 1 image admitted unchecked: Binary Authorization is not enabled"),
+        "{}",
+        d.message
+    );
+}
