@@ -121,7 +121,7 @@ test("the declarations are not `any`: pkg/*.d.ts name every shape", () => {
       "export function lintPolicy(policy: Policy | string, attestors?: Attestor | Attestor[] | string | null): LintFinding[];",
       "export function features(): BuildFeature[];",
       "static fromPolicy(policy: Policy | string, attestors?: Attestor | Attestor[] | string | null): Engine;",
-      "export function extractImages(k8sObject: KubernetesObject | AdmissionReview | string): ExtractedImages;",
+      "export function extractImages(k8sObject: KubernetesObject | CloudRunV2Object | AdmissionReview | string): ExtractedImages;",
       "export function validatePolicy(policy: Policy | string): PolicySummary;",
       "export function validateAttestors(attestors: Attestor | Attestor[] | string): AttestorSummary[];",
       "export function createSignaturePayload(artifactUrl: string): string;",
