@@ -1,0 +1,275 @@
+//! Cloud Run services and jobs: their images, whether Binary Authorization applies to them, and
+//! their breakglass, read as Cloud Run reads them (spec/README.md §13).
+//!
+//! Four shapes are read: a service as `gcloud run services describe --format export` prints it
+//! (`serving.knative.dev/v1` `Service`), a job as `gcloud run jobs describe --format export`
+//! prints it (`run.googleapis.com/v1` `Job`), and the Cloud Run Admin API v2 bodies of both,
+//! which have no `kind` and are recognised by their `name`
+//! (`projects/P/locations/L/services/S` or `.../jobs/J`) and `template`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{ErrorCode, InputError, InputResult, join_path};
+use crate::kubernetes::fields::{mapping_field, string_field, string_map, type_name};
+use crate::kubernetes::{ContainerImage, ContainerType, Workload};
+use crate::limits::{MAX_BREAKGLASS_JUSTIFICATION_BYTES, MAX_IMAGES};
+use crate::request::Context;
+use crate::untrusted::shown;
+
+mod read;
+
+pub(crate) use read::{is_cloud_run, workload};
+
+/// The v1 annotation that enables Binary Authorization on a service or job: `default`, or a
+/// Cloud Run platform policy's name.
+pub const BINAUTHZ_ANNOTATION: &str = "run.googleapis.com/binary-authorization";
+/// The v1 annotation `gcloud run deploy --breakglass=JUSTIFICATION` sets.
+pub const BREAKGLASS_ANNOTATION: &str = "run.googleapis.com/binary-authorization-breakglass";
+/// The label gcloud's export puts the region in.
+pub const LOCATION_LABEL: &str = "cloud.googleapis.com/location";
+/// The Artifact Registry repository `gcloud run deploy --source` builds into (in the region
+/// deployed to), which Binary Authorization policies must exempt for source deploys.
+pub const SOURCE_DEPLOY_REPOSITORY: &str = "cloud-run-source-deploy";
+
+/// Where images are deployed: GKE (Kubernetes admission, and requests that name no platform) or
+/// Cloud Run. Decisions show it only for Cloud Run, so GKE decisions are as they always were.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Platform {
+    /// Google Kubernetes Engine (and every request without a Cloud Run context).
+    #[default]
+    Gke,
+    /// Cloud Run services and jobs.
+    CloudRun,
+}
+
+impl Platform {
+    /// Whether this is GKE (the platform decisions leave unsaid).
+    pub fn is_gke(&self) -> bool {
+        *self == Platform::Gke
+    }
+}
+
+/// What Cloud Run deploys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CloudRunKind {
+    /// A service: the policy is checked when a revision is deployed.
+    Service,
+    /// A job: the policy is checked each time it is executed.
+    Job,
+}
+
+impl CloudRunKind {
+    /// `service` or `job`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloudRunKind::Service => "service",
+            CloudRunKind::Job => "job",
+        }
+    }
+}
+
+/// A request's Cloud Run context (`context.cloudRun`, spec §8.1): which service or job, and its
+/// Binary Authorization settings. Read from a Cloud Run object, or given by a host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CloudRunContext {
+    /// A service or a job.
+    pub kind: CloudRunKind,
+    /// The service's or job's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The project (v1 `metadata.namespace`, a project number or id; v2 `name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// The region (the `cloud.googleapis.com/location` label, or v2 `name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// The revision template's name (v1 `spec.template.metadata.name`, v2 `template.revision`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// `default`, or the Cloud Run platform policy named; absent when Binary Authorization is
+    /// not enabled on the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary_authorization: Option<String>,
+    /// The breakglass justification, when breakglass is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakglass_justification: Option<String>,
+}
+
+/// How an object's Binary Authorization setting reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Setting<'a> {
+    /// Not enabled: Cloud Run checks nothing.
+    NotEnabled,
+    /// `default`: the project's policy, which is the engine's.
+    Default,
+    /// A named Cloud Run platform policy, which binauthz does not compile.
+    Named(&'a str),
+}
+
+impl CloudRunContext {
+    pub(crate) fn setting(&self) -> Setting<'_> {
+        match self.binary_authorization.as_deref() {
+            None => Setting::NotEnabled,
+            Some("default") => Setting::Default,
+            Some(name) => Setting::Named(name),
+        }
+    }
+
+    /// `Cloud Run service `payments` (revision `payments-00042-abc`, us-central1)`, escaped and
+    /// cut short: every part comes from the object.
+    pub fn subject(&self) -> String {
+        let name = self
+            .name
+            .as_deref()
+            .map_or_else(|| "(unnamed)".to_owned(), |n| format!("`{}`", shown(n)));
+        let mut details = Vec::new();
+        if let Some(r) = &self.revision {
+            details.push(format!("revision `{}`", shown(r)));
+        }
+        if let Some(l) = &self.location {
+            details.push(shown(l).into_owned());
+        }
+        let details = if details.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", details.join(", "))
+        };
+        format!("Cloud Run {} {name}{details}", self.kind.as_str())
+    }
+}
+
+/// Whether `value` names a Cloud Run platform policy (`projects/P/platforms/cloudRun/NAME`, or
+/// the platform policy resource `projects/P/platforms/cloudRun/policies/NAME`).
+fn is_platform_policy_name(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('/').collect();
+    let well_formed = parts
+        .iter()
+        .all(|p| !p.is_empty() && !p.contains(char::is_whitespace));
+    well_formed
+        && matches!(
+            parts.as_slice(),
+            ["projects", _, "platforms", "cloudRun", _]
+                | ["projects", _, "platforms", "cloudRun", "policies", _]
+        )
+}
+
+/// Checks a request's Cloud Run context and assumeEnabled (paths under `at`, the request's
+/// `context`): the setting is `default` or a platform policy's name, a justification fits its
+/// limit and needs Binary Authorization enabled (v2: "If useDefault is False, then it must be
+/// empty"), a named policy is evaluated only under `assumeEnabled`. A justification requests
+/// breakglass.
+pub(crate) fn check_context(context: &mut Context, at: &str) -> InputResult<()> {
+    let Some(run) = &context.cloud_run else {
+        if context.assume_enabled {
+            return Err(InputError::invalid(
+                join_path(at, "assumeEnabled"),
+                "`assumeEnabled` applies to Cloud Run objects only (GKE has no per-object switch binauthz could assume)",
+            ));
+        }
+        return Ok(());
+    };
+    let at = join_path(at, "cloudRun");
+    if let Some(value) = &run.binary_authorization
+        && value != "default"
+        && !is_platform_policy_name(value)
+    {
+        return Err(InputError::invalid(
+            join_path(&at, "binaryAuthorization"),
+            format!(
+                "`{}` is neither `default` nor a Cloud Run platform policy (projects/PROJECT/platforms/cloudRun/NAME)",
+                shown(value)
+            ),
+        ));
+    }
+    if run.breakglass_justification.as_deref() == Some("") {
+        // Proto3 reads an empty string as unset: no breakglass.
+        if let Some(run) = context.cloud_run.as_mut() {
+            run.breakglass_justification = None;
+        }
+    }
+    let Some(run) = &context.cloud_run else {
+        return Ok(());
+    };
+    if let Some(why) = &run.breakglass_justification {
+        check_justification(why, &join_path(&at, "breakglassJustification"))?;
+        if run.binary_authorization.is_none() {
+            return Err(justification_without_binauthz(&join_path(
+                &at,
+                "breakglassJustification",
+            )));
+        }
+        context.breakglass = true;
+    }
+    check_named(
+        run,
+        context.assume_enabled,
+        &join_path(&at, "binaryAuthorization"),
+    )
+}
+
+fn check_justification(why: &str, at: &str) -> InputResult<()> {
+    if why.len() > MAX_BREAKGLASS_JUSTIFICATION_BYTES {
+        return Err(InputError::new(
+            ErrorCode::Limit,
+            at,
+            format!(
+                "the breakglass justification is {} bytes, more than {MAX_BREAKGLASS_JUSTIFICATION_BYTES}",
+                why.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn justification_without_binauthz(at: &str) -> InputError {
+    InputError::invalid(
+        at,
+        "a breakglass justification is given but Binary Authorization is not enabled on the object; Cloud Run requires it to be empty then (v2 BinaryAuthorization: \"If useDefault is False, then it must be empty\")",
+    )
+}
+
+/// A named platform policy is refused unless the request assumes the engine's policy applies.
+pub(crate) fn check_named(run: &CloudRunContext, assume: bool, at: &str) -> InputResult<()> {
+    match run.setting() {
+        Setting::Named(name) if !assume => Err(InputError::new(
+            ErrorCode::Unsupported,
+            at,
+            format!(
+                "the {} names the Cloud Run platform policy `{}`, a check-based policy binauthz does not compile; evaluate with assumeEnabled (CLI: --assume-enabled) to apply the project policy binauthz was given instead",
+                run.subject(),
+                shown(name)
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Whether an allowlist pattern names a tag (`app:1.2`, `app:*`, `app:1@sha256:…`): Cloud Run
+/// refuses such patterns, so on Cloud Run binauthz never matches them (fail closed).
+pub fn pattern_names_tag(pattern: &str) -> bool {
+    let last = pattern.rsplit('/').next().unwrap_or(pattern);
+    let name = last.split('@').next().unwrap_or(last);
+    name.contains(':')
+}
+
+/// Whether an image was built by `gcloud run deploy --source` (or for a Cloud Run function): it
+/// lives in Artifact Registry's `REGION-docker.pkg.dev/PROJECT/cloud-run-source-deploy/`.
+pub fn is_source_deploy_image(image: &str) -> bool {
+    let text = crate::image::strip_scheme(image);
+    let mut parts = text.split('/');
+    let (Some(host), Some(project), Some(repository)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    host.ends_with("-docker.pkg.dev")
+        && !project.is_empty()
+        && repository == SOURCE_DEPLOY_REPOSITORY
+        && parts.next().is_some()
+}
+
+#[cfg(test)]
+mod tests;
