@@ -96,6 +96,19 @@ impl Signature {
         &self.public_key_id
     }
 
+    /// A signature claiming `public_key_id`, from the `signature` text of the object at `path`
+    /// (required).
+    fn read(public_key_id: String, text: Option<String>, path: &str) -> InputResult<Self> {
+        let at = format!("{path}.signature");
+        let text = text.ok_or_else(|| InputError::invalid(&at, "field is required"))?;
+        let bytes = signature_bytes(text, &at)?;
+        Ok(Signature {
+            public_key_id,
+            hash: Sha256::digest(&bytes).into(),
+            bytes,
+        })
+    }
+
     /// The canonical order of signatures: by claimed key id, then bytes.
     fn sort_key(&self) -> (&str, &[u8]) {
         (&self.public_key_id, &self.bytes)
@@ -336,15 +349,7 @@ impl Occurrence {
             let public_key_id = s.public_key_id.ok_or_else(|| {
                 InputError::invalid(format!("{path}.publicKeyId"), "field is required")
             })?;
-            let text = s.signature.ok_or_else(|| {
-                InputError::invalid(format!("{path}.signature"), "field is required")
-            })?;
-            let bytes = signature_bytes(text, &format!("{path}.signature"))?;
-            signatures.push(Signature {
-                public_key_id,
-                hash: Sha256::digest(&bytes).into(),
-                bytes,
-            });
+            signatures.push(Signature::read(public_key_id, s.signature, &path)?);
         }
         if let Some((path, pgp)) = legacy {
             if !signatures.is_empty() {
@@ -374,15 +379,7 @@ impl Occurrence {
                     "field is required (the signing key's 40-hex-digit fingerprint)",
                 )
             })?;
-            let text = pgp.signature.ok_or_else(|| {
-                InputError::invalid(format!("{path}.signature"), "field is required")
-            })?;
-            let bytes = signature_bytes(text, &format!("{path}.signature"))?;
-            signatures.push(Signature {
-                public_key_id,
-                hash: Sha256::digest(&bytes).into(),
-                bytes,
-            });
+            signatures.push(Signature::read(public_key_id, pgp.signature, path)?);
         }
         // The order signatures are listed in must not matter (spec §12): keep them sorted.
         signatures.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
