@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 pub mod allowlist;
+pub mod api;
 pub mod attestation;
 pub mod attestor;
 mod base64;
