@@ -513,7 +513,7 @@ pub fn extract_str(text: &str) -> InputResult<Extracted> {
 
 #[path = "kubernetes_response.rs"]
 mod response;
-pub use response::{Refusal, ReviewEcho, admission_response, refusal_response};
+pub use response::{Refusal, ReviewEcho, admission_response, admitted_response, refusal_response};
 
 #[path = "kubernetes_fields.rs"]
 pub(crate) mod fields;

@@ -35,6 +35,21 @@ pub fn admission_response(request: &AdmissionRequest, decision: &Decision) -> Va
     if !warnings.is_empty() {
         response.insert("warnings".into(), json!(warnings));
     }
+    // The audit log records how the request was decided (break-glass, dry run), keyed as the
+    // API server keys audit annotations: by the label's last path segment, prefixed by the
+    // webhook's name.
+    let annotations: Map<String, Value> = decision
+        .audit
+        .labels
+        .iter()
+        .map(|(k, v)| {
+            let key = k.rsplit('/').next().unwrap_or(k);
+            (key.to_owned(), Value::String(v.clone()))
+        })
+        .collect();
+    if !annotations.is_empty() {
+        response.insert("auditAnnotations".into(), Value::Object(annotations));
+    }
     json!({
         "apiVersion": request.api_version,
         "kind": "AdmissionReview",
@@ -82,6 +97,8 @@ pub struct ReviewEcho {
     /// The review's `apiVersion` when it is an `admission.k8s.io` version, else
     /// `admission.k8s.io/v1`.
     pub api_version: String,
+    /// `request.operation` (`CREATE`, `UPDATE`, `DELETE`, `CONNECT`), or empty.
+    pub operation: String,
 }
 
 impl ReviewEcho {
@@ -97,8 +114,21 @@ impl ReviewEcho {
                 .filter(|v| v.starts_with("admission.k8s.io/"))
                 .unwrap_or("admission.k8s.io/v1")
                 .to_owned(),
+            operation: str_at(&review, "/request/operation")
+                .unwrap_or_default()
+                .to_owned(),
         }
     }
+}
+
+/// The AdmissionReview response admitting a review with nothing to evaluate: a `DELETE` or
+/// `CONNECT`, which starts no container.
+pub fn admitted_response(echo: &ReviewEcho) -> Value {
+    json!({
+        "apiVersion": echo.api_version,
+        "kind": "AdmissionReview",
+        "response": {"uid": echo.uid, "allowed": true},
+    })
 }
 
 /// The AdmissionReview response refusing a review that was not evaluated: `uid` echoed,

@@ -11,15 +11,36 @@
 //! generated `.d.ts`.
 #![forbid(unsafe_code)]
 
-pub mod ops;
-pub mod summary;
-
 use binauthz_core::ErrorCode;
+use binauthz_core::api::{self, ErrorReport, ErrorStage, json as core};
 use binauthz_core::limits::{MAX_CONFIG_BYTES, MAX_REQUEST_BYTES};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-use ops::{Failure, STAGE_CONFIG, STAGE_REQUEST};
+/// A failed call, in the core's one error shape.
+type Failure = ErrorReport;
+const STAGE_CONFIG: ErrorStage = ErrorStage::Config;
+const STAGE_REQUEST: ErrorStage = ErrorStage::Request;
+
+/// The largest verification cache a JavaScript caller may ask for: a million entries, about
+/// 330 MB when full, far beyond any policy preview's need.
+pub const MAX_CACHE_ENTRIES: u32 = 1_000_000;
+
+/// Reads a JavaScript number as a cache size: a whole number from 0 to [`MAX_CACHE_ENTRIES`].
+pub fn cache_entries(entries: f64) -> Result<usize, Failure> {
+    let whole = entries.is_finite() && entries.fract() == 0.0;
+    if whole && (0.0..=f64::from(MAX_CACHE_ENTRIES)).contains(&entries) {
+        // A whole number in 0..=1,000,000: the conversion is exact.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        return Ok(entries as usize);
+    }
+    Err(Failure::argument(
+        STAGE_CONFIG,
+        ErrorCode::Invalid,
+        "cacheEntries",
+        &format!("expected a whole number from 0 to {MAX_CACHE_ENTRIES}, got {entries}"),
+    ))
+}
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("../ts/binauthz.d.ts");
@@ -52,8 +73,8 @@ extern "C" {
     fn length(this: &HasLength) -> f64;
 }
 
-/// The JavaScript `Error` for a failure: `name` `BinauthzError`, the message, and the properties
-/// `code`, `stage`, `path` (and `errors`, when a check reports every error).
+/// The JavaScript `Error` for a failure: `name` `BinauthzError`, the message, and the report's
+/// properties `code`, `stage`, `path` and `errors`.
 fn to_js_error(failure: &Failure) -> JsValue {
     let error: JsValue = JsErrorObject::new(&failure.message).into();
     let mut props = serde_json::to_value(failure).unwrap_or_default();
@@ -85,7 +106,7 @@ fn from_json(result: Result<String, Failure>) -> Result<JsValue, JsValue> {
 /// refuse them too).
 fn document_text(
     value: &JsValue,
-    stage: &'static str,
+    stage: ErrorStage,
     what: &str,
     max_bytes: usize,
 ) -> Result<String, Failure> {
@@ -140,7 +161,7 @@ fn document_text(
 /// Like [`document_text`], but `undefined` and `null` mean "not given".
 fn optional_text(
     value: &JsValue,
-    stage: &'static str,
+    stage: ErrorStage,
     what: &str,
     max_bytes: usize,
 ) -> Result<Option<String>, Failure> {
@@ -154,7 +175,7 @@ fn optional_text(
 /// Reads an argument that must be JSON-shaped (a list of images, a context), as JSON text.
 fn json_text(
     value: &JsValue,
-    stage: &'static str,
+    stage: ErrorStage,
     what: &str,
     max_bytes: usize,
 ) -> Result<String, Failure> {
@@ -183,7 +204,7 @@ impl Engine {
     ) -> Result<Engine, JsValue> {
         let text = document_text(&config, STAGE_CONFIG, "config", MAX_CONFIG_BYTES)
             .map_err(|f| to_js_error(&f))?;
-        ops::engine_from_config(&text)
+        api::compile_config(&text)
             .map(|inner| Engine { inner })
             .map_err(|f| to_js_error(&f))
     }
@@ -202,7 +223,7 @@ impl Engine {
             .map_err(|f| to_js_error(&f))?;
         let attestors = optional_text(&attestors, STAGE_CONFIG, "attestors", MAX_CONFIG_BYTES)
             .map_err(|f| to_js_error(&f))?;
-        ops::engine_from_documents(&policy, attestors.as_deref())
+        core::compile_documents(&policy, attestors.as_deref())
             .map(|inner| Engine { inner })
             .map_err(|f| to_js_error(&f))
     }
@@ -217,7 +238,7 @@ impl Engine {
     ) -> Result<JsValue, JsValue> {
         let text = document_text(&request, STAGE_REQUEST, "request", MAX_REQUEST_BYTES)
             .map_err(|f| to_js_error(&f))?;
-        from_json(ops::evaluate(&self.inner, &text))
+        from_json(core::evaluate(&self.inner, &text))
     }
 
     /// Evaluates a list of images with attestations given as their own document (one occurrence
@@ -267,7 +288,7 @@ impl Engine {
             } else {
                 None
             };
-            ops::evaluate_images(
+            core::evaluate_parts(
                 &self.inner,
                 &images,
                 attestations.as_deref(),
@@ -285,7 +306,7 @@ impl Engine {
     /// number from 0 to 1,000,000.
     #[wasm_bindgen(js_name = setCacheCapacity)]
     pub fn set_cache_capacity(&mut self, entries: f64) -> Result<(), JsValue> {
-        let entries = ops::cache_entries(entries).map_err(|f| to_js_error(&f))?;
+        let entries = cache_entries(entries).map_err(|f| to_js_error(&f))?;
         self.inner.set_cache_capacity(entries);
         Ok(())
     }
@@ -295,7 +316,7 @@ impl Engine {
     /// counters are its `diagnostics`.
     #[wasm_bindgen(js_name = cacheStats, unchecked_return_type = "CacheStats")]
     pub fn cache_stats(&self) -> Result<JsValue, JsValue> {
-        from_json(ops::cache_stats(&self.inner))
+        from_json(core::cache_stats(&self.inner))
     }
 
     /// The policy's resource name (`projects/P/policy`), if the policy document gave one.
@@ -323,7 +344,7 @@ pub fn validate_policy(
 ) -> Result<JsValue, JsValue> {
     let text = document_text(&policy, STAGE_CONFIG, "policy", MAX_CONFIG_BYTES)
         .map_err(|f| to_js_error(&f))?;
-    from_json(ops::validate_policy(&text))
+    from_json(core::validate_policy(&text))
 }
 
 /// Validates an attestor document (one attestor or a list; YAML or JSON text, or objects) and
@@ -336,7 +357,7 @@ pub fn validate_attestors(
 ) -> Result<JsValue, JsValue> {
     let text = document_text(&attestors, STAGE_CONFIG, "attestors", MAX_CONFIG_BYTES)
         .map_err(|f| to_js_error(&f))?;
-    from_json(ops::validate_attestors(&text))
+    from_json(core::validate_attestors(&text))
 }
 
 /// Lints a valid policy (and the attestors given with it, for the attestor findings): the
@@ -353,7 +374,7 @@ pub fn lint_policy(
         .map_err(|f| to_js_error(&f))?;
     let attestors = optional_text(&attestors, STAGE_CONFIG, "attestors", MAX_CONFIG_BYTES)
         .map_err(|f| to_js_error(&f))?;
-    from_json(ops::lint_policy(&policy, attestors.as_deref()))
+    from_json(core::lint_policy(&policy, attestors.as_deref()))
 }
 
 /// The images (containers, then init containers, then ephemeral containers) and the request
@@ -375,7 +396,7 @@ pub fn extract_images(
         MAX_REQUEST_BYTES,
     )
     .map_err(|f| to_js_error(&f))?;
-    from_json(ops::extract_images(&text))
+    from_json(core::extract_images(&text))
 }
 
 /// The payload to sign for an image, byte-identical to
@@ -385,7 +406,7 @@ pub fn extract_images(
 pub fn signature_payload(
     #[wasm_bindgen(js_name = artifactUrl)] artifact_url: &str,
 ) -> Result<String, JsValue> {
-    ops::signature_payload(artifact_url).map_err(|f| to_js_error(&f))
+    api::signature_payload(artifact_url).map_err(|f| to_js_error(&f))
 }
 
 /// The library version.
@@ -399,13 +420,36 @@ pub fn version() -> String {
 /// `unsupported`).
 #[wasm_bindgen(unchecked_return_type = "BuildFeature[]")]
 pub fn features() -> Vec<String> {
-    ops::features().into_iter().map(str::to_owned).collect()
+    api::features().into_iter().map(str::to_owned).collect()
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn version_matches_the_core() {
         assert_eq!(super::version(), binauthz_core::VERSION);
+    }
+
+    #[test]
+    fn cache_sizes_are_whole_numbers_within_bounds() {
+        assert_eq!(cache_entries(0.0).unwrap(), 0);
+        assert_eq!(cache_entries(10_000.0).unwrap(), 10_000);
+        assert_eq!(cache_entries(1_000_000.0).unwrap(), 1_000_000);
+        for bad in [-1.0, 0.5, 1_000_001.0, f64::NAN, f64::INFINITY] {
+            let f = cache_entries(bad).unwrap_err();
+            assert_eq!(
+                (f.code.as_str(), f.stage.as_str()),
+                ("invalid", "config"),
+                "{bad}"
+            );
+            assert!(
+                f.message
+                    .starts_with("invalid cacheEntries: expected a whole number from 0 to 1000000"),
+                "{}",
+                f.message
+            );
+        }
     }
 }

@@ -51,8 +51,11 @@ test("every error of a policy is reported, the first one as the error itself", (
   });
   assert.ok(e.errors.length >= 2, JSON.stringify(e.errors));
   assert.equal(e.errors[0].path, e.path);
-  for (const d of e.errors) assert.deepStrictEqual(Object.keys(d).sort(), ["code", "message", "path"]);
-  assert.equal(throwsBinauthz(() => new Engine("policy: {}"), { code: "invalid", stage: "config" }).errors, undefined);
+  for (const d of e.errors) assert.deepStrictEqual(Object.keys(d).sort(), ["code", "document", "message", "path"]);
+  // One shape for every error: a call that stops at the first error reports that one.
+  const one = throwsBinauthz(() => new Engine("policy: {}"), { code: "invalid", stage: "config" });
+  assert.equal(one.errors.length, 1);
+  assert.deepStrictEqual([one.errors[0].code, one.errors[0].path, one.errors[0].document], [one.code, one.path, "config"]);
 });
 
 test("wrong types are invalid, with the field path", () => {
@@ -190,4 +193,13 @@ test("an occurrence that cannot be read is skipped and explained, not a request 
   const d = engine.evaluateImages([API], [{ resourceUri: API }]);
   assert.equal(d.allowed, false);
   assert.ok(d.images[0].reasons.some((r) => r.kind === "occurrenceMalformed"), JSON.stringify(d.images[0].reasons));
+});
+
+test("a policy compiled with too few attestors names the policy's own path, as validation does", () => {
+  const e = throwsBinauthz(() => Engine.fromPolicy(policy), { code: "reference", stage: "config", message: /^invalid policy: / });
+  assert.ok(!e.path.startsWith("policy."), e.path);
+  assert.ok(e.errors.every((d) => d.document === "policy"), JSON.stringify(e.errors));
+  // lintPolicy with attestors checks them against the policy like the CLI's `policy lint`.
+  const firstOnly = attestors.slice(0, attestors.indexOf("\n- name: projects/acme/attestors/security-scan"));
+  throwsBinauthz(() => binauthz.lintPolicy(policy, firstOnly), { code: "reference", stage: "config" });
 });

@@ -18,10 +18,22 @@ export interface BinauthzError extends Error {
   /** The field path within the document, e.g. `defaultAdmissionRule.evaluationMode`; empty for
    * the whole document. */
   path: string;
-  /** Every error of the document, from the checks that report them all ({@link validatePolicy},
-   * {@link validateAttestors}, {@link lintPolicy}); `code`, `path` and `message` above are the
-   * first one's. */
-  errors?: { code: ErrorCode; path: string; message: string }[];
+  /** Every error found: all of them from the checks that report them all ({@link validatePolicy},
+   * {@link validateAttestors}, {@link lintPolicy}, {@link Engine.fromPolicy}), else the one that
+   * stopped the call; `code` and `path` above are the first one's. The same report as C's
+   * `binauthz_error_json` and Go's `binauthz.Error` (spec §8.5). */
+  errors: ErrorDetail[];
+}
+
+/** One error of one document. */
+export interface ErrorDetail {
+  /** The document at fault: `config`, `request`, `policy`, `attestors`, … */
+  document: string;
+  code: ErrorCode;
+  /** The field path within that document. */
+  path: string;
+  /** The message, with the path. */
+  message: string;
 }
 
 /** Optional parts of the engine a module was built with ({@link features}). */

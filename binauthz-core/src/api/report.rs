@@ -30,6 +30,9 @@ impl ErrorStage {
 /// One error of one document: its code, field path and message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorDetail {
+    /// The document at fault, as the caller named it: `config`, `request`, `policy`,
+    /// `attestors`, or a file name.
+    pub document: String,
     /// The stable code.
     pub code: ErrorCode,
     /// The field path within the document (empty for the whole document).
@@ -38,9 +41,11 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
-impl From<&InputError> for ErrorDetail {
-    fn from(e: &InputError) -> Self {
+impl ErrorDetail {
+    /// The detail of an error of `document`.
+    pub fn new(document: &str, e: &InputError) -> Self {
         ErrorDetail {
+            document: document.to_owned(),
             code: e.code(),
             path: e.path().to_owned(),
             message: e.to_string(),
@@ -69,31 +74,47 @@ impl ErrorReport {
     /// (`invalid policy: …`). An empty list is reported as one error: a check that fails must
     /// never look like a success.
     pub fn all(stage: ErrorStage, what: &str, errors: &[InputError]) -> Self {
-        let Some(first) = errors.first() else {
-            return ErrorReport::one(
-                stage,
-                what,
-                &InputError::invalid("", "is invalid (no error was recorded; this is a bug)"),
-            );
+        let details = errors.iter().map(|e| ErrorDetail::new(what, e)).collect();
+        ErrorReport::of_details(stage, what, details)
+    }
+
+    /// The report of errors found in one or more documents, each naming its own; the message
+    /// names the first one's document (`what` when there is none).
+    pub fn of_details(stage: ErrorStage, what: &str, mut errors: Vec<ErrorDetail>) -> Self {
+        let bug = InputError::invalid("", "is invalid (no error was recorded; this is a bug)");
+        let first = match errors.first() {
+            Some(first) => first.clone(),
+            None => {
+                errors.push(ErrorDetail::new(what, &bug));
+                ErrorDetail::new(what, &bug)
+            }
         };
-        let mut message = format!("invalid {what}: {first}");
+        let mut message = format!("invalid {}: {}", first.document, first.message);
         if errors.len() > 1 {
             let more = errors.len() - 1;
             let plural = if more == 1 { "error" } else { "errors" };
             message = format!("{message} (and {more} more {plural})");
         }
         ErrorReport {
-            code: first.code(),
+            code: first.code,
             stage,
-            path: first.path().to_owned(),
+            path: first.path,
             message,
-            errors: errors.iter().map(ErrorDetail::from).collect(),
+            errors,
         }
     }
 
     /// The report of one error of one input; `what` names the input in the message.
     pub fn one(stage: ErrorStage, what: &str, error: &InputError) -> Self {
         ErrorReport::all(stage, what, std::slice::from_ref(error))
+    }
+
+    /// The report of one error whose message is already a sentence of its own (no `invalid
+    /// what:` prefix).
+    pub fn bare(stage: ErrorStage, document: &str, error: &InputError) -> Self {
+        let mut report = ErrorReport::one(stage, document, error);
+        report.message = error.to_string();
+        report
     }
 
     /// An error about an argument of a binding (a value that is not text, a count out of

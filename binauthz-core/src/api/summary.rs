@@ -1,10 +1,10 @@
 //! What `validatePolicy` and `validateAttestors` return: the validated documents as the engine
 //! understood them (default key ids filled in, Istio keys normalised), for previews.
 
-use binauthz_core::policy::{
+use crate::policy::{
     AdmissionRule, EnforcementMode, EvaluationMode, GlobalPolicyEvaluationMode, RuleKind,
 };
-use binauthz_core::{Attestor, Policy};
+use crate::{Attestor, Policy};
 use serde::Serialize;
 
 /// One admission rule.

@@ -1,0 +1,174 @@
+//! The API on JSON text: what the C ABI and WebAssembly hand through unchanged. Each function is
+//! its typed twin in [`crate::api`] with arguments read from, and results written as, JSON
+//! text (documents may also be YAML). The shapes are spec §8's, with JSON Schemas in
+//! spec/schema/.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::attestation::Occurrences;
+use crate::document;
+use crate::engine::Engine;
+use crate::error::{ErrorCode, InputError};
+use crate::limits::MAX_REQUEST_BYTES;
+use crate::request::Context;
+use crate::time::Timestamp;
+
+use super::report::{ErrorReport, ErrorStage};
+use super::summary::{AttestorSummary, PolicySummary};
+use super::{Document, RequestParts};
+
+/// Writes a result as JSON text. The core's output types are plain structs with string keys,
+/// which serde_json always writes; stay an error anyway rather than panic.
+pub fn to_json<T: Serialize>(value: &T, stage: ErrorStage) -> Result<String, ErrorReport> {
+    serde_json::to_string(value).map_err(|e| {
+        ErrorReport::argument(
+            stage,
+            ErrorCode::Invalid,
+            "output",
+            &format!("could not be serialized: {e}"),
+        )
+    })
+}
+
+/// Evaluates a request document; the decision.
+pub fn evaluate(engine: &Engine, request: &str) -> Result<String, ErrorReport> {
+    to_json(&super::evaluate(engine, request)?, ErrorStage::Request)
+}
+
+/// Reads one part of a request given as JSON text, as the request's field `field`.
+fn part(text: &str, field: &str) -> Result<Value, ErrorReport> {
+    document::parse(text, MAX_REQUEST_BYTES)
+        .map_err(|e| ErrorReport::one(ErrorStage::Request, "request", &e.within(field)))
+}
+
+/// Evaluates a request given in parts ([`super::request_from_parts`]): the images (a JSON list
+/// of strings), the attestations document, the context (JSON) and the evaluation time (a JSON
+/// string, RFC 3339); the decision.
+pub fn evaluate_parts(
+    engine: &Engine,
+    images: &str,
+    attestations: Option<&str>,
+    context: Option<&str>,
+    evaluation_time: Option<&str>,
+) -> Result<String, ErrorReport> {
+    let parts = RequestParts {
+        images: part(images, "images")?,
+        attestations,
+        context: context.map(|c| part(c, "context")).transpose()?,
+        evaluation_time: evaluation_time
+            .map(|t| part(t, "evaluationTime"))
+            .transpose()?,
+    };
+    let request = super::request_from_parts(parts)?;
+    to_json(&engine.evaluate(&request), ErrorStage::Request)
+}
+
+/// Validates a policy document, with every error; a summary of what it says
+/// ([`PolicySummary`]).
+pub fn validate_policy(policy: &str) -> Result<String, ErrorReport> {
+    let policy = super::validate_policy(policy)?;
+    to_json(&PolicySummary::of(&policy), ErrorStage::Config)
+}
+
+/// Validates an attestor document (one attestor or a list), with every error; their summaries
+/// ([`AttestorSummary`]).
+pub fn validate_attestors(attestors: &str) -> Result<String, ErrorReport> {
+    let attestors = super::validate_attestors(attestors)?;
+    let summaries: Vec<AttestorSummary<'_>> = attestors.iter().map(AttestorSummary::of).collect();
+    to_json(&summaries, ErrorStage::Config)
+}
+
+/// Checks a policy with an attestor document ([`super::check_documents`]: every error,
+/// attestors defined twice, attestors the policy names but none defines); the policy summary.
+pub fn check_policy(policy: &str, attestors: Option<&str>) -> Result<String, ErrorReport> {
+    let attestors: Vec<Document<'_>> = attestors
+        .map(|a| Document::new("attestors", a))
+        .into_iter()
+        .collect();
+    let checked = super::check_documents(Document::new("policy", policy), &attestors)?;
+    to_json(&PolicySummary::of(&checked.policy), ErrorStage::Config)
+}
+
+/// Lints a policy and, when given, an attestor document (spec/lint.md); the findings.
+pub fn lint_policy(policy: &str, attestors: Option<&str>) -> Result<String, ErrorReport> {
+    let attestors: Vec<Document<'_>> = attestors
+        .map(|a| Document::new("attestors", a))
+        .into_iter()
+        .collect();
+    let findings = super::lint_documents(Document::new("policy", policy), &attestors)?;
+    to_json(&findings, ErrorStage::Config)
+}
+
+/// Compiles a policy document with an attestor document ([`super::compile_documents`]).
+pub fn compile_documents(policy: &str, attestors: Option<&str>) -> Result<Engine, ErrorReport> {
+    let attestors: Vec<Document<'_>> = attestors
+        .map(|a| Document::new("attestors", a))
+        .into_iter()
+        .collect();
+    super::compile_documents(Document::new("policy", policy), &attestors)
+}
+
+/// The images and context of a workload object, Cloud Run object or AdmissionReview.
+pub fn extract_images(object: &str) -> Result<String, ErrorReport> {
+    to_json(&super::extract_images(object)?, ErrorStage::Request)
+}
+
+/// The engine's verification-cache counters (spec §7.1).
+pub fn cache_stats(engine: &Engine) -> Result<String, ErrorReport> {
+    to_json(&engine.cache_stats(), ErrorStage::Request)
+}
+
+/// Answers an AdmissionReview ([`super::answer_review`]) with the host's attestations document,
+/// context (JSON; its cluster and anything the object does not say) and evaluation time (a
+/// JSON string, RFC 3339): `{"response", "decision", "error"}`, where `response` is always the
+/// AdmissionReview to send back. When the host's own inputs cannot be read, the response is a
+/// 500 `InternalError` refusal and `error` says why.
+pub fn answer_review(
+    engine: &Engine,
+    review: &str,
+    attestations: Option<&str>,
+    context: Option<&str>,
+    evaluation_time: Option<&str>,
+) -> Result<String, ErrorReport> {
+    let host = || -> Result<(Occurrences, Context, Option<Timestamp>), ErrorReport> {
+        let fail = |e: InputError| ErrorReport::one(ErrorStage::Request, "request", &e);
+        let occurrences = match attestations {
+            Some(text) => Occurrences::parse(text).map_err(|e| fail(e.within("attestations")))?,
+            None => Occurrences::default(),
+        };
+        let context = match context {
+            Some(text) => document::from_value(part(text, "context")?)
+                .map_err(|e: InputError| fail(e.within("context")))?,
+            None => Context::default(),
+        };
+        let time = match evaluation_time {
+            Some(text) => match part(text, "evaluationTime")? {
+                Value::String(t) => Some(
+                    Timestamp::parse_rfc3339(&t)
+                        .map_err(|m| fail(InputError::invalid("evaluationTime", m)))?,
+                ),
+                _ => {
+                    return Err(fail(InputError::invalid(
+                        "evaluationTime",
+                        "expected an RFC 3339 time as a string",
+                    )));
+                }
+            },
+            None => None,
+        };
+        Ok((occurrences, context, time))
+    };
+    let answer = match host() {
+        Ok((occurrences, context, time)) => super::answer_review(
+            engine,
+            review,
+            "AdmissionReview",
+            occurrences,
+            &context,
+            time,
+        ),
+        Err(e) => super::review::refuse_internal(review, e),
+    };
+    to_json(&answer, ErrorStage::Request)
+}
