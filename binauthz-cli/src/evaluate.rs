@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use binauthz_core::api;
 use binauthz_core::attestation::Occurrences;
 use binauthz_core::kubernetes::{self, Refusal, ReviewEcho, Workload};
 use binauthz_core::limits::MAX_REQUEST_BYTES;
@@ -274,51 +275,52 @@ fn kubernetes_line(w: &Workload, d: &Decision) -> String {
 /// `--admission-review`: prints the AdmissionReview response. A webhook must always answer, so
 /// when the review cannot be evaluated this prints a refusal (spec §10) for the review's uid,
 /// as far as it could be read, and still returns the error (exit status 2): 400 `BadRequest`
-/// when the review is at fault, 500 `InternalError` when binauthz's own files are.
+/// when the review is at fault (the core's answer), 500 `InternalError` when binauthz's own
+/// files are.
 fn admission_review(args: &EvaluateArgs, path: &Path, now: Timestamp) -> Result<bool, CliError> {
-    let (echo, answer) = match read_text(path, MAX_REQUEST_BYTES) {
-        Ok(text) => (
-            ReviewEcho::read(&text),
-            answer_review(args, &text, &path.display().to_string(), now),
-        ),
-        Err(e) => (ReviewEcho::read(""), Err((Refusal::BadRequest, e))),
+    let name = path.display().to_string();
+    let text = match read_text(path, MAX_REQUEST_BYTES) {
+        Ok(text) => text,
+        Err(e) => return refuse("", Refusal::BadRequest, e),
     };
-    let (response, result) = match answer {
-        Ok((response, allowed)) => (response, Ok(allowed)),
-        Err((refusal, e)) => (
-            kubernetes::refusal_response(&echo, refusal, &format!("binauthz: {e}")),
-            Err(e),
-        ),
+    let own_inputs = load::engine(&args.policy, &args.attestors)
+        .and_then(|engine| Ok((engine, load::occurrences(&args.attestations)?)));
+    let (engine, occurrences) = match own_inputs {
+        Ok(inputs) => inputs,
+        Err(e) => return refuse(&text, Refusal::InternalError, e),
     };
-    outln!(
-        "{}",
-        serde_json::to_string_pretty(&response).unwrap_or_else(|_| response.to_string())
-    );
-    result
-}
-
-/// The response to a review and whether it admits, or the refusal that fits the error.
-fn answer_review(
-    args: &EvaluateArgs,
-    text: &str,
-    name: &str,
-    now: Timestamp,
-) -> Result<(Value, bool), (Refusal, CliError)> {
-    let internal = |e| (Refusal::InternalError, e);
-    let engine = load::engine(&args.policy, &args.attestors).map_err(internal)?;
-    let occurrences = load::occurrences(&args.attestations).map_err(internal)?;
-    let review = kubernetes::parse_admission_review(text)
-        .map_err(|e| (Refusal::BadRequest, CliError::input(name, &e)))?;
-    let decision = evaluate_workload(
+    let answer = api::answer_review(
         &engine,
-        &review.workload,
+        &text,
+        &name,
         occurrences,
         &args.context(),
-        name,
-        now,
-    )
-    .map_err(|e| (Refusal::BadRequest, e))?;
-    log(args, &decision).map_err(internal)?;
-    let response = kubernetes::admission_response(&review, &decision);
-    Ok((response, decision.allowed))
+        Some(now),
+    );
+    if let Some(decision) = &answer.decision {
+        log(args, decision)?;
+    }
+    print_response(&answer.response);
+    match &answer.error {
+        None => Ok(answer.allowed()),
+        Some(report) => Err(load::first_error(report)),
+    }
+}
+
+/// Prints a refusal of the review for an error of binauthz's own, and returns the error.
+fn refuse(review: &str, refusal: Refusal, e: CliError) -> Result<bool, CliError> {
+    let echo = ReviewEcho::read(review);
+    print_response(&kubernetes::refusal_response(
+        &echo,
+        refusal,
+        &format!("binauthz: {e}"),
+    ));
+    Err(e)
+}
+
+fn print_response(response: &Value) {
+    outln!(
+        "{}",
+        serde_json::to_string_pretty(response).unwrap_or_else(|_| response.to_string())
+    );
 }

@@ -2,40 +2,54 @@
 
 use std::path::{Path, PathBuf};
 
+use binauthz_core::Engine;
+use binauthz_core::api::{self, Document, ErrorReport};
 use binauthz_core::attestation::Occurrences;
 use binauthz_core::limits::{MAX_CONFIG_BYTES, MAX_REQUEST_BYTES};
-use binauthz_core::{Attestor, Engine, Policy};
 
 use crate::input::{CliError, read_text};
 
-/// Reads a policy file.
-pub fn policy(path: &Path) -> Result<Policy, CliError> {
-    let name = path.display().to_string();
-    let text = read_text(path, MAX_CONFIG_BYTES)?;
-    Policy::parse(&text).map_err(|e| CliError::input(&name, &e))
-}
-
-/// Reads attestor files (each one attestor or a list).
-pub fn attestors(paths: &[PathBuf]) -> Result<Vec<Attestor>, CliError> {
-    let mut out = Vec::new();
-    for path in paths {
-        let name = path.display().to_string();
-        let text = read_text(path, MAX_CONFIG_BYTES)?;
-        out.extend(Attestor::parse_many(&text).map_err(|e| CliError::input(&name, &e))?);
-    }
-    Ok(out)
-}
-
-/// Compiles a policy file with attestor files.
+/// Compiles a policy file with attestor files, as the core's API compiles documents: the first
+/// error is reported, naming its file.
 pub fn engine(policy_path: &Path, attestor_paths: &[PathBuf]) -> Result<Engine, CliError> {
-    let policy = policy(policy_path)?;
-    let attestors = attestors(attestor_paths)?;
-    Engine::new(policy, attestors).map_err(|e| {
-        CliError::new(
-            format!("{} with the --attestor files", policy_path.display()),
-            e.input(),
-        )
-    })
+    let policy = Named::read(policy_path)?;
+    let attestors = attestor_paths
+        .iter()
+        .map(|p| Named::read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let documents: Vec<Document<'_>> = attestors.iter().map(Named::document).collect();
+    api::compile_documents(policy.document(), &documents).map_err(|report| first_error(&report))
+}
+
+/// A config file's name and text.
+pub struct Named {
+    /// The path as the user gave it.
+    pub name: String,
+    /// The text.
+    pub text: String,
+}
+
+impl Named {
+    /// Reads a config file (policy or attestors).
+    pub fn read(path: &Path) -> Result<Named, CliError> {
+        Ok(Named {
+            name: path.display().to_string(),
+            text: read_text(path, MAX_CONFIG_BYTES)?,
+        })
+    }
+
+    /// The document, named by its path.
+    pub fn document(&self) -> Document<'_> {
+        Document::new(&self.name, &self.text)
+    }
+}
+
+/// The first error of a report, naming its file.
+pub fn first_error(report: &ErrorReport) -> CliError {
+    match report.errors.first() {
+        Some(e) => CliError::new(&e.document, &e.message),
+        None => CliError::new("config", &report.message),
+    }
 }
 
 /// Reads attestation occurrence files: each one occurrence, a list, a Container Analysis list

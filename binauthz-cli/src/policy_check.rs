@@ -5,17 +5,17 @@ use std::fmt::Write as _;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
-use binauthz_core::limits::MAX_CONFIG_BYTES;
+use binauthz_core::api::{self, Checked, Document};
 use binauthz_core::lint::{self, Lint, Severity};
-use binauthz_core::policy::{RuleKind, validate_attestors};
+use binauthz_core::policy::RuleKind;
 use binauthz_core::untrusted::escape;
-use binauthz_core::{Attestor, Engine, InputError, Policy};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use crate::Exit;
 use crate::evaluate::OutputFormat;
-use crate::input::{CliError, read_text};
+use crate::input::CliError;
+use crate::load::Named;
 
 const VALIDATE_HELP: &str = "\
 Every error is reported (not just the first), one per line on standard error, with its file and
@@ -100,70 +100,32 @@ pub fn run(args: &PolicyArgs) -> Result<Exit, CliError> {
     }
 }
 
-/// A policy and its attestors, each attestor with the file it came from.
-struct Checked {
-    policy: Policy,
-    attestors: Vec<(String, Attestor)>,
-}
-
-/// Reads and validates the policy and attestor files, printing every error to standard error.
-/// `None` when there was any.
+/// Reads the policy and attestor files and checks them with the core's API (every error of
+/// every document, attestors defined twice, attestors the policy names but none defines),
+/// printing every error to standard error. `None` when there was any.
 fn check(policy_path: &Path, attestor_paths: &[PathBuf]) -> Option<Checked> {
     let mut errors: Vec<String> = Vec::new();
-    let policy_name = policy_path.display().to_string();
-    let policy = match read_text(policy_path, MAX_CONFIG_BYTES) {
-        Err(e) => {
-            errors.push(e.to_string());
-            None
-        }
-        Ok(text) => Policy::validate(&text)
-            .map_err(|all| errors.extend(all.iter().map(|e| located(&policy_name, e))))
-            .ok(),
+    let policy = Named::read(policy_path)
+        .map_err(|e| errors.push(e.to_string()))
+        .ok();
+    let attestors: Vec<Named> = attestor_paths
+        .iter()
+        .filter_map(|p| Named::read(p).map_err(|e| errors.push(e.to_string())).ok())
+        .collect();
+    let documents: Vec<Document<'_>> = attestors.iter().map(Named::document).collect();
+    let found = match (&policy, errors.is_empty()) {
+        (Some(policy), true) => match api::check_documents(policy.document(), &documents) {
+            Ok(checked) => return Some(checked),
+            Err(report) => report.errors,
+        },
+        // A file did not open: check the others all the same.
+        _ => api::errors_of_read_documents(policy.as_ref().map(Named::document), &documents),
     };
-    let mut attestors: Vec<(String, Attestor)> = Vec::new();
-    for path in attestor_paths {
-        let name = path.display().to_string();
-        let found = match read_text(path, MAX_CONFIG_BYTES) {
-            Err(e) => {
-                errors.push(e.to_string());
-                continue;
-            }
-            Ok(text) => match validate_attestors(&text) {
-                Err(all) => {
-                    errors.extend(all.iter().map(|e| located(&name, e)));
-                    continue;
-                }
-                Ok(found) => found,
-            },
-        };
-        for a in found {
-            if let Some((first, _)) = attestors.iter().find(|(_, seen)| seen.name() == a.name()) {
-                errors.push(format!(
-                    "{name}: attestor `{}` is defined twice (also in {first}); give each attestor once",
-                    a.name()
-                ));
-            } else {
-                attestors.push((name.clone(), a));
-            }
-        }
-    }
-    if let Some(policy) = &policy
-        && errors.is_empty()
-        && !attestor_paths.is_empty()
-    {
-        let all: Vec<Attestor> = attestors.iter().map(|(_, a)| a.clone()).collect();
-        let missing = policy.missing_attestors(&all);
-        errors.extend(missing.iter().map(|e| located(&policy_name, e)));
-        if missing.is_empty()
-            && let Err(e) = Engine::new(policy.clone(), all)
-        {
-            // Not expected after the checks above; reported rather than assumed.
-            errors.push(located(&policy_name, e.input()));
-        }
-    }
-    if errors.is_empty() {
-        return policy.map(|policy| Checked { policy, attestors });
-    }
+    errors.extend(
+        found
+            .iter()
+            .map(|e| format!("{}: {}", e.document, e.message)),
+    );
     for e in &errors {
         eprintln!("error: {}", escape(e));
     }
@@ -173,10 +135,6 @@ fn check(policy_path: &Path, attestor_paths: &[PathBuf]) -> Option<Checked> {
         if n == 1 { "error" } else { "errors" }
     );
     None
-}
-
-fn located(file: &str, e: &InputError) -> String {
-    format!("{file}: {e}")
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -233,8 +191,7 @@ fn lint_policy(args: &LintArgs) -> Result<Exit, CliError> {
     let Some(checked) = check(&args.policy, &args.attestors) else {
         return Ok(Exit::BadInput);
     };
-    let attestors: Vec<Attestor> = checked.attestors.iter().map(|(_, a)| a.clone()).collect();
-    let lints = lint::lint(&checked.policy, &attestors);
+    let lints = lint::lint(&checked.policy, &checked.attestors());
     let policy_file = args.policy.display().to_string();
     let file_of = |l: &Lint| -> String {
         l.attestor

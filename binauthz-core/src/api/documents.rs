@@ -49,11 +49,13 @@ struct Read {
     errors: Vec<ErrorDetail>,
 }
 
-fn read(policy: Document<'_>, attestor_documents: &[Document<'_>]) -> Read {
+fn read(policy: Option<Document<'_>>, attestor_documents: &[Document<'_>]) -> Read {
     let mut errors = Vec::new();
-    let policy = Policy::validate(policy.text)
-        .map_err(|all| errors.extend(all.iter().map(|e| ErrorDetail::new(policy.name, e))))
-        .ok();
+    let policy = policy.and_then(|policy| {
+        Policy::validate(policy.text)
+            .map_err(|all| errors.extend(all.iter().map(|e| ErrorDetail::new(policy.name, e))))
+            .ok()
+    });
     let mut attestors: Vec<(String, Attestor)> = Vec::new();
     for document in attestor_documents {
         let found = match validate_attestors(document.text) {
@@ -121,7 +123,7 @@ fn check(
         policy,
         attestors,
         mut errors,
-    } = read(policy_document, attestor_documents);
+    } = read(Some(policy_document), attestor_documents);
     if let Some(policy) = &policy
         && errors.is_empty()
         && require_attestors
@@ -142,6 +144,17 @@ fn check(
             errors,
         )),
     }
+}
+
+/// The errors of the documents a host could read when others could not (a file that does not
+/// open): each document is still checked, and attestors defined twice are found, but the
+/// attestors the policy names are not looked for, since they may be in a document that is
+/// missing. The CLI's `policy validate` reports these beside its own read errors.
+pub fn errors_of_read_documents(
+    policy: Option<Document<'_>>,
+    attestors: &[Document<'_>],
+) -> Vec<ErrorDetail> {
+    read(policy, attestors).errors
 }
 
 fn build(policy_name: &str, checked: &Checked) -> Result<Engine, ErrorReport> {

@@ -15,7 +15,9 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
-pub use documents::{Checked, Document, check_documents, compile_documents};
+pub use documents::{
+    Checked, Document, check_documents, compile_documents, errors_of_read_documents,
+};
 pub use report::{ErrorDetail, ErrorReport, ErrorStage};
 pub use review::{ReviewAnswer, answer_review};
 pub use summary::{
