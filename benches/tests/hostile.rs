@@ -170,7 +170,7 @@ fn pgp_messages_are_bounded_in_packets_and_hashed_once() {
 
 #[test]
 fn a_pgp_message_of_four_packets_hashes_its_data_once() {
-    use binauthz_core::attestor::PublicKey;
+    use binauthz_core::PublicKey;
     let h = hostile::by_name("pgp_four_packets").unwrap();
     let engine = Engine::from_config_str(&h.config).unwrap();
     let key = &engine.attestors().next().unwrap().keys()[0];

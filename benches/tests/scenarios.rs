@@ -6,7 +6,7 @@
 )]
 
 use binauthz_benches::scenarios;
-use binauthz_core::decision::Stage;
+use binauthz_core::DecisionStage;
 use binauthz_core::{Engine, ReasonKind};
 
 #[test]
@@ -38,9 +38,9 @@ fn the_allowlist_scenarios_reach_the_last_pattern_and_the_last_rule() {
         let d = engine.evaluate_str(&s.request).unwrap();
         assert!(d.allowed, "{}", d.to_json_pretty());
         let last = engine.policy().allowlist().last().unwrap().as_str();
-        assert_eq!(d.images[0].stage, Stage::Allowlist);
+        assert_eq!(d.images[0].stage, DecisionStage::Allowlist);
         assert_eq!(d.images[0].matched_pattern.as_deref(), Some(last));
-        assert_eq!(d.images[1].stage, Stage::Rule);
+        assert_eq!(d.images[1].stage, DecisionStage::Rule);
         assert_eq!(
             d.images[1].rule.as_ref().unwrap().key.as_deref(),
             Some(format!("ns-{}", n - 1).as_str())

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use binauthz_core::Occurrences;
 use binauthz_core::api;
-use binauthz_core::attestation::Occurrences;
 use binauthz_core::kubernetes::{self, Refusal, ReviewEcho, Workload};
 use binauthz_core::limits::MAX_REQUEST_BYTES;
 use binauthz_core::untrusted::{escape, shown};

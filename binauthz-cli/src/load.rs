@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use binauthz_core::Engine;
+use binauthz_core::Occurrences;
 use binauthz_core::api::{self, Document, ErrorReport};
-use binauthz_core::attestation::Occurrences;
 use binauthz_core::limits::{MAX_CONFIG_BYTES, MAX_REQUEST_BYTES};
 
 use crate::input::{CliError, read_text};

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::io::IsTerminal as _;
 use std::sync::OnceLock;
 
-use binauthz_core::decision::Stage;
+use binauthz_core::DecisionStage;
 use binauthz_core::untrusted::escape;
 use binauthz_core::{Decision, ImageDecision, ReasonKind, Verdict};
 
@@ -79,8 +79,8 @@ fn why(image: &ImageDecision) -> String {
         .as_ref()
         .map(|r| r.phrase())
         .unwrap_or_else(|| match image.stage {
-            Stage::SystemImage => "system images".to_owned(),
-            Stage::NotEnabled => "not enabled".to_owned(),
+            DecisionStage::SystemImage => "system images".to_owned(),
+            DecisionStage::NotEnabled => "not enabled".to_owned(),
             _ => "allowlist".to_owned(),
         });
     let wanted = |k: ReasonKind| match image.verdict {
@@ -93,7 +93,7 @@ fn why(image: &ImageDecision) -> String {
         .filter(|r| wanted(r.kind))
         .map(|r| r.message.as_str())
         .collect();
-    let prefix = if image.stage == Stage::Breakglass {
+    let prefix = if image.stage == DecisionStage::Breakglass {
         "breakglass; "
     } else {
         ""

@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
+use binauthz_core::RuleKind;
 use binauthz_core::api::{self, Checked, Document};
 use binauthz_core::lint::{self, Lint, Severity};
-use binauthz_core::policy::RuleKind;
 use binauthz_core::untrusted::escape;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};

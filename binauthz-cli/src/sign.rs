@@ -12,10 +12,10 @@ use std::path::PathBuf;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use binauthz_core::attestor::{AttestorKey, PublicKey};
 use binauthz_core::crypto::{PkixKey, SignatureAlgorithm, default_key_id_for_spki_der};
 use binauthz_core::limits::MAX_CONFIG_BYTES;
 use binauthz_core::{Attestor, Occurrence, create_signature_payload};
+use binauthz_core::{AttestorKey, PublicKey};
 use clap::Args;
 use serde_json::{Value, json};
 

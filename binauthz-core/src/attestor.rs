@@ -3,10 +3,10 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::cache::key_fingerprint;
 use crate::crypto::{PkixKey, SignatureAlgorithm};
 use crate::document;
 use crate::error::{ErrorCode, InputError, InputResult, join_path};
+use crate::evaluation::cache::key_fingerprint;
 use crate::limits::{MAX_ATTESTORS, MAX_CONFIG_BYTES, MAX_KEYS_PER_ATTESTOR};
 use crate::names::{
     AttestorName, KeyId, NoteName, project_message, project_of, project_problem,

@@ -17,53 +17,99 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod allowlist;
-pub mod api;
-pub mod attestation;
-pub mod attestor;
+// The layers, from the bottom (ARCHITECTURE.md): text and limits; crypto and PGP; the model
+// (names, images, policies, attestors, occurrences, contexts); decisions and their wording;
+// evaluation; objects (Kubernetes, Cloud Run) and requests; lint; and the API every binding
+// calls. Modules are private unless they are a namespace of the public interface below.
+
+// Text, limits and bookkeeping.
 mod base64;
+#[doc(hidden)]
 pub mod budget;
-pub mod cache;
-pub mod cloud_run;
-pub mod config;
-pub mod crypto;
-pub mod decision;
-pub mod digest;
 mod document;
-pub mod engine;
-pub mod error;
-mod export;
-pub mod image;
-pub mod kubernetes;
-pub mod limits;
-pub mod lint;
 mod mix;
-pub mod names;
-pub mod payload;
-#[cfg(feature = "pgp")]
-pub mod pgp;
-pub mod policy;
-mod reason_list;
-pub mod request;
-pub mod time;
-pub mod untrusted;
-mod verify;
 mod yaml;
 
-pub use attestation::Occurrence;
-pub use attestor::Attestor;
-pub use cache::CacheStats;
+// Model.
+mod allowlist;
+mod attestor;
+mod config;
+mod context;
+mod digest;
+mod image;
+mod names;
+mod occurrence;
+mod payload;
+mod policy;
+mod time;
+
+// Decisions, evaluation, objects, requests, GCP's output shapes.
+mod cloud_run;
+mod decision;
+mod evaluation;
+mod gcloud;
+mod request;
+
+// ---- The public interface ----
+
+/// The API every binding calls: engines from documents, requests from parts, validation with
+/// every error, AdmissionReview answers, and one error report shape.
+pub mod api;
+
+/// Signature algorithms and PKIX keys, as GCP names and encodes them.
+pub mod crypto;
+/// Errors of every input.
+pub mod error;
+/// Kubernetes workload objects and AdmissionReviews: their images and context, and the
+/// responses a webhook sends.
+pub mod kubernetes;
+/// Every size, nesting and count limit of the inputs (spec §7).
+pub mod limits;
+/// Mistakes valid policies still make (spec/lint.md).
+pub mod lint;
+/// PGP attestor keys and PGP-signed attestations.
+#[cfg(feature = "pgp")]
+pub mod pgp;
+/// Showing untrusted text to people: escaping and shortening.
+pub mod untrusted;
+
+// Compiling and evaluating.
 pub use config::Config;
-pub use decision::{Decision, Diagnostics, ImageDecision, Reason, ReasonKind, Verdict};
+pub use evaluation::Engine;
+pub use evaluation::cache::{CacheStats, DEFAULT_CACHE_ENTRIES};
+
+// What to evaluate.
+pub use context::{CloudRunContext, CloudRunKind, Context, Platform};
+pub use request::Request;
+
+// Decisions.
+pub use decision::{
+    AppliedRule, AttestorResult, AuditImage, AuditRecord, AuditVerification, Decision,
+    DecisionStage, Diagnostics, ImageDecision, Reason, ReasonKind, Verdict, VerifiedBy,
+};
+
+// The model: policies, attestors, attestations, names.
+pub use allowlist::AllowlistPattern;
+pub use attestor::{Attestor, AttestorKey, PublicKey};
 pub use digest::Digest;
-pub use engine::Engine;
-pub use error::{Error, ErrorCode, InputError};
 pub use image::ImageRef;
 pub use names::{AttestorName, KeyId, NoteName, OccurrenceLabel};
+pub use occurrence::{Occurrence, Occurrences, Signature, SkippedOccurrence};
 pub use payload::create_signature_payload;
-pub use policy::Policy;
-pub use request::{Context, Request};
+pub use policy::{
+    AdmissionRule, EnforcementMode, EvaluationMode, GlobalPolicyEvaluationMode, Policy, RuleAction,
+    RuleKind, SpecificRules,
+};
 pub use time::Timestamp;
+
+// Errors.
+pub use error::{Error, ErrorCode, InputError, InputResult};
+
+/// Internals that benches and fuzz targets drive directly; not part of the stable API.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::payload::check_payload;
+}
 
 /// The crate version, for `binauthz --version` and the bindings' `version()`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

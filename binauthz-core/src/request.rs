@@ -1,50 +1,19 @@
 //! Evaluation requests: the images to admit, the attestations at hand, and where they run
 //! (spec/README.md §8.1).
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
-use crate::attestation::{Occurrence, Occurrences};
-use crate::cloud_run::{self, CloudRunContext};
+use crate::cloud_run;
 use crate::document;
 use crate::error::{ErrorCode, InputError, InputResult};
 use crate::image::ImageRef;
 use crate::kubernetes;
 use crate::limits::{MAX_IMAGES, MAX_OCCURRENCES, MAX_REQUEST_BYTES};
+use crate::occurrence::{Occurrence, Occurrences};
 use crate::time::Timestamp;
 
-/// Where the images are being deployed; selects the specific rule that applies.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Context {
-    /// `LOCATION.CLUSTER_ID`, for cluster rules.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cluster: Option<String>,
-    /// Kubernetes namespace, for namespace and service-account rules.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-    /// Service account name within `namespace` (`default` when absent and a namespace is given).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_account: Option<String>,
-    /// Istio/ASM service identity, with or without `spiffe://`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub istio_identity: Option<String>,
-    /// Breakglass: admit everything, but still evaluate and record what would have happened.
-    #[serde(default)]
-    pub breakglass: bool,
-    /// Evaluate a Cloud Run object under the engine's policy whatever its Binary Authorization
-    /// setting says: when it is not enabled, or names a platform policy binauthz does not
-    /// compile (spec §13). Only with a Cloud Run context.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub assume_enabled: bool,
-    /// The Cloud Run service or job the images belong to (spec §13); absent on GKE.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cloud_run: Option<CloudRunContext>,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
-}
+pub use crate::context::Context;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

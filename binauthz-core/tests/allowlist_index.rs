@@ -8,8 +8,8 @@
     reason = "test code: a failed expectation should panic"
 )]
 
-use binauthz_core::allowlist::AllowlistPattern;
-use binauthz_core::decision::Stage;
+use binauthz_core::AllowlistPattern;
+use binauthz_core::DecisionStage;
 use binauthz_core::{Engine, Policy};
 use proptest::prelude::*;
 use serde_json::json;
@@ -66,7 +66,7 @@ proptest! {
             .unwrap();
         for (got, want) in decision.images.iter().zip(&scan) {
             prop_assert_eq!(&got.matched_pattern, want, "{}", got.image);
-            prop_assert_eq!(got.stage == Stage::Allowlist, want.is_some());
+            prop_assert_eq!(got.stage == DecisionStage::Allowlist, want.is_some());
         }
     }
 }

@@ -16,7 +16,7 @@ mod common;
 
 use std::path::Path;
 
-use binauthz_core::attestor::PublicKey;
+use binauthz_core::PublicKey;
 use binauthz_core::crypto::{Backend, PkixKey, SignatureAlgorithm};
 use binauthz_core::{Attestor, Config, Occurrence, Request};
 use serde_json::Value;

@@ -161,7 +161,7 @@ fn decision_json_has_the_shared_shape() {
 #[test]
 fn a_cloud_run_decision_names_its_platform_and_object() {
     let d = decide("cloud-run-service-sidecar-denied");
-    assert_eq!(d.platform, binauthz_core::cloud_run::Platform::CloudRun);
+    assert_eq!(d.platform, binauthz_core::Platform::CloudRun);
     assert_eq!(d.audit.platform, d.platform);
     assert!(
         d.message.starts_with(

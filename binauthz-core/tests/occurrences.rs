@@ -10,7 +10,7 @@
     reason = "test code: a failed expectation should panic"
 )]
 
-use binauthz_core::attestation::Occurrences;
+use binauthz_core::Occurrences;
 use binauthz_core::{
     Attestor, Context, Decision, Engine, ErrorCode, ImageRef, Occurrence, Policy, ReasonKind,
     Request, Verdict,

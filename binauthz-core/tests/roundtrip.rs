@@ -10,7 +10,7 @@
 
 mod common;
 
-use binauthz_core::allowlist::AllowlistPattern;
+use binauthz_core::AllowlistPattern;
 use binauthz_core::{Attestor, Config, Digest, ImageRef, Occurrence, Policy, Request, Timestamp};
 use proptest::prelude::*;
 use serde_json::{Value, json};

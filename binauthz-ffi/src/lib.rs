@@ -20,7 +20,7 @@ use std::any::Any;
 use std::ffi::{CStr, CString, c_char, c_int};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use binauthz_core::cache::DEFAULT_CACHE_ENTRIES;
+use binauthz_core::DEFAULT_CACHE_ENTRIES;
 use binauthz_core::{Engine, ErrorCode};
 
 /// Status codes. Every fallible function returns one of these as an `int`; 0 is success.

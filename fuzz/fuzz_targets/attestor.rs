@@ -4,7 +4,7 @@
 
 use binauthz_core::Attestor;
 use binauthz_core::crypto::{PkixKey, SignatureAlgorithm};
-use binauthz_core::policy::validate_attestors;
+use binauthz_core::api::validate_attestors;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

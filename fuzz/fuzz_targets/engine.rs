@@ -12,8 +12,8 @@
 
 use std::sync::OnceLock;
 
-use binauthz_core::decision::Verdict;
-use binauthz_core::policy::EvaluationMode;
+use binauthz_core::Verdict;
+use binauthz_core::EvaluationMode;
 use binauthz_core::{Decision, Engine};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
@@ -337,7 +337,7 @@ fuzz_target!(|input: Input| {
             Verdict::Breakglass => assert!(input.breakglass),
             Verdict::DryRunViolation => {
                 assert!(image.rule.as_ref().is_some_and(
-                    |r| r.enforcement_mode == binauthz_core::policy::EnforcementMode::DryRun
+                    |r| r.enforcement_mode == binauthz_core::EnforcementMode::DryRun
                 ))
             }
             Verdict::Allowed => {

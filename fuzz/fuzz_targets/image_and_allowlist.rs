@@ -11,7 +11,7 @@
 #![no_main]
 
 use binauthz_core::ImageRef;
-use binauthz_core::allowlist::AllowlistPattern;
+use binauthz_core::AllowlistPattern;
 use libfuzzer_sys::fuzz_target;
 
 /// GCP's glob as a regular expression (only a trailing `*` or `**` is a wildcard).

@@ -4,7 +4,8 @@
 #![no_main]
 
 use binauthz_core::Digest;
-use binauthz_core::payload::{check_payload, create_signature_payload};
+use binauthz_core::create_signature_payload;
+use binauthz_core::internals::check_payload;
 use libfuzzer_sys::fuzz_target;
 
 const DIGEST: &str = "sha256:d64c6b66b20c10c1330b90ca360b7cff9bdb3337895067ebfa09caa2f8f80e98";

@@ -7,7 +7,7 @@
 use std::sync::OnceLock;
 
 use binauthz_core::Engine;
-use binauthz_core::attestor::PublicKey;
+use binauthz_core::PublicKey;
 use binauthz_core::crypto::{Backend, PkixKey};
 use libfuzzer_sys::fuzz_target;
 

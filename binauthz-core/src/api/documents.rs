@@ -3,8 +3,8 @@
 //! one reading the CLI's `policy validate`, the C ABI, Go and JavaScript all use.
 
 use crate::attestor::Attestor;
-use crate::engine::Engine;
 use crate::error::Error;
+use crate::evaluation::Engine;
 use crate::policy::{Policy, validate_attestors};
 
 use super::report::{ErrorDetail, ErrorReport, ErrorStage};

@@ -6,12 +6,12 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::attestation::Occurrences;
+use crate::context::Context;
 use crate::document;
-use crate::engine::Engine;
 use crate::error::{ErrorCode, InputError};
+use crate::evaluation::Engine;
 use crate::limits::MAX_REQUEST_BYTES;
-use crate::request::Context;
+use crate::occurrence::Occurrences;
 use crate::time::Timestamp;
 
 use super::report::{ErrorReport, ErrorStage};

@@ -26,12 +26,12 @@ pub use summary::{
 
 use serde_json::{Map, Value};
 
-use crate::attestation::Occurrences;
 use crate::decision::Decision;
-use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, InputError};
+use crate::evaluation::Engine;
 use crate::kubernetes::{self, Extracted};
 use crate::lint::{self, Lint};
+use crate::occurrence::Occurrences;
 use crate::request::Request;
 
 /// The name of a config document in error reports.

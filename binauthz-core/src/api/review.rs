@@ -6,12 +6,12 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::attestation::Occurrences;
 use crate::decision::Decision;
-use crate::engine::Engine;
 use crate::error::InputError;
+use crate::evaluation::Engine;
 use crate::image::ImageRef;
 use crate::kubernetes::{self, Refusal, ReviewEcho};
+use crate::occurrence::Occurrences;
 use crate::request::{Context, Request};
 use crate::time::Timestamp;
 use crate::untrusted::shown;

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::json::*;
 use super::{compile_config, features, signature_payload};
-use crate::engine::Engine;
+use crate::evaluation::Engine;
 
 const POLICY: &str = include_str!("../../../spec/examples/policy.yaml");
 const ATTESTORS: &str = include_str!("../../../spec/examples/attestors.yaml");

@@ -7,14 +7,13 @@
 //! which have no `kind` and are recognised by their `name`
 //! (`projects/P/locations/L/services/S` or `.../jobs/J`) and `template`.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::context::{CloudRunContext, CloudRunKind, Context, Setting};
 use crate::error::{ErrorCode, InputError, InputResult, join_path};
 use crate::kubernetes::fields::{mapping_field, string_field, string_map, type_name};
 use crate::kubernetes::{ContainerImage, ContainerType, Workload};
 use crate::limits::{MAX_BREAKGLASS_JUSTIFICATION_BYTES, MAX_IMAGES};
-use crate::request::Context;
 use crate::untrusted::shown;
 
 mod read;
@@ -31,116 +30,6 @@ pub const LOCATION_LABEL: &str = "cloud.googleapis.com/location";
 /// The Artifact Registry repository `gcloud run deploy --source` builds into (in the region
 /// deployed to), which Binary Authorization policies must exempt for source deploys.
 pub const SOURCE_DEPLOY_REPOSITORY: &str = "cloud-run-source-deploy";
-
-/// Where images are deployed: GKE (Kubernetes admission, and requests that name no platform) or
-/// Cloud Run. Decisions show it only for Cloud Run, so GKE decisions are as they always were.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Platform {
-    /// Google Kubernetes Engine (and every request without a Cloud Run context).
-    #[default]
-    Gke,
-    /// Cloud Run services and jobs.
-    CloudRun,
-}
-
-impl Platform {
-    /// Whether this is GKE (the platform decisions leave unsaid).
-    pub fn is_gke(&self) -> bool {
-        *self == Platform::Gke
-    }
-}
-
-/// What Cloud Run deploys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum CloudRunKind {
-    /// A service: the policy is checked when a revision is deployed.
-    Service,
-    /// A job: the policy is checked each time it is executed.
-    Job,
-}
-
-impl CloudRunKind {
-    /// `service` or `job`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CloudRunKind::Service => "service",
-            CloudRunKind::Job => "job",
-        }
-    }
-}
-
-/// A request's Cloud Run context (`context.cloudRun`, spec §8.1): which service or job, and its
-/// Binary Authorization settings. Read from a Cloud Run object, or given by a host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CloudRunContext {
-    /// A service or a job.
-    pub kind: CloudRunKind,
-    /// The service's or job's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The project (v1 `metadata.namespace`, a project number or id; v2 `name`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project: Option<String>,
-    /// The region (the `cloud.googleapis.com/location` label, or v2 `name`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
-    /// The revision template's name (v1 `spec.template.metadata.name`, v2 `template.revision`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revision: Option<String>,
-    /// `default`, or the Cloud Run platform policy named; absent when Binary Authorization is
-    /// not enabled on the object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub binary_authorization: Option<String>,
-    /// The breakglass justification, when breakglass is used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub breakglass_justification: Option<String>,
-}
-
-/// How an object's Binary Authorization setting reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Setting<'a> {
-    /// Not enabled: Cloud Run checks nothing.
-    NotEnabled,
-    /// `default`: the project's policy, which is the engine's.
-    Default,
-    /// A named Cloud Run platform policy, which binauthz does not compile.
-    Named(&'a str),
-}
-
-impl CloudRunContext {
-    pub(crate) fn setting(&self) -> Setting<'_> {
-        match self.binary_authorization.as_deref() {
-            None => Setting::NotEnabled,
-            Some("default") => Setting::Default,
-            Some(name) => Setting::Named(name),
-        }
-    }
-
-    /// `Cloud Run service `payments` (revision `payments-00042-abc`, us-central1)`, escaped and
-    /// cut short: every part comes from the object.
-    pub fn subject(&self) -> String {
-        let name = self
-            .name
-            .as_deref()
-            .map_or_else(|| "(unnamed)".to_owned(), |n| format!("`{}`", shown(n)));
-        let mut details = Vec::new();
-        if let Some(r) = &self.revision {
-            details.push(format!("revision `{}`", shown(r)));
-        }
-        if let Some(l) = &self.location {
-            details.push(shown(l).into_owned());
-        }
-        let details = if details.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", details.join(", "))
-        };
-        format!("Cloud Run {} {name}{details}", self.kind.as_str())
-    }
-}
 
 /// Whether `value` names a Cloud Run platform policy (`projects/P/platforms/cloudRun/NAME`, or
 /// the platform policy resource `projects/P/platforms/cloudRun/policies/NAME`).

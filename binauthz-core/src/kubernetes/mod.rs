@@ -4,11 +4,12 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::cloud_run::{self, CloudRunContext};
+use crate::cloud_run;
+use crate::context::CloudRunContext;
+use crate::context::Context;
 use crate::document;
 use crate::error::{InputError, InputResult, join_path};
 use crate::limits::{MAX_IMAGES, MAX_REQUEST_BYTES};
-use crate::request::Context;
 use crate::untrusted::shown;
 use fields::{mapping_field, string_field, string_map, type_name};
 
@@ -511,13 +512,10 @@ pub fn extract_str(text: &str) -> InputResult<Extracted> {
     })
 }
 
-#[path = "kubernetes_response.rs"]
 mod response;
 pub use response::{Refusal, ReviewEcho, admission_response, admitted_response, refusal_response};
 
-#[path = "kubernetes_fields.rs"]
 pub(crate) mod fields;
 
 #[cfg(test)]
-#[path = "kubernetes_tests.rs"]
 mod tests;

@@ -5,8 +5,8 @@ use ::base64::Engine as _;
 use ::base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
-use crate::attestation::{Occurrence, Signature, is_pgp_armor};
 use crate::attestor::{Attestor, AttestorKey, PublicKey};
+use crate::occurrence::{Occurrence, Signature, is_pgp_armor};
 use crate::policy::{AdmissionRule, GlobalPolicyEvaluationMode, Policy};
 use crate::request::Request;
 

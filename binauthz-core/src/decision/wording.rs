@@ -3,24 +3,24 @@
 
 use std::collections::BTreeMap;
 
-use crate::cloud_run::Platform;
+use crate::context::Context;
+use crate::context::Platform;
 use crate::decision::{
-    AuditImage, AuditRecord, AuditVerification, ImageDecision, LABEL_BREAKGLASS, LABEL_DRY_RUN,
-    LABEL_OVERRIDDEN, Reason, ReasonKind, Stage, Verdict,
+    AuditImage, AuditRecord, AuditVerification, DecisionStage, ImageDecision, LABEL_BREAKGLASS,
+    LABEL_DRY_RUN, LABEL_OVERRIDDEN, Reason, ReasonKind, Verdict,
 };
 use crate::image::shown_image;
 use crate::limits::{MAX_DENIALS_IN_MESSAGE, MAX_REASONS_IN_DENIAL};
 use crate::names::AttestorName;
 use crate::policy::Policy;
-use crate::request::Context;
 
 /// GCP's denial reason for an attestor without a valid attestation.
-pub(super) const NO_VALID_ATTESTATION: &str =
+pub(crate) const NO_VALID_ATTESTATION: &str =
     "No attestations found that were valid and signed by a key trusted by the attestor";
 
 /// One attestor's part of a denial text: GCP's sentence, then binauthz's specific reasons in
 /// parentheses, at most [`MAX_REASONS_IN_DENIAL`] of them.
-pub(super) fn denial_detail(
+pub(crate) fn denial_detail(
     image: &str,
     attestor: &AttestorName,
     reasons: &[Reason],
@@ -45,7 +45,7 @@ pub(super) fn denial_detail(
 
 /// The decision's message: the denials of the blocked images (at most
 /// [`MAX_DENIALS_IN_MESSAGE`]), or what was admitted.
-pub(super) fn summary(images: &[ImageDecision], allowed: bool) -> String {
+pub(crate) fn summary(images: &[ImageDecision], allowed: bool) -> String {
     if !allowed {
         let mut denials = images
             .iter()
@@ -74,7 +74,7 @@ pub(super) fn summary(images: &[ImageDecision], allowed: bool) -> String {
         .count();
     let unchecked = images
         .iter()
-        .filter(|i| i.stage == Stage::NotEnabled)
+        .filter(|i| i.stage == DecisionStage::NotEnabled)
         .count();
     if unchecked == n {
         return format!(
@@ -98,7 +98,7 @@ pub(super) fn summary(images: &[ImageDecision], allowed: bool) -> String {
 }
 
 /// The audit record of a decision, with GKE's audit-log labels (spec §8.3).
-pub(super) fn audit_record(
+pub(crate) fn audit_record(
     policy: &Policy,
     context: &Context,
     images: &[ImageDecision],
@@ -132,7 +132,7 @@ pub(super) fn audit_record(
             verdict: i.verdict,
             rule: match (&i.rule, i.matched_pattern.is_some()) {
                 (Some(rule), _) => rule.label(),
-                (None, false) if i.stage == Stage::NotEnabled => "notEnabled".to_owned(),
+                (None, false) if i.stage == DecisionStage::NotEnabled => "notEnabled".to_owned(),
                 (None, true) if i.reasons.iter().any(|r| r.kind == ReasonKind::SystemImage) => {
                     "systemImage".to_owned()
                 }

@@ -1,7 +1,7 @@
 use super::*;
 use crate::ErrorCode;
 
-const DEPLOYMENT: &str = include_str!("../../spec/examples/deployment.yaml");
+const DEPLOYMENT: &str = include_str!("../../../spec/examples/deployment.yaml");
 
 fn pod_spec_doc(kind: &str, wrap: &str) -> String {
     let pod = "metadata:\n  labels:\n    app: x\nspec:\n  serviceAccountName: sa\n  containers:\n  - name: c\n    image: gcr.io/p/c:1\n  initContainers:\n  - name: i\n    image: gcr.io/p/i:1\n  ephemeralContainers:\n  - name: e\n    image: gcr.io/p/e:1\n";

@@ -4,15 +4,13 @@
 //! a note.
 
 use crate::allowlist::{AllowlistIndex, AllowlistPattern};
-use crate::cloud_run::{
-    CloudRunContext, SOURCE_DEPLOY_REPOSITORY, Setting, is_source_deploy_image, pattern_names_tag,
-};
-use crate::decision::{ImageDecision, Reason, ReasonKind, Stage, Verdict};
+use crate::cloud_run::{SOURCE_DEPLOY_REPOSITORY, is_source_deploy_image, pattern_names_tag};
+use crate::context::{CloudRunContext, Context, Setting};
+use crate::decision::{DecisionStage, ImageDecision, Reason, ReasonKind, Verdict};
 use crate::policy::Policy;
-use crate::request::Context;
 use crate::untrusted::shown;
 
-use super::Evaluated;
+use super::engine::Evaluated;
 
 /// Patterns named in one note, at most.
 const MAX_PATTERNS_IN_NOTE: usize = 3;
@@ -54,7 +52,7 @@ pub(super) fn enforced(run: &CloudRunContext, context: &Context) -> bool {
 pub(super) fn not_enabled(run: &CloudRunContext) -> Evaluated {
     Evaluated {
         conformant: true,
-        stage: Stage::NotEnabled,
+        stage: DecisionStage::NotEnabled,
         matched_pattern: None,
         rule: None,
         attestors: Vec::new(),

@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 
+pub(crate) mod wording;
+
 use serde::Serialize;
 
-use crate::cloud_run::Platform;
+use crate::context::Context;
+use crate::context::Platform;
 use crate::names::{AttestorName, KeyId, OccurrenceLabel};
 use crate::policy::{EnforcementMode, EvaluationMode, RuleKind};
-use crate::request::Context;
 
 /// The outcome for one image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -34,7 +36,7 @@ impl Verdict {
 /// The evaluation step that settled an image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub enum Stage {
+pub enum DecisionStage {
     /// Breakglass admitted the image.
     Breakglass,
     /// Google's documented system images (`globalPolicyEvaluationMode: ENABLE`).
@@ -226,7 +228,7 @@ pub struct ImageDecision {
     /// The outcome.
     pub verdict: Verdict,
     /// The step that settled it.
-    pub stage: Stage,
+    pub stage: DecisionStage,
     /// The allowlist or system pattern that matched, if that settled it.
     pub matched_pattern: Option<String>,
     /// The rule that applied (also reported under breakglass); `None` when an allowlist settled it.

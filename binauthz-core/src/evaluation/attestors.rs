@@ -3,19 +3,19 @@
 
 use std::borrow::Cow;
 
-use crate::attestation::{Occurrence, Occurrences, Signature, SkippedOccurrence};
 use crate::attestor::{Attestor, AttestorKey, PublicKey};
 use crate::budget::{RequestBudget, Work, pkix_points};
-use crate::cache::{CheckKey, Conclusion, Outcome, VerificationCache};
 use crate::crypto::{PkixKey, VerifyError};
 use crate::decision::{AttestorResult, Reason, ReasonKind, VerifiedBy};
 use crate::digest::Digest;
+use crate::evaluation::cache::{CheckKey, Conclusion, Outcome, VerificationCache};
+use crate::evaluation::reason_list::ReasonList;
 use crate::limits::MAX_REASONS_PER_ATTESTOR;
 use crate::names::{KeyId, NoteName};
+use crate::occurrence::{Occurrence, Occurrences, Signature, SkippedOccurrence};
 use crate::payload::{PayloadProblem, check_payload};
 #[cfg(feature = "pgp")]
 use crate::pgp::PgpFailureKind;
-use crate::reason_list::ReasonList;
 use crate::time::Timestamp;
 use crate::untrusted::{escape, shown};
 
@@ -342,7 +342,7 @@ fn skipped_message(s: &SkippedOccurrence) -> String {
     };
     format!(
         "{} was skipped and cannot satisfy the attestor{could}: {}",
-        crate::attestation::describe(s.label()),
+        crate::occurrence::describe(s.label()),
         s.error()
     )
 }

@@ -3,17 +3,21 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use super::cloud_run::{self, CloudRunAllowlist};
 use crate::allowlist::{AllowlistIndex, system_image_match};
 use crate::attestor::Attestor;
-use crate::cache::{CacheStats, DEFAULT_CACHE_ENTRIES, VerificationCache};
-use crate::cloud_run::Platform;
 use crate::config::Config;
+use crate::context::Platform;
+use crate::decision::wording::{audit_record, denial_detail, summary};
 use crate::decision::{
-    AppliedRule, AttestorResult, Decision, Diagnostics, ImageDecision, Reason, ReasonKind, Stage,
-    Verdict, rule_phrase,
+    AppliedRule, AttestorResult, Decision, DecisionStage, Diagnostics, ImageDecision, Reason,
+    ReasonKind, Verdict, rule_phrase,
 };
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, InputError};
+use crate::evaluation::attestors::{Checker, OccurrenceIndex, check_attestor};
+use crate::evaluation::cache::{CacheStats, DEFAULT_CACHE_ENTRIES, VerificationCache};
+use crate::evaluation::reason_list::ReasonList;
 use crate::image::ImageRef;
 use crate::limits::{MAX_ATTESTORS_IN_DENIAL, MAX_REASONS_PER_IMAGE};
 use crate::names::AttestorName;
@@ -21,14 +25,7 @@ use crate::policy::{
     AdmissionRule, EnforcementMode, GlobalPolicyEvaluationMode, Policy, RuleAction, RuleKind,
     normalize_istio,
 };
-use crate::reason_list::ReasonList;
 use crate::request::{Context, Request};
-use crate::verify::{Checker, OccurrenceIndex, check_attestor};
-use cloud_run::CloudRunAllowlist;
-use report::{audit_record, denial_detail, summary};
-
-mod cloud_run;
-mod report;
 
 /// GCP's denial reason for a reference without a digest.
 const TAG_REFERENCE: &str = "Expected digest with sha256 scheme, but got tag or malformed digest";
@@ -82,14 +79,14 @@ impl<'r> RequestMemo<'r> {
 
 /// The outcome of evaluating one image against the policy, before breakglass and dry-run.
 pub(super) struct Evaluated {
-    conformant: bool,
-    stage: Stage,
-    matched_pattern: Option<String>,
-    rule: Option<(AppliedRule, EnforcementMode)>,
-    attestors: Vec<AttestorResult>,
-    reasons: Vec<Reason>,
-    omitted_reasons: u64,
-    detail: Option<String>,
+    pub(super) conformant: bool,
+    pub(super) stage: DecisionStage,
+    pub(super) matched_pattern: Option<String>,
+    pub(super) rule: Option<(AppliedRule, EnforcementMode)>,
+    pub(super) attestors: Vec<AttestorResult>,
+    pub(super) reasons: Vec<Reason>,
+    pub(super) omitted_reasons: u64,
+    pub(super) detail: Option<String>,
 }
 
 impl Engine {
@@ -348,7 +345,7 @@ impl Engine {
                     ),
                 )
             };
-            return settled_by_pattern(Stage::SystemImage, pattern, reason);
+            return settled_by_pattern(DecisionStage::SystemImage, pattern, reason);
         }
         let listed = match (on_cloud_run, &self.cloud_run_allowlist) {
             (true, Some(cloud_run)) => cloud_run.find(text),
@@ -362,7 +359,7 @@ impl Engine {
                     format!("{text} matches admissionWhitelistPatterns entry `{pattern}`"),
                 )
             };
-            return settled_by_pattern(Stage::Allowlist, pattern.as_str(), reason);
+            return settled_by_pattern(DecisionStage::Allowlist, pattern.as_str(), reason);
         }
         let applied = AppliedRule {
             kind,
@@ -373,7 +370,7 @@ impl Engine {
         let phrase = || rule_phrase(kind, key);
         let mut out = Evaluated {
             conformant: false,
-            stage: Stage::Rule,
+            stage: DecisionStage::Rule,
             matched_pattern: None,
             rule: Some((applied, rule.enforcement_mode())),
             attestors: Vec::new(),
@@ -517,7 +514,7 @@ fn context_field(kind: RuleKind) -> &'static str {
     }
 }
 
-fn settled_by_pattern(stage: Stage, pattern: &str, reason: Reason) -> Evaluated {
+fn settled_by_pattern(stage: DecisionStage, pattern: &str, reason: Reason) -> Evaluated {
     Evaluated {
         conformant: true,
         stage,
@@ -557,7 +554,7 @@ fn finish(
             None => "breakglass was requested: the image is admitted whatever the policy says, and the event is logged".to_owned(),
         };
         reasons.insert(0, Reason::new(ReasonKind::Breakglass, message));
-        Stage::Breakglass
+        DecisionStage::Breakglass
     } else {
         e.stage
     };
