@@ -14,7 +14,8 @@
 # $CARGO_TARGET_DIR/binauthz-wasm/pkg-nopgp-node/, so the tests can run it.
 #
 # Needs: rustup target wasm32-unknown-unknown, and wasm-bindgen-cli of exactly the version of the
-# wasm-bindgen crate in Cargo.lock (scripts/test-wasm.sh installs both). Honours CARGO_TARGET_DIR.
+# wasm-bindgen crate in Cargo.lock (`bash scripts/setup.sh wasm` installs both). Honours
+# CARGO_TARGET_DIR.
 # BINAUTHZ_WASM_OPT=0 skips wasm-opt. Sizes go to $CARGO_TARGET_DIR/binauthz-wasm/size.txt.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +28,7 @@ want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print;
 have=$(wasm-bindgen --version 2>/dev/null || true)
 if [[ $have != "wasm-bindgen $want" ]]; then
   echo "build.sh: need wasm-bindgen $want (have: ${have:-none}); run:" >&2
-  echo "  cargo install wasm-bindgen-cli --version $want --debug" >&2
+  echo "  bash scripts/setup.sh wasm     (or: cargo install wasm-bindgen-cli --version $want --debug)" >&2
   exit 2
 fi
 mkdir -p "$WORK"

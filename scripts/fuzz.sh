@@ -12,6 +12,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SECONDS_PER_TARGET=${1:-15}
 shift || true
+rustup toolchain list | grep -q '^nightly' || { echo "fuzz.sh: needs a nightly toolchain" >&2; exit 2; }
+[[ ${BINAUTHZ_SETUP_DONE:-} == 1 ]] || bash "$ROOT/scripts/setup.sh" fuzz
 cd "$ROOT/fuzz"
 cargo +nightly fuzz build -O
 TARGETS=("$@")

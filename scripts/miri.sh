@@ -11,9 +11,8 @@
 set -euo pipefail
 export PATH="$HOME/.cargo/bin:$PATH"
 cd "$(dirname "$0")/.."
-if ! rustup +nightly component list --installed 2>/dev/null | grep -q '^miri'; then
-  rustup +nightly component add miri rust-src
-fi
+rustup toolchain list | grep -q '^nightly' || { echo "miri.sh: needs a nightly toolchain" >&2; exit 2; }
+[[ ${BINAUTHZ_SETUP_DONE:-} == 1 ]] || bash scripts/setup.sh miri
 export MIRIFLAGS="${MIRIFLAGS:--Zmiri-strict-provenance}"
 # --no-default-features: no aws-lc (C code miri cannot interpret) and no OpenPGP.
 cargo +nightly miri test -p binauthz-core --lib --no-default-features -- \

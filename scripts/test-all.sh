@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The one test command (README): installs what a fresh machine lacks, then runs every suite.
+# The one test command (README): installs what a fresh machine lacks (scripts/setup.sh), then runs
+# every suite.
 #   bash scripts/test-all.sh            everything (about 30 minutes from a fresh clone on 2 cores, about 5 GB of disk)
 #   FUZZ_SECONDS=60 bash scripts/test-all.sh   longer fuzz smoke per target (default 15)
 set -euo pipefail
@@ -22,21 +23,14 @@ make_room() {
   fi
 }
 FUZZ_SECONDS=${FUZZ_SECONDS:-15}
-CARGO_FUZZ_VERSION=0.13.2
 
-# ---- tools (each step is a no-op when already present) ----
-step "tools"
-command -v openssl >/dev/null && command -v gpg >/dev/null && command -v python3 >/dev/null \
-  && command -v cc >/dev/null || {
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq openssl gnupg python3 gcc >/dev/null
-}
-rustup target add wasm32-unknown-unknown >/dev/null
+# ---- tools: scripts/setup.sh installs what is missing (each step a no-op when present) ----
+step "tools: scripts/setup.sh"
+bash scripts/setup.sh
+# The sub-scripts below need not check again.
+export BINAUTHZ_SETUP_DONE=1
 HAVE_NIGHTLY=0
 if rustup toolchain list | grep -q '^nightly'; then HAVE_NIGHTLY=1; fi
-if ((HAVE_NIGHTLY)) && [[ "$(cargo fuzz --version 2>/dev/null || true)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]]; then
-  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
-fi
 
 # ---- Rust: format, lints, unit/integration/property/conformance tests ----
 step "cargo fmt --check"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The C ABI and Go suites of binauthz-ffi (binauthz-ffi/README.md, "Tests"). Installs what a fresh
-# machine lacks (gcc, valgrind, pkg-config, python3/openssl, Go from the distribution, cbindgen
-# 0.29.4), then: header drift check, release builds, the C suite natively / under valgrind / under
-# ASan+UBSan / against the shipped libraries / on fresh vectors, the exported symbols, the Go
-# package (vet, race tests, fresh vectors), and the README examples.
+# machine lacks through `scripts/setup.sh ffi` (gcc, valgrind, pkg-config, python3/openssl, Go from
+# the distribution, cbindgen 0.29.4), then: header drift check, release builds, the C suite
+# natively / under valgrind / under ASan+UBSan / against the shipped libraries / on fresh vectors,
+# the exported symbols, the Go package (vet, race tests, fresh vectors), and the README examples.
 #   bash scripts/test-ffi.sh         (honours CARGO_TARGET_DIR; default ./target)
 set -euo pipefail
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -15,33 +15,18 @@ TARGET=$CARGO_TARGET_DIR
 OUT=$TARGET/ffi-test
 FFI=$ROOT/binauthz-ffi
 CASES=$ROOT/spec/conformance/cases
-CBINDGEN_VERSION=0.29.4
 VERSION=$(awk -F'"' '/^version/ {print $2; exit}' Cargo.toml)
 T0=$SECONDS
 step() { echo; echo "=== $* (t+$((SECONDS - T0))s)"; }
 mkdir -p "$OUT"
 
-# ---- tools (each is a no-op when present) ----
+# ---- tools: scripts/setup.sh ffi (test-all.sh has run all of setup.sh already) ----
 step "tools"
-missing=()
-command -v cc >/dev/null || missing+=(gcc libc6-dev)
-command -v valgrind >/dev/null || missing+=(valgrind)
-command -v pkg-config >/dev/null || missing+=(pkg-config)
-command -v python3 >/dev/null || missing+=(python3)
-command -v openssl >/dev/null || missing+=(openssl)
-command -v go >/dev/null || missing+=(golang-go)
-if ((${#missing[@]})); then
-  echo "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-if [[ "$(cbindgen --version 2>/dev/null || true)" != "cbindgen $CBINDGEN_VERSION" ]]; then
-  cargo install cbindgen --version "$CBINDGEN_VERSION" --locked
-fi
+[[ ${BINAUTHZ_SETUP_DONE:-} == 1 ]] || bash scripts/setup.sh ffi
 echo "$(cc --version | head -1); $(valgrind --version); $(go version); $(cbindgen --version)"
 
 # ---- 1. the checked-in header is what cbindgen generates ----
-step "header: binauthz-ffi/include/binauthz.h matches cbindgen $CBINDGEN_VERSION"
+step "header: binauthz-ffi/include/binauthz.h matches $(cbindgen --version)"
 if ! cbindgen --config "$FFI/cbindgen.toml" --verify --output "$FFI/include/binauthz.h" "$FFI/src/lib.rs"; then
   cbindgen --config "$FFI/cbindgen.toml" --output "$OUT/binauthz.h" "$FFI/src/lib.rs"
   diff -u "$FFI/include/binauthz.h" "$OUT/binauthz.h" || true

@@ -4,9 +4,9 @@
 //! Accepted: unencrypted PKCS#8 (`PRIVATE KEY`, what `openssl genpkey` writes), SEC1
 //! (`EC PRIVATE KEY`, what `openssl ecparam -genkey` writes) and PKCS#1 (`RSA PRIVATE KEY`).
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use binauthz_core::crypto::{DigestAlgorithm, KeyKind, SignatureAlgorithm, SignatureScheme};
+use binauthz_core::crypto::{
+    DigestAlgorithm, KeyAlgorithm, KeyKind, SignatureAlgorithm, SignatureScheme, pem_blocks,
+};
 use p256::pkcs8::{DecodePrivateKey as _, EncodePublicKey as _};
 use rsa::pkcs1::DecodeRsaPrivateKey as _;
 use rsa::pkcs8::PrivateKeyInfoRef;
@@ -14,22 +14,6 @@ use rsa::pkcs8::der::Decode as _;
 use rsa::traits::PublicKeyParts as _;
 use sha2::{Sha256, Sha512};
 use signature::{SignatureEncoding as _, Signer as _};
-
-const OID_RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
-const OID_RSASSA_PSS: &str = "1.2.840.113549.1.1.10";
-const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-const OID_P256: &str = "1.2.840.10045.3.1.7";
-const OID_P384: &str = "1.3.132.0.34";
-const OID_P521: &str = "1.3.132.0.35";
-
-/// Key algorithms people try that Binary Authorization PKIX keys do not support.
-const UNSUPPORTED_KEY_ALGORITHMS: &[(&str, &str)] = &[
-    ("1.3.101.112", "Ed25519"),
-    ("1.3.101.113", "Ed448"),
-    ("1.2.840.10040.4.1", "DSA"),
-    ("1.3.101.110", "X25519"),
-    ("1.3.101.111", "X448"),
-];
 
 const EXPECTED_FORMATS: &str = "expected an unencrypted PEM private key: `-----BEGIN PRIVATE KEY-----` \
      (PKCS#8, as `openssl genpkey` writes it), `-----BEGIN EC PRIVATE KEY-----` (SEC1) or \
@@ -216,7 +200,7 @@ impl PrivateKey {
             _ => {
                 return Err(format!(
                     "{algorithm} ({} with {digest}) cannot be made with {}",
-                    scheme_name(algorithm.scheme()),
+                    algorithm.scheme(),
                     self.kind()
                 ));
             }
@@ -225,23 +209,15 @@ impl PrivateKey {
     }
 }
 
-fn scheme_name(scheme: SignatureScheme) -> &'static str {
-    match scheme {
-        SignatureScheme::RsaPss => "RSA-PSS",
-        SignatureScheme::RsaPkcs1v15 => "RSA PKCS#1 v1.5",
-        SignatureScheme::Ecdsa => "ECDSA",
-    }
-}
-
 fn from_pkcs8(der: &[u8]) -> Result<PrivateKey, String> {
     let invalid = |e: &dyn std::fmt::Display| format!("the PKCS#8 private key is invalid ({e})");
     let info = PrivateKeyInfoRef::from_der(der).map_err(|e| invalid(&e))?;
     let oid = info.algorithm.oid.to_string();
-    match oid.as_str() {
-        OID_RSA_ENCRYPTION => rsa::PrivateKey::try_from(info)
+    match KeyAlgorithm::from_oid(&oid) {
+        KeyAlgorithm::Rsa => rsa::PrivateKey::try_from(info)
             .map(|k| PrivateKey::Rsa(Box::new(k)))
             .map_err(|e| invalid(&e)),
-        OID_EC_PUBLIC_KEY => {
+        KeyAlgorithm::Ec => {
             let curve = info
                 .algorithm
                 .parameters_oid()
@@ -251,35 +227,32 @@ fn from_pkcs8(der: &[u8]) -> Result<PrivateKey, String> {
                         .to_owned()
                 })?
                 .to_string();
-            match curve.as_str() {
-                OID_P256 => p256::SecretKey::from_pkcs8_der(der)
+            match KeyKind::from_curve_oid(&curve) {
+                Some(KeyKind::EcP256) => p256::SecretKey::from_pkcs8_der(der)
                     .map(PrivateKey::P256)
                     .map_err(|e| invalid(&e)),
-                OID_P384 => p384::SecretKey::from_pkcs8_der(der)
+                Some(KeyKind::EcP384) => p384::SecretKey::from_pkcs8_der(der)
                     .map(PrivateKey::P384)
                     .map_err(|e| invalid(&e)),
-                OID_P521 => p521::SecretKey::from_pkcs8_der(der)
+                Some(KeyKind::EcP521) => p521::SecretKey::from_pkcs8_der(der)
                     .map(PrivateKey::P521)
                     .map_err(|e| invalid(&e)),
-                other => Err(format!(
-                    "the EC private key is on curve `{other}`; Binary Authorization supports \
+                _ => Err(format!(
+                    "the EC private key is on curve `{curve}`; Binary Authorization supports \
                      P-256, P-384 and P-521"
                 )),
             }
         }
-        OID_RSASSA_PSS => Err(
+        KeyAlgorithm::RsassaPss => Err(
             "the key is an RSASSA-PSS-only key (`openssl genpkey -algorithm RSA-PSS`); \
              Binary Authorization RSA keys are plain rsaEncryption keys, made with \
              `openssl genpkey -algorithm RSA`"
                 .to_owned(),
         ),
         other => {
-            let name = UNSUPPORTED_KEY_ALGORITHMS
-                .iter()
-                .find(|(o, _)| *o == other)
-                .map_or(String::new(), |(_, n)| format!(" ({n})"));
+            let name = other.name().map_or(String::new(), |n| format!(" ({n})"));
             Err(format!(
-                "the private key's algorithm `{other}`{name} is not supported; Binary \
+                "the private key's algorithm `{oid}`{name} is not supported; Binary \
                  Authorization PKIX keys are ECDSA (P-256, P-384, P-521) or RSA"
             ))
         }
@@ -302,73 +275,6 @@ fn from_sec1(der: &[u8]) -> Result<PrivateKey, String> {
              Binary Authorization supports)"
                 .to_owned()
         })
-}
-
-/// One PEM block.
-#[derive(Debug)]
-struct PemBlock {
-    label: String,
-    /// RFC 1421 headers were present.
-    has_headers: bool,
-    /// A `Proc-Type: 4,ENCRYPTED` header was present (OpenSSL's legacy encryption).
-    encrypted: bool,
-    der: Vec<u8>,
-}
-
-/// Every PEM block in `text`; text outside blocks (OpenSSL's `Bag Attributes`, comments) is
-/// ignored.
-fn pem_blocks(text: &str) -> Result<Vec<PemBlock>, String> {
-    let mut blocks = Vec::new();
-    let mut lines = text.lines().map(str::trim);
-    while let Some(line) = lines.next() {
-        let Some(label) = boundary(line, "-----BEGIN ") else {
-            continue;
-        };
-        let mut block = PemBlock {
-            label: label.to_owned(),
-            has_headers: false,
-            encrypted: false,
-            der: Vec::new(),
-        };
-        let mut body = String::new();
-        let mut ended = false;
-        for line in lines.by_ref() {
-            if let Some(end) = boundary(line, "-----END ") {
-                if end != label {
-                    return Err(format!(
-                        "the `-----BEGIN {label}-----` block ends with `-----END {end}-----`"
-                    ));
-                }
-                ended = true;
-                break;
-            }
-            if line.contains(':') {
-                block.has_headers = true;
-                if line.starts_with("Proc-Type:") && line.contains("ENCRYPTED") {
-                    block.encrypted = true;
-                }
-                continue;
-            }
-            body.push_str(line);
-        }
-        if !ended {
-            return Err(format!("the `-----END {label}-----` line is missing"));
-        }
-        if !block.encrypted {
-            block.der = STANDARD.decode(body.as_bytes()).map_err(|e| {
-                format!(
-                    "the base64 content of the `-----BEGIN {label}-----` block is invalid ({e})"
-                )
-            })?;
-        }
-        blocks.push(block);
-    }
-    Ok(blocks)
-}
-
-/// The label of `-----BEGIN LABEL-----` / `-----END LABEL-----` lines.
-fn boundary<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
-    line.strip_prefix(prefix)?.strip_suffix("-----")
 }
 
 #[cfg(test)]

@@ -146,7 +146,7 @@ pub fn run(args: &LintManifestArgs) -> Result<Exit, CliError> {
             if source_deploys.len() == 1 { "" } else { "s" }
         );
     }
-    print!("{out}");
+    out!("{out}");
     Ok(if unpinned.is_empty() && source_deploys.is_empty() {
         Exit::Ok
     } else {

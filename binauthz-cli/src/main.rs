@@ -2,6 +2,8 @@
 //!
 //! All file and terminal I/O of the project lives here; the decisions are binauthz-core's.
 #![forbid(unsafe_code)]
+// Standard output goes through `outln!` and `out!`, which end quietly on a closed pipe.
+#![deny(clippy::print_stdout)]
 
 /// Like `println!`, but a closed pipe (`binauthz ... | head`) ends the output quietly instead of
 /// panicking, as it does in other Unix tools.

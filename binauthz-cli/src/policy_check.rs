@@ -183,7 +183,7 @@ fn validate(args: &ValidateArgs) -> Result<Exit, CliError> {
     } else if required > 0 {
         summary.push_str(" (not checked: no --attestor files)");
     }
-    println!("{}: OK: {summary}", args.policy.display());
+    outln!("{}: OK: {summary}", args.policy.display());
     Ok(Exit::Ok)
 }
 
@@ -224,7 +224,7 @@ fn lint_policy(args: &LintArgs) -> Result<Exit, CliError> {
                 "infos": infos,
                 "lints": items,
             });
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&report).unwrap_or_default()
             );
@@ -261,7 +261,7 @@ fn lint_policy(args: &LintArgs) -> Result<Exit, CliError> {
                 ""
             };
             let _ = writeln!(out, "{policy_file}: {counts}{verdict}");
-            print!("{out}");
+            out!("{out}");
         }
     }
     Ok(if failed { Exit::Blocked } else { Exit::Ok })

@@ -113,6 +113,23 @@ pub enum SignatureScheme {
     Ecdsa,
 }
 
+impl SignatureScheme {
+    /// Conventional name: "RSA-PSS", "RSA PKCS#1 v1.5" or "ECDSA".
+    pub fn name(self) -> &'static str {
+        match self {
+            SignatureScheme::RsaPss => "RSA-PSS",
+            SignatureScheme::RsaPkcs1v15 => "RSA PKCS#1 v1.5",
+            SignatureScheme::Ecdsa => "ECDSA",
+        }
+    }
+}
+
+impl fmt::Display for SignatureScheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl SignatureAlgorithm {
     /// Every usable value, in declaration order.
     pub const ALL: [SignatureAlgorithm; 11] = [

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::algorithm::{DigestAlgorithm, KeyKind, SignatureAlgorithm};
+use super::oid::KeyAlgorithm;
 
 /// Why a PKIX public key cannot be used with its declared signature algorithm.
 ///
@@ -97,9 +98,9 @@ fn parenthesised(name: Option<&'static str>) -> String {
 }
 
 fn unsupported_algorithm_hint(oid: &str) -> &'static str {
-    match oid {
+    match KeyAlgorithm::from_oid(oid) {
         // RSASSA-PSS-restricted keys: GCP expects plain rsaEncryption keys for PSS too.
-        "1.2.840.113549.1.1.10" => {
+        KeyAlgorithm::RsassaPss => {
             "; Binary Authorization needs RSA keys encoded as rsaEncryption \
              (1.2.840.113549.1.1.1), also for the RSA_PSS_* signature algorithms"
         }

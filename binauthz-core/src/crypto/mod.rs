@@ -9,6 +9,12 @@
 //! wasm32) and with pure-Rust RustCrypto otherwise. Both accept exactly the same signatures
 //! and RustCrypto explains every rejection, so only the speed differs; see [`Backend`].
 //!
+//! The pieces of key reading are public for the readers of other key files, such as the
+//! `binauthz` CLI's private keys: [`pem_blocks`] (every PEM block of a file),
+//! [`KeyAlgorithm::from_oid`] and [`KeyKind::from_curve_oid`] (the algorithm and curve OIDs
+//! Binary Authorization keys use, and the names of others). The core itself never reads a
+//! private key.
+//!
 //! Everything here is pure and deterministic: no I/O, clock or randomness.
 
 mod algorithm;
@@ -16,6 +22,7 @@ mod backend;
 mod error;
 mod key;
 mod key_id;
+mod oid;
 mod pem;
 
 pub use algorithm::{DigestAlgorithm, KeyKind, SignatureAlgorithm, SignatureScheme};
@@ -23,3 +30,5 @@ pub use backend::Backend;
 pub use error::{KeyError, MismatchHint, VerifyError};
 pub use key::PkixKey;
 pub use key_id::{DEFAULT_KEY_ID_PREFIX, default_key_id_for_spki_der};
+pub use oid::KeyAlgorithm;
+pub use pem::{PemBlock, pem_blocks};

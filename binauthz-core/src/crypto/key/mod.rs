@@ -11,6 +11,7 @@ use super::algorithm::{KeyKind, SignatureAlgorithm};
 use super::backend::Backend;
 use super::error::{KeyError, VerifyError};
 use super::key_id::default_key_id_for_spki_der;
+use super::oid::{KeyAlgorithm, curve_name};
 use super::pem::decode_public_key_pem;
 use verify::{
     diagnose_p256, diagnose_p384, diagnose_p521, diagnose_rsa_signature, malformed, verify_p256,
@@ -23,55 +24,8 @@ use verify::{parse_p256, parse_p384, parse_p521, rsa_structure};
 mod native;
 mod verify;
 
-const OID_RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
-const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-const OID_P256: &str = "1.2.840.10045.3.1.7";
-const OID_P384: &str = "1.3.132.0.34";
-const OID_P521: &str = "1.3.132.0.35";
-
 /// Smallest RSA modulus ever accepted, in bits.
 const RSA_MIN_BITS: usize = 2048;
-
-/// Well-known public key algorithm OIDs, named in error messages.
-const KEY_ALGORITHM_NAMES: &[(&str, &str)] = &[
-    (OID_RSA_ENCRYPTION, "rsaEncryption"),
-    ("1.2.840.113549.1.1.10", "RSASSA-PSS"),
-    ("1.2.840.113549.1.1.7", "RSAES-OAEP"),
-    (OID_EC_PUBLIC_KEY, "id-ecPublicKey"),
-    ("1.3.132.1.12", "id-ecDH"),
-    ("1.3.132.1.13", "id-ecMQV"),
-    ("1.2.840.10040.4.1", "DSA"),
-    ("1.2.840.10046.2.1", "Diffie-Hellman"),
-    ("1.3.101.110", "X25519"),
-    ("1.3.101.111", "X448"),
-    ("1.3.101.112", "Ed25519"),
-    ("1.3.101.113", "Ed448"),
-    ("1.2.156.10197.1.301", "SM2"),
-    ("2.16.840.1.101.3.4.3.17", "ML-DSA-44"),
-    ("2.16.840.1.101.3.4.3.18", "ML-DSA-65"),
-    ("2.16.840.1.101.3.4.3.19", "ML-DSA-87"),
-];
-
-/// Well-known elliptic curve OIDs, named in error messages.
-const CURVE_NAMES: &[(&str, &str)] = &[
-    (OID_P256, "P-256"),
-    (OID_P384, "P-384"),
-    (OID_P521, "P-521"),
-    ("1.2.840.10045.3.1.1", "P-192"),
-    ("1.3.132.0.33", "P-224"),
-    ("1.3.132.0.10", "secp256k1"),
-    ("1.3.36.3.3.2.8.1.1.7", "brainpoolP256r1"),
-    ("1.3.36.3.3.2.8.1.1.11", "brainpoolP384r1"),
-    ("1.3.36.3.3.2.8.1.1.13", "brainpoolP512r1"),
-    ("1.2.156.10197.1.301", "SM2"),
-];
-
-fn lookup(table: &[(&str, &'static str)], oid: &str) -> Option<&'static str> {
-    table
-        .iter()
-        .find(|(known, _)| *known == oid)
-        .map(|(_, name)| *name)
-}
 
 /// A parsed, validated PKIX public key bound to one [`SignatureAlgorithm`].
 ///
@@ -136,12 +90,12 @@ impl PkixKey {
                 reason: "the subjectPublicKey BIT STRING is not a whole number of bytes".to_owned(),
             })?;
         let oid = spki.algorithm.oid.to_string();
-        let inner = match oid.as_str() {
-            OID_RSA_ENCRYPTION => parse_rsa(&spki.algorithm, key_bytes, algorithm)?,
-            OID_EC_PUBLIC_KEY => parse_ec(&spki.algorithm, key_bytes, algorithm)?,
-            _ => {
+        let inner = match KeyAlgorithm::from_oid(&oid) {
+            KeyAlgorithm::Rsa => parse_rsa(&spki.algorithm, key_bytes, algorithm)?,
+            KeyAlgorithm::Ec => parse_ec(&spki.algorithm, key_bytes, algorithm)?,
+            other => {
                 return Err(KeyError::UnsupportedKeyAlgorithm {
-                    name: lookup(KEY_ALGORITHM_NAMES, &oid),
+                    name: other.name(),
                     oid,
                 });
             }
@@ -478,16 +432,11 @@ fn parse_ec(
     let curve_oid: ObjectIdentifier = ObjectIdentifier::try_from(params)
         .map_err(|err| invalid_params(format!("the EC curve OID is invalid ({err})")))?;
     let curve_oid = curve_oid.to_string();
-    let found = match curve_oid.as_str() {
-        OID_P256 => KeyKind::EcP256,
-        OID_P384 => KeyKind::EcP384,
-        OID_P521 => KeyKind::EcP521,
-        _ => {
-            return Err(KeyError::UnsupportedCurve {
-                name: lookup(CURVE_NAMES, &curve_oid),
-                oid: curve_oid,
-            });
-        }
+    let Some(found) = KeyKind::from_curve_oid(&curve_oid) else {
+        return Err(KeyError::UnsupportedCurve {
+            name: curve_name(&curve_oid),
+            oid: curve_oid,
+        });
     };
     if found != algorithm.key_kind() {
         return Err(mismatch(found, algorithm));

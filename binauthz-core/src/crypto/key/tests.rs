@@ -1,4 +1,5 @@
 use super::*;
+use crate::crypto::oid::{OID_EC_PUBLIC_KEY, OID_P256, OID_RSA_ENCRYPTION};
 use spki::der::Encode as _;
 use spki::der::asn1::{BitStringRef, UintRef};
 
