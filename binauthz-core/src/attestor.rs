@@ -2,11 +2,12 @@
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use sha2::{Digest as _, Sha256};
 
 use crate::crypto::{PkixKey, SignatureAlgorithm};
 use crate::document;
+use crate::document::shape::{expect_mapping, expect_mapping_or_null, wrap_single};
 use crate::error::{ErrorCode, InputError, InputResult, join_path};
-use crate::evaluation::cache::key_fingerprint;
 use crate::limits::{MAX_ATTESTORS, MAX_CONFIG_BYTES, MAX_KEYS_PER_ATTESTOR};
 use crate::names::{
     AttestorName, KeyId, NoteName, project_message, project_of, project_problem,
@@ -14,7 +15,6 @@ use crate::names::{
 };
 #[cfg(feature = "pgp")]
 use crate::pgp::PgpKey;
-use crate::policy::shape::{expect_mapping, expect_mapping_or_null, wrap_single};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -461,6 +461,17 @@ fn pgp_key(
         join_path(path, "asciiArmoredPgpPublicKey"),
         "PGP attestor keys are not supported by this build (binauthz-core without its `pgp` feature); use a PKIX key (pkixPublicKey)",
     ))
+}
+
+/// A key's identity for the verification cache: its kind, declared algorithm and material,
+/// each length-prefixed so that no two keys share one.
+pub(crate) fn key_fingerprint(kind: &str, algorithm: &str, material: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for field in [kind.as_bytes(), algorithm.as_bytes(), material] {
+        h.update((field.len() as u64).to_be_bytes());
+        h.update(field);
+    }
+    h.finalize().into()
 }
 
 #[cfg(test)]

@@ -222,6 +222,25 @@ fn split_tag(name: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// The Artifact Registry repository `gcloud run deploy --source` builds into (in the region
+/// deployed to), which Binary Authorization policies must exempt for source deploys.
+pub(crate) const SOURCE_DEPLOY_REPOSITORY: &str = "cloud-run-source-deploy";
+
+/// Whether an image was built by `gcloud run deploy --source` (or for a Cloud Run function): it
+/// lives in Artifact Registry's `REGION-docker.pkg.dev/PROJECT/cloud-run-source-deploy/`.
+pub(crate) fn is_source_deploy_image(image: &str) -> bool {
+    let text = strip_scheme(image);
+    let mut parts = text.split('/');
+    let (Some(host), Some(project), Some(repository)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    host.ends_with("-docker.pkg.dev")
+        && !project.is_empty()
+        && repository == SOURCE_DEPLOY_REPOSITORY
+        && parts.next().is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

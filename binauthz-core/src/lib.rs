@@ -49,6 +49,7 @@ mod decision;
 mod evaluation;
 mod gcloud;
 mod request;
+mod workload;
 
 // ---- The public interface ----
 

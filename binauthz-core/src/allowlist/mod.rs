@@ -156,6 +156,14 @@ pub fn system_image_match(image: &str) -> Option<&'static str> {
         .find(|p| AllowlistPattern::parse(p).is_ok_and(|pattern| pattern.matches(image)))
 }
 
+/// Whether an allowlist pattern names a tag (`app:1.2`, `app:*`, `app:1@sha256:…`): Cloud Run
+/// refuses such patterns, so on Cloud Run binauthz never matches them (fail closed).
+pub(crate) fn pattern_names_tag(pattern: &str) -> bool {
+    let last = pattern.rsplit('/').next().unwrap_or(pattern);
+    let name = last.split('@').next().unwrap_or(last);
+    name.contains(':')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,10 +11,10 @@ use serde_json::{Map, Value};
 
 use crate::context::{CloudRunContext, CloudRunKind, Context, Setting};
 use crate::error::{ErrorCode, InputError, InputResult, join_path};
-use crate::kubernetes::fields::{mapping_field, string_field, string_map, type_name};
-use crate::kubernetes::{ContainerImage, ContainerType, Workload};
 use crate::limits::{MAX_BREAKGLASS_JUSTIFICATION_BYTES, MAX_IMAGES};
 use crate::untrusted::shown;
+use crate::workload::fields::{mapping_field, string_field, string_map, type_name};
+use crate::workload::{ContainerImage, ContainerType, Workload};
 
 mod read;
 
@@ -27,10 +27,6 @@ pub const BINAUTHZ_ANNOTATION: &str = "run.googleapis.com/binary-authorization";
 pub const BREAKGLASS_ANNOTATION: &str = "run.googleapis.com/binary-authorization-breakglass";
 /// The label gcloud's export puts the region in.
 pub const LOCATION_LABEL: &str = "cloud.googleapis.com/location";
-/// The Artifact Registry repository `gcloud run deploy --source` builds into (in the region
-/// deployed to), which Binary Authorization policies must exempt for source deploys.
-pub const SOURCE_DEPLOY_REPOSITORY: &str = "cloud-run-source-deploy";
-
 /// Whether `value` names a Cloud Run platform policy (`projects/P/platforms/cloudRun/NAME`, or
 /// the platform policy resource `projects/P/platforms/cloudRun/policies/NAME`).
 fn is_platform_policy_name(value: &str) -> bool {
@@ -135,29 +131,6 @@ pub(crate) fn check_named(run: &CloudRunContext, assume: bool, at: &str) -> Inpu
         )),
         _ => Ok(()),
     }
-}
-
-/// Whether an allowlist pattern names a tag (`app:1.2`, `app:*`, `app:1@sha256:…`): Cloud Run
-/// refuses such patterns, so on Cloud Run binauthz never matches them (fail closed).
-pub fn pattern_names_tag(pattern: &str) -> bool {
-    let last = pattern.rsplit('/').next().unwrap_or(pattern);
-    let name = last.split('@').next().unwrap_or(last);
-    name.contains(':')
-}
-
-/// Whether an image was built by `gcloud run deploy --source` (or for a Cloud Run function): it
-/// lives in Artifact Registry's `REGION-docker.pkg.dev/PROJECT/cloud-run-source-deploy/`.
-pub fn is_source_deploy_image(image: &str) -> bool {
-    let text = crate::image::strip_scheme(image);
-    let mut parts = text.split('/');
-    let (Some(host), Some(project), Some(repository)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return false;
-    };
-    host.ends_with("-docker.pkg.dev")
-        && !project.is_empty()
-        && repository == SOURCE_DEPLOY_REPOSITORY
-        && parts.next().is_some()
 }
 
 #[cfg(test)]

@@ -1,12 +1,6 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test code: a failed expectation should panic"
-)]
-
 use super::*;
+use crate::allowlist::pattern_names_tag;
+use crate::image::is_source_deploy_image;
 use crate::kubernetes::{parse_admission_review, parse_manifests};
 
 const API: &str = "us-docker.pkg.dev/acme/payments/api@sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6";

@@ -263,7 +263,6 @@ impl fmt::Display for SignatureAlgorithm {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -15,7 +15,6 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Mutex, MutexGuard};
 
 use serde::Serialize;
-use sha2::{Digest as _, Sha256};
 
 use crate::budget::Work;
 use crate::decision::ReasonKind;
@@ -31,7 +30,7 @@ pub const DEFAULT_CACHE_ENTRIES: usize = 10_000;
 /// [`MixState`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CheckKey {
-    /// The key's [`key_fingerprint`].
+    /// The key's [`key_fingerprint`](crate::attestor::key_fingerprint).
     key: [u8; 32],
     /// SHA-256 of the signature bytes.
     signature: [u8; 32],
@@ -77,16 +76,6 @@ impl Hash for CheckKey {
         }
         state.write_u64(self.now.map_or(0, |t| t as u64 ^ 0x8000_0000_0000_0000));
     }
-}
-
-/// The fingerprint of a key as the cache sees it: its kind, declared algorithm and material.
-pub(crate) fn key_fingerprint(kind: &str, algorithm: &str, material: &[u8]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    for field in [kind.as_bytes(), algorithm.as_bytes(), material] {
-        h.update((field.len() as u64).to_be_bytes());
-        h.update(field);
-    }
-    h.finalize().into()
 }
 
 /// What checking one signature, made with one key, over one payload, for one digest concluded.
@@ -252,6 +241,7 @@ impl std::fmt::Debug for VerificationCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attestor::key_fingerprint;
 
     fn key(n: u32) -> CheckKey {
         let mut signature = [0; 32];

@@ -3,10 +3,11 @@
 //! that does not enable Binary Authorization is not checked at all. Each difference is said in
 //! a note.
 
+use crate::allowlist::pattern_names_tag;
 use crate::allowlist::{AllowlistIndex, AllowlistPattern};
-use crate::cloud_run::{SOURCE_DEPLOY_REPOSITORY, is_source_deploy_image, pattern_names_tag};
 use crate::context::{CloudRunContext, Context, Setting};
 use crate::decision::{DecisionStage, ImageDecision, Reason, ReasonKind, Verdict};
+use crate::image::{SOURCE_DEPLOY_REPOSITORY, is_source_deploy_image};
 use crate::policy::Policy;
 use crate::untrusted::shown;
 

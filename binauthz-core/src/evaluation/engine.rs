@@ -275,7 +275,7 @@ impl Engine {
         }
         self.allowlist
             .find(self.policy.allowlist(), image)
-            .filter(|p| crate::cloud_run::pattern_names_tag(p.as_str()))
+            .filter(|p| crate::allowlist::pattern_names_tag(p.as_str()))
             .map(|p| p.as_str().to_owned())
     }
 

@@ -1,6 +1,7 @@
 //! What `lint-manifest --policy` says about Cloud Run objects (spec/lint.md §3).
 
-use crate::cloud_run::{is_source_deploy_image, pattern_names_tag};
+use crate::allowlist::pattern_names_tag;
+use crate::image::is_source_deploy_image;
 use crate::policy::{Policy, RuleAction};
 
 /// Why a source-deployed image (`REGION-docker.pkg.dev/PROJECT/cloud-run-source-deploy/…`) of a

@@ -479,6 +479,4 @@ fn specific_rules(
 }
 
 #[cfg(test)]
-mod reading_tests;
-#[cfg(test)]
 mod tests;

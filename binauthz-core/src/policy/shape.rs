@@ -1,5 +1,6 @@
-//! How gcloud reads the shape of a policy or attestor document before its fields, shared by the
-//! parser and the collecting validator so that both report the same errors.
+//! How gcloud reads the shape of a policy document before its fields, shared by the parser and
+//! the collecting validator so that both report the same errors. The rules every GCP document
+//! shares (attestors too) are in `crate::document::shape`.
 //!
 //! gcloud's `policy import` decodes YAML with apitools' protojson reader, which wraps a single
 //! value given for a repeated field into a one-element list and skips fields set to null
@@ -11,6 +12,7 @@
 
 use serde_json::{Map, Value};
 
+pub(crate) use crate::document::shape::{expect_mapping, expect_mapping_or_null, wrap_single};
 use crate::error::{ErrorCode, InputError, InputResult};
 
 use super::RuleKind;
@@ -21,52 +23,6 @@ pub(super) const RULE: &str =
 
 /// What an allowlist entry holds, for errors.
 pub(super) const PATTERN: &str = "a mapping with namePattern (`- namePattern: IMAGE`)";
-
-/// How a value is called in errors: "a string", "a sequence", "null" …
-pub(crate) fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a sequence",
-        Value::Object(_) => "a mapping",
-    }
-}
-
-/// An error unless `value` is a mapping; `what` says what the mapping holds.
-pub(crate) fn expect_mapping(value: &Value, path: &str, what: &str) -> InputResult<()> {
-    if value.is_object() {
-        Ok(())
-    } else {
-        Err(InputError::invalid(
-            path,
-            format!("expected {what}, found {}", kind_of(value)),
-        ))
-    }
-}
-
-/// Like [`expect_mapping`], but null is the field left out.
-pub(crate) fn expect_mapping_or_null(value: &Value, path: &str, what: &str) -> InputResult<()> {
-    if value.is_null() {
-        Ok(())
-    } else {
-        expect_mapping(value, path, what)
-    }
-}
-
-/// Wraps the value of `key` in a one-element list, as gcloud does for a repeated field given a
-/// single value; a list, null or an absent field is left alone. Returns whether it wrapped.
-pub(crate) fn wrap_single(map: &mut Map<String, Value>, key: &str) -> bool {
-    match map.get_mut(key) {
-        Some(v) if !(v.is_array() || v.is_null()) => {
-            let one = v.take();
-            *v = Value::Array(vec![one]);
-            true
-        }
-        _ => false,
-    }
-}
 
 /// What a map of specific rules holds, for errors.
 pub(super) fn rules_map(kind: RuleKind) -> String {

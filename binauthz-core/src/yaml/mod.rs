@@ -23,8 +23,6 @@ mod mapping;
 mod scalar;
 
 #[cfg(test)]
-mod differential;
-#[cfg(test)]
 mod tests;
 
 /// What kind of rule a YAML document broke; the document reader maps each to an error code.

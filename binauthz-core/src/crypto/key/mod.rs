@@ -484,11 +484,4 @@ fn parse_ec(
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "test code: a failed expectation should panic"
-)]
 mod tests;

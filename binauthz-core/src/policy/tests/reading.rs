@@ -8,7 +8,7 @@ use super::*;
 use crate::attestor::Attestor;
 use crate::error::ErrorCode;
 
-const PEM: &str = include_str!("../../../spec/conformance/keys/ec-p256.pub.pem");
+const PEM: &str = include_str!("../../../../spec/conformance/keys/ec-p256.pub.pem");
 
 /// A valid policy as JSON, to change one field of.
 fn base_policy() -> Value {

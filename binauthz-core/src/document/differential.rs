@@ -19,9 +19,9 @@ use proptest::prelude::*;
 use serde::Deserialize as _;
 use serde_json::{Map, Value};
 
-use super::{ErrorKind, to_json_value_within, to_json_values_within};
-use crate::document::Strict;
+use super::Strict;
 use crate::limits::{MAX_DEPTH, MAX_REQUEST_BYTES};
+use crate::yaml::{ErrorKind, to_json_value_within, to_json_values_within};
 
 /// What the document reader's old size check counted for a value.
 fn cost(value: &Value) -> usize {

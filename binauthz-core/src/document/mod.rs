@@ -3,6 +3,8 @@
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
+pub(crate) mod shape;
+
 use crate::error::{ErrorCode, InputError, InputResult};
 use crate::limits::MAX_DEPTH;
 use crate::yaml;
@@ -366,6 +368,10 @@ fn check_depth(value: &Value) -> InputResult<()> {
     }
     Ok(())
 }
+
+/// The YAML loader against the JSON reader and serde_yaml, on generated documents.
+#[cfg(test)]
+mod differential;
 
 #[cfg(test)]
 mod tests {
