@@ -313,7 +313,9 @@ void binauthz_string_free(char *s);
  * `{"code", "stage", "path", "message", "errors": [{"document", "code", "path", "message"}]}`
  * (spec/README.md section 8.5), the shape every binding reports. `code` is the first error's
  * stable code, `stage` `"config"` or `"request"`, `path` its field path, `message` the error
- * string itself, and `errors` every error found (a check of documents reports them all).
+ * string itself, and `errors` every error found (a check of documents reports them all). (A
+ * NUL quoted from the input is U+FFFD in the error string, a C string; the report keeps it,
+ * escaped as JSON escapes it.)
  *
  * Errors of how the API was called get a report too, with the stage of the call and the nearest
  * core code: `BINAUTHZ_STATUS_NULL_ARGUMENT` and `BINAUTHZ_STATUS_PANIC` are `"invalid"`,
