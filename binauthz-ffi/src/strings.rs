@@ -100,7 +100,9 @@ unsafe fn write_nul_terminated(at: *mut u8, text: &str) {
     // SAFETY: the caller guarantees room for the bytes, without overlap.
     unsafe { std::ptr::copy_nonoverlapping(text.as_ptr(), at, text.len()) };
     // SAFETY: the byte after them is within the caller's guarantee too.
-    unsafe { at.add(text.len()).write(0) };
+    let end = unsafe { at.add(text.len()) };
+    // SAFETY: as above.
+    unsafe { end.write(0) };
 }
 
 /// The header of a string handed out.
