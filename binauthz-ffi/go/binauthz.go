@@ -11,7 +11,8 @@
 //	if err != nil || !decision.Allowed { deny }
 //
 // The config, request and decision shapes are those of spec/README.md in the binauthz
-// repository; errors carry the engine's message and its stable code. An error never means
+// repository; errors are *Error, the error report every binding gives (the engine's message, its
+// stable code, the stage and path, and every error a check found). An error never means
 // "allowed": treat it as a denial.
 //
 // Building: cgo finds binauthz.h in ../include and libbinauthz.a in ../../target/release (build
@@ -62,37 +63,6 @@ const (
 // "panic", "unknown".
 func (s Status) String() string {
 	return C.GoString(C.binauthz_status_name(C.int(s)))
-}
-
-// Error is an error reported by the engine.
-type Error struct {
-	// Status is the C status.
-	Status Status
-	// Code is the stable error code: "syntax", "limit", "invalid", "reference" or "unsupported"
-	// for bad input (spec/README.md §1), else the status name (e.g. "panic").
-	Code string
-	// Stage says which input was at fault: "config" (NewEngine), "request" (Evaluate),
-	// "object" (ExtractImages), "artifact" (CreateSignaturePayload) or "cache statistics"
-	// (CacheStats, which fails only on a bug).
-	Stage string
-	// Message is the engine's message, naming the field path and the value.
-	Message string
-}
-
-func (e *Error) Error() string { return e.Message }
-
-// ErrClosed is returned by Evaluate after Close.
-var ErrClosed = errors.New("binauthz: the engine is closed")
-
-func newError(status C.int, stage string, message *C.char) error {
-	e := &Error{Status: Status(status), Code: Status(status).String(), Stage: stage}
-	if message != nil {
-		e.Message = C.GoString(message)
-		C.binauthz_string_free(message)
-	} else {
-		e.Message = "binauthz: " + e.Code
-	}
-	return e
 }
 
 // take copies a string the library returned and frees it.
@@ -175,7 +145,7 @@ func (e *Engine) CacheStats() (CacheStats, error) {
 	var out, msg *C.char
 	status := C.binauthz_engine_cache_stats(e.ptr, &out, &msg)
 	if status != C.BINAUTHZ_STATUS_OK {
-		return CacheStats{}, newError(status, "cache statistics", msg)
+		return CacheStats{}, newError(status, msg)
 	}
 	var stats CacheStats
 	if err := json.Unmarshal(take(out), &stats); err != nil {
@@ -187,7 +157,7 @@ func (e *Engine) CacheStats() (CacheStats, error) {
 // newEngine wraps what binauthz_engine_new or binauthz_engine_new_with_cache returned.
 func newEngine(status C.int, ptr *C.struct_BinauthzEngine, msg *C.char) (*Engine, error) {
 	if status != C.BINAUTHZ_STATUS_OK {
-		return nil, newError(status, "config", msg)
+		return nil, newError(status, msg)
 	}
 	e := &Engine{ptr: ptr}
 	runtime.SetFinalizer(e, func(e *Engine) {
@@ -226,7 +196,7 @@ func (e *Engine) EvaluateJSON(ctx context.Context, request []byte) ([]byte, erro
 	status := C.binauthz_engine_evaluate(e.ptr, bytesPtr(request), C.size_t(len(request)), &out, &msg)
 	runtime.KeepAlive(request)
 	if status != C.BINAUTHZ_STATUS_OK {
-		return nil, newError(status, "request", msg)
+		return nil, newError(status, msg)
 	}
 	return take(out), nil
 }
@@ -262,7 +232,7 @@ func ExtractImages(object []byte) (*Extracted, error) {
 	status := C.binauthz_extract_images(bytesPtr(object), C.size_t(len(object)), &out, &msg)
 	runtime.KeepAlive(object)
 	if status != C.BINAUTHZ_STATUS_OK {
-		return nil, newError(status, "object", msg)
+		return nil, newError(status, msg)
 	}
 	x := &Extracted{}
 	if err := json.Unmarshal(take(out), x); err != nil {
@@ -276,15 +246,15 @@ func ExtractImages(object []byte) (*Extracted, error) {
 // `gcloud container binauthz create-signature-payload --artifact-url=URL`.
 func CreateSignaturePayload(artifactURL string) ([]byte, error) {
 	if strings.IndexByte(artifactURL, 0) >= 0 {
-		return nil, &Error{Status: StatusInvalid, Code: StatusInvalid.String(), Stage: "artifact",
-			Message: "artifact URL contains a NUL byte"}
+		// C strings cannot hold NUL: reported as the core reports a bad URL.
+		return nil, callError(StatusInvalid, "request", "artifact URL", "invalid", "artifact URL contains a NUL byte")
 	}
 	url := C.CString(artifactURL)
 	defer C.free(unsafe.Pointer(url))
 	var out, msg *C.char
 	status := C.binauthz_create_signature_payload(url, &out, &msg)
 	if status != C.BINAUTHZ_STATUS_OK {
-		return nil, newError(status, "artifact", msg)
+		return nil, newError(status, msg)
 	}
 	return take(out), nil
 }

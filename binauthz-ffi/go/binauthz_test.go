@@ -443,7 +443,8 @@ func TestExtractImages(t *testing.T) {
 		t.Fatalf("extracted %+v", x)
 	}
 	var e *Error
-	if _, err := ExtractImages([]byte(`{"kind": "Service"}`)); !errors.As(err, &e) || e.Code != "invalid" || e.Stage != "object" {
+	if _, err := ExtractImages([]byte(`{"kind": "Service"}`)); !errors.As(err, &e) || e.Code != "invalid" || e.Stage != "request" ||
+		len(e.Errors) != 1 || e.Errors[0].Document != "Kubernetes object" {
 		t.Fatalf("Service: %v", err)
 	}
 }

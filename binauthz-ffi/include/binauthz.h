@@ -8,13 +8,18 @@
  * Conventions for every function:
  *  - fallible functions return a BinauthzStatus as an int: 0 (BINAUTHZ_STATUS_OK) is success;
  *    any other value means nothing was admitted, and a message is stored in *error_out when
- *    error_out is not NULL;
+ *    error_out is not NULL; binauthz_error_json(message) is its error report as JSON
+ *    ({"code", "stage", "path", "message", "errors": [...]}, the shape every binding reports),
+ *    valid until the message is freed;
  *  - out-pointers are always written when they are not NULL: NULL on failure;
  *  - every char * handed to you (decision, payload, error message) is freed with
- *    binauthz_string_free; binauthz_version() and binauthz_status_name() are static;
+ *    binauthz_string_free; binauthz_version(), binauthz_status_name() and
+ *    binauthz_error_json() are not (static, or part of their error message);
  *  - panics are caught (BINAUTHZ_STATUS_PANIC) and never unwind into C; NULL pointers give
  *    BINAUTHZ_STATUS_NULL_ARGUMENT;
  *  - an engine is immutable: share one between threads without locking.
+ *
+ * BINAUTHZ_ABI_VERSION is this header's ABI version; binauthz_abi_version() the library's.
  *
  * Link with -lbinauthz (pkg-config: binauthz); the static library also needs -lpthread -ldl -lm.
  */
@@ -26,6 +31,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/**
+ * The version of the C ABI this header describes: 1 was the first release; 2 added the error
+ * reports (`binauthz_error_json`), `binauthz_abi_version`, `binauthz_engine_new_from_documents`,
+ * `binauthz_check_policy`, `binauthz_lint_policy`, `binauthz_engine_answer_review` and
+ * `binauthz_refuse_review`. Compare it with `binauthz_abi_version()`, the linked library's.
+ */
+#define BINAUTHZ_ABI_VERSION 2
 
 /**
  * Status codes. Every fallible function returns one of these as an `int`; 0 is success.
@@ -63,22 +76,23 @@ typedef enum BinauthzStatus {
    */
   BINAUTHZ_STATUS_UNSUPPORTED = 5,
   /**
-   * A required pointer argument was NULL.
+   * A required pointer argument was NULL. (Error report code: `invalid`.)
    */
   BINAUTHZ_STATUS_NULL_ARGUMENT = 6,
   /**
    * A NUL-terminated string argument is not UTF-8. (Documents given as bytes that are not
-   * UTF-8 are `BINAUTHZ_STATUS_SYNTAX`, as in the core.)
+   * UTF-8 are `BINAUTHZ_STATUS_SYNTAX`, as in the core.) (Error report code: `syntax`.)
    */
   BINAUTHZ_STATUS_INVALID_UTF8 = 7,
   /**
-   * An argument is out of range (a length above `PTRDIFF_MAX`).
+   * An argument is out of range (a length above `PTRDIFF_MAX`). (Error report code: `limit`.)
    */
   BINAUTHZ_STATUS_INVALID_ARGUMENT = 8,
   /**
    * binauthz panicked (or hit another internal error): a bug. The call had no effect and its
    * out-pointers are NULL; the engine stays usable (it is immutable). Catching panics requires
-   * the library to be built with unwinding panics (the default).
+   * the library to be built with unwinding panics (the default). (Error report code:
+   * `invalid`.)
    */
   BINAUTHZ_STATUS_PANIC = 9,
 } BinauthzStatus;
@@ -101,7 +115,8 @@ extern "C" {
  * On success returns `BINAUTHZ_STATUS_OK` and stores a new engine in `*engine_out` (free it with
  * `binauthz_engine_free`). On failure stores NULL there and returns the error's status; the
  * core's message (it names the field path, e.g. "invalid config: `policy.defaultAdmissionRule`:
- * ...") goes to `*error_out`, to be freed with `binauthz_string_free`.
+ * ...") goes to `*error_out`, to be freed with `binauthz_string_free` (its report:
+ * `binauthz_error_json`).
  *
  * # Safety
  * `config` is NULL (only with `config_len` 0) or points to `config_len` readable bytes;
@@ -126,6 +141,61 @@ int binauthz_engine_new_with_cache(const uint8_t *config,
                                    size_t cache_entries,
                                    struct BinauthzEngine **engine_out,
                                    char **error_out);
+
+/**
+ * Compiles an engine from a policy document and an attestor document, as gcloud prints them
+ * (`gcloud container binauthz policy export`; `gcloud container binauthz attestors describe
+ * --format=json`, one attestor or a list), YAML or JSON. `attestors_len` 0 means no attestor
+ * document. Every attestor the policy names must be defined, and none twice; the error report
+ * lists every error found, each naming its document (`policy` or `attestors`). The engine has
+ * the default verification cache (as `binauthz_engine_new`).
+ *
+ * # Safety
+ * `policy` is NULL (only with `policy_len` 0) or points to `policy_len` readable bytes;
+ * `attestors` likewise with `attestors_len`; `engine_out` and `error_out` are NULL or writable.
+ */
+int binauthz_engine_new_from_documents(const uint8_t *policy,
+                                       size_t policy_len,
+                                       const uint8_t *attestors,
+                                       size_t attestors_len,
+                                       struct BinauthzEngine **engine_out,
+                                       char **error_out);
+
+/**
+ * Checks a policy document with an attestor document (as for
+ * `binauthz_engine_new_from_documents`; with `attestors_len` 0 only the policy is checked) and
+ * stores the policy's summary as JSON in `*summary_json_out` (free with `binauthz_string_free`):
+ * `{"name", "description", "globalPolicyEvaluationMode", "admissionWhitelistPatterns",
+ * "defaultAdmissionRule", "specificRules", "requiredAttestors"}`. On failure the error report
+ * (`binauthz_error_json`) lists every error of both documents, and attestors the policy names
+ * but the attestor document does not define.
+ *
+ * # Safety
+ * As for `binauthz_engine_new_from_documents`, with `summary_json_out` for `engine_out`.
+ */
+int binauthz_check_policy(const uint8_t *policy,
+                          size_t policy_len,
+                          const uint8_t *attestors,
+                          size_t attestors_len,
+                          char **summary_json_out,
+                          char **error_out);
+
+/**
+ * Lints a policy document with an attestor document (spec/lint.md; `attestors_len` 0: the
+ * policy alone) and stores the findings as a JSON list in `*findings_json_out` (free with
+ * `binauthz_string_free`): `[{"code", "severity", "attestor", "path", "message", "fix"}]`, empty
+ * when there is nothing to say. The documents are checked first, as `binauthz_check_policy`
+ * checks them, and their errors are the call's.
+ *
+ * # Safety
+ * As for `binauthz_engine_new_from_documents`, with `findings_json_out` for `engine_out`.
+ */
+int binauthz_lint_policy(const uint8_t *policy,
+                         size_t policy_len,
+                         const uint8_t *attestors,
+                         size_t attestors_len,
+                         char **findings_json_out,
+                         char **error_out);
 
 /**
  * Stores the engine's verification-cache counters since it was built as JSON in
@@ -165,6 +235,62 @@ int binauthz_engine_evaluate(const struct BinauthzEngine *engine,
                              char **error_out);
 
 /**
+ * Answers an `admission.k8s.io` AdmissionReview as a validating webhook must (spec/README.md
+ * section 10), with the host's attestations document (`attestations_len` 0: none; occurrences
+ * as gcloud or the Container Analysis API print them), context (JSON, e.g.
+ * `{"cluster": "us-east1.prod"}`: the cluster, and anything the object does not say;
+ * `context_len` 0: none) and evaluation time (a JSON string, RFC 3339, e.g.
+ * `"2025-01-01T00:00:00Z"` with its quotes; `evaluation_time_len` 0: now).
+ *
+ * Stores `{"response": ..., "decision": ..., "error": ...}` as JSON in `*answer_json_out` (free
+ * with `binauthz_string_free`). `response` is always the AdmissionReview to send back, for the
+ * review's uid: the decision's answer (403 with the escaped denial, warnings for dry-run and
+ * breakglass violations, the audit annotations); an admission of a `DELETE` or `CONNECT`,
+ * unevaluated; a 400 `BadRequest` refusal when the review cannot be evaluated; a 500
+ * `InternalError` refusal when the host's attestations, context or time cannot be read.
+ * `decision` is the decision (null when none was made), `error` the error report of a refusal
+ * (else null).
+ *
+ * A failure status means no answer at all: a NULL argument, a document that is not UTF-8, a
+ * panic; the host must then refuse the review itself (or answer with an HTTP error and let the
+ * API server apply the webhook's `failurePolicy`).
+ *
+ * # Safety
+ * `engine` is NULL or an engine from `binauthz_engine_new` that has not been freed; each of
+ * `review`, `attestations`, `context` and `evaluation_time` is NULL (only with its length 0) or
+ * points to that many readable bytes; `answer_json_out` and `error_out` are NULL or writable.
+ */
+int binauthz_engine_answer_review(const struct BinauthzEngine *engine,
+                                  const uint8_t *review,
+                                  size_t review_len,
+                                  const uint8_t *attestations,
+                                  size_t attestations_len,
+                                  const uint8_t *context,
+                                  size_t context_len,
+                                  const uint8_t *evaluation_time,
+                                  size_t evaluation_time_len,
+                                  char **answer_json_out,
+                                  char **error_out);
+
+/**
+ * Refuses an AdmissionReview that the host could not evaluate for a reason of its own (say, its
+ * attestation source failed): stores in `*response_json_out` the AdmissionReview response for
+ * the review's uid (as much of the review as can be read), `allowed: false`, with status 500
+ * `InternalError` and `message` escaped as the core escapes what kubectl prints (spec/README.md
+ * section 10). Free it with `binauthz_string_free`.
+ *
+ * # Safety
+ * `review` is NULL (only with `review_len` 0) or points to `review_len` readable bytes;
+ * `message` is NULL or a NUL-terminated string; `response_json_out` and `error_out` are NULL or
+ * writable.
+ */
+int binauthz_refuse_review(const uint8_t *review,
+                           size_t review_len,
+                           const char *message,
+                           char **response_json_out,
+                           char **error_out);
+
+/**
  * Frees an engine. NULL is ignored. No evaluation with it may be running or start afterwards.
  *
  * # Safety
@@ -173,13 +299,44 @@ int binauthz_engine_evaluate(const struct BinauthzEngine *engine,
 void binauthz_engine_free(struct BinauthzEngine *engine);
 
 /**
- * Frees a string returned by any binauthz function (decision JSON, payload, error message).
- * NULL is ignored. Do not free `binauthz_version()` or `binauthz_status_name()`.
+ * Frees a string returned by any binauthz function (decision JSON, payload, error message with
+ * its report). NULL is ignored. Do not free `binauthz_version()`, `binauthz_status_name()` or
+ * `binauthz_error_json()`.
  *
  * # Safety
  * `s` is NULL or a string returned by binauthz that has not been freed yet.
  */
 void binauthz_string_free(char *s);
+
+/**
+ * The error report of an error string handed out through an `error_out` argument, as JSON:
+ * `{"code", "stage", "path", "message", "errors": [{"document", "code", "path", "message"}]}`
+ * (spec/README.md section 8.5), the shape every binding reports. `code` is the first error's
+ * stable code, `stage` `"config"` or `"request"`, `path` its field path, `message` the error
+ * string itself, and `errors` every error found (a check of documents reports them all). (A
+ * NUL quoted from the input is U+FFFD in the error string, a C string; the report keeps it,
+ * escaped as JSON escapes it.)
+ *
+ * Errors of how the API was called get a report too, with the stage of the call and the nearest
+ * core code: `BINAUTHZ_STATUS_NULL_ARGUMENT` and `BINAUTHZ_STATUS_PANIC` are `"invalid"`,
+ * `BINAUTHZ_STATUS_INVALID_UTF8` is `"syntax"`, `BINAUTHZ_STATUS_INVALID_ARGUMENT` is
+ * `"limit"`; the detail's `document` names the argument (`"binauthz"` for a panic). The status
+ * returned stays the precise one (`binauthz_status_name`).
+ *
+ * The report lives in the error string's allocation: valid until the error string is freed
+ * with `binauthz_string_free`; do not free it. NULL for NULL, and for a string that is not an
+ * error string (a decision, a payload).
+ *
+ * # Safety
+ * `error` is NULL or a string handed out by binauthz that has not been freed.
+ */
+const char *binauthz_error_json(const char *error);
+
+/**
+ * The C ABI version of the linked library (`BINAUTHZ_ABI_VERSION` of its header); a program
+ * built with a newer header can check it before calling the newer functions.
+ */
+int binauthz_abi_version(void);
 
 /**
  * The library version (e.g. "0.1.0") as a static NUL-terminated string; do not free it.
@@ -189,8 +346,10 @@ const char *binauthz_version(void);
 /**
  * The name of a status as a static NUL-terminated string; do not free it. For codes 1-5 it is
  * the core's error code (`"syntax"`, `"limit"`, `"invalid"`, `"reference"`, `"unsupported"`),
- * as used by the conformance vectors; then `"ok"`, `"null_argument"`, `"invalid_utf8"`,
- * `"invalid_argument"`, `"panic"`, and `"unknown"` for any other value.
+ * as used by the conformance vectors and the error reports' `code`; then `"ok"`,
+ * `"null_argument"`, `"invalid_utf8"`, `"invalid_argument"`, `"panic"`, and `"unknown"` for any
+ * other value. The error report (`binauthz_error_json`) of a status 6-9 has the nearest core
+ * code instead (see there); use this name for the precise one.
  */
 const char *binauthz_status_name(int status);
 

@@ -1,109 +1,54 @@
 //! C ABI over binauthz-core.
 //!
-//! A thin layer: every function takes the core's JSON/YAML documents as bytes and hands back the
-//! core's JSON (spec/README.md section 8) or the core's error message, unchanged. No policy logic
-//! lives here. The header `include/binauthz.h` is generated from this file by cbindgen (see
-//! `cbindgen.toml`); `scripts/test-ffi.sh` fails when the checked-in header drifts.
+//! Pure marshalling over the core's API (`binauthz_core::api`, the layer every binding calls):
+//! every function takes the core's JSON/YAML documents as bytes and hands back the core's JSON
+//! (spec/README.md section 8) or the core's error report, unchanged. No policy logic lives here.
+//! The header `include/binauthz.h` is generated from this file by cbindgen (see `cbindgen.toml`);
+//! `scripts/test-ffi.sh` fails when the checked-in header drifts.
+//!
+//! This file holds the entry points; the rest is split by concern:
+//! - `error.rs`: the status codes and the failures (the core's error report, or an error of how
+//!   the API was called, with the report it gets);
+//! - `panic.rs`: the panic guard every entry point runs behind;
+//! - `strings.rs`: documents in, strings out (one allocation per string, with a header, so an
+//!   error string carries its report after its message);
+//! - `tests.rs`: the unit tests.
 //!
 //! Conventions shared by every entry point:
 //! - the return value is a [`BinauthzStatus`] as a C `int`: 0 is success;
 //! - every entry point catches panics; a panic returns [`BinauthzStatus::Panic`] and never
 //!   unwinds into C;
 //! - NULL pointers give [`BinauthzStatus::NullArgument`], never a crash;
-//! - every `char *` handed to the caller is freed with [`binauthz_string_free`];
+//! - every `char *` handed to the caller is freed with [`binauthz_string_free`]; an error
+//!   string's report is [`binauthz_error_json`];
 //! - out-pointers are always written (NULL on failure) when they are not NULL themselves.
 //!
 //! This is the only crate of the workspace allowed `unsafe` code; each unsafe block is one
 //! operation with a `// SAFETY:` comment.
 
-use std::any::Any;
-use std::ffi::{CStr, CString, c_char, c_int};
+mod error;
+mod panic;
+mod strings;
+#[cfg(test)]
+mod tests;
+
+use std::ffi::{CStr, c_char, c_int};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use binauthz_core::DEFAULT_CACHE_ENTRIES;
-use binauthz_core::{Engine, ErrorCode};
+use binauthz_core::api::{self, ErrorStage, json};
+use binauthz_core::kubernetes::{Refusal, ReviewEcho, refusal_response};
+use binauthz_core::{DEFAULT_CACHE_ENTRIES, Engine};
 
-/// Status codes. Every fallible function returns one of these as an `int`; 0 is success.
-///
-/// Codes 1-5 are the core's stable error codes (spec/README.md section 1: `syntax`, `limit`,
-/// `invalid`, `reference`, `unsupported`); `binauthz_status_name` returns those names. Codes 6
-/// and up are about how the API was called. New codes may be added; treat any non-zero status
-/// as a denial.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BinauthzStatus {
-    /// Success.
-    Ok = 0,
-    /// The document is not valid YAML/JSON, or not UTF-8 (core code `syntax`).
-    Syntax = 1,
-    /// A size, nesting or count limit was exceeded (core code `limit`).
-    Limit = 2,
-    /// A field has the wrong type, an unknown enum value, an unknown field or a bad value; also an
-    /// artifact URL without a valid digest (core code `invalid`).
-    Invalid = 3,
-    /// The policy names an attestor that the config does not contain (core code `reference`).
-    Reference = 4,
-    /// Valid GCP input that binauthz does not support yet, such as PGP keys (core code
-    /// `unsupported`).
-    Unsupported = 5,
-    /// A required pointer argument was NULL.
-    NullArgument = 6,
-    /// A NUL-terminated string argument is not UTF-8. (Documents given as bytes that are not
-    /// UTF-8 are `BINAUTHZ_STATUS_SYNTAX`, as in the core.)
-    InvalidUtf8 = 7,
-    /// An argument is out of range (a length above `PTRDIFF_MAX`).
-    InvalidArgument = 8,
-    /// binauthz panicked (or hit another internal error): a bug. The call had no effect and its
-    /// out-pointers are NULL; the engine stays usable (it is immutable). Catching panics requires
-    /// the library to be built with unwinding panics (the default).
-    Panic = 9,
-}
+pub use error::BinauthzStatus;
+use error::Failure;
+use panic::{returning_engine, returning_string};
+use strings::{input_bytes, input_c_str, input_text, optional_text};
 
-impl BinauthzStatus {
-    /// The status with this code.
-    fn from_code(code: c_int) -> Option<Self> {
-        Some(match code {
-            0 => BinauthzStatus::Ok,
-            1 => BinauthzStatus::Syntax,
-            2 => BinauthzStatus::Limit,
-            3 => BinauthzStatus::Invalid,
-            4 => BinauthzStatus::Reference,
-            5 => BinauthzStatus::Unsupported,
-            6 => BinauthzStatus::NullArgument,
-            7 => BinauthzStatus::InvalidUtf8,
-            8 => BinauthzStatus::InvalidArgument,
-            9 => BinauthzStatus::Panic,
-            _ => return None,
-        })
-    }
-
-    fn name(self) -> &'static CStr {
-        match self {
-            BinauthzStatus::Ok => c"ok",
-            BinauthzStatus::Syntax => c"syntax",
-            BinauthzStatus::Limit => c"limit",
-            BinauthzStatus::Invalid => c"invalid",
-            BinauthzStatus::Reference => c"reference",
-            BinauthzStatus::Unsupported => c"unsupported",
-            BinauthzStatus::NullArgument => c"null_argument",
-            BinauthzStatus::InvalidUtf8 => c"invalid_utf8",
-            BinauthzStatus::InvalidArgument => c"invalid_argument",
-            BinauthzStatus::Panic => c"panic",
-        }
-    }
-}
-
-impl From<ErrorCode> for BinauthzStatus {
-    fn from(code: ErrorCode) -> Self {
-        match code {
-            ErrorCode::Syntax => BinauthzStatus::Syntax,
-            ErrorCode::Limit => BinauthzStatus::Limit,
-            ErrorCode::Invalid => BinauthzStatus::Invalid,
-            ErrorCode::Reference => BinauthzStatus::Reference,
-            ErrorCode::Unsupported => BinauthzStatus::Unsupported,
-        }
-    }
-}
+/// The version of the C ABI this header describes: 1 was the first release; 2 added the error
+/// reports (`binauthz_error_json`), `binauthz_abi_version`, `binauthz_engine_new_from_documents`,
+/// `binauthz_check_policy`, `binauthz_lint_policy`, `binauthz_engine_answer_review` and
+/// `binauthz_refuse_review`. Compare it with `binauthz_abi_version()`, the linked library's.
+pub const BINAUTHZ_ABI_VERSION: c_int = 2;
 
 /// A compiled policy with its attestors (opaque). Immutable and thread-safe: build one with
 /// `binauthz_engine_new`, share it between threads without locking, free it once with
@@ -112,129 +57,16 @@ pub struct BinauthzEngine {
     engine: Engine,
 }
 
-/// A failed call: the status and the message for `*error_out`.
-struct Failure {
-    status: BinauthzStatus,
-    message: String,
-}
-
-impl Failure {
-    fn new(status: BinauthzStatus, message: impl Into<String>) -> Self {
-        Failure {
-            status,
-            message: message.into(),
-        }
-    }
-
-    fn null(argument: &str) -> Self {
-        Failure::new(
-            BinauthzStatus::NullArgument,
-            format!("argument `{argument}` is NULL"),
-        )
-    }
-}
-
-impl From<binauthz_core::Error> for Failure {
-    fn from(e: binauthz_core::Error) -> Self {
-        Failure::new(e.code().into(), e.to_string())
-    }
-}
-
-/// Hands a string to C. C strings cannot hold NUL, so a NUL inside (possible only when an input
-/// value contained one and an error message quotes it) becomes U+FFFD.
-fn to_c_string(s: String) -> *mut c_char {
-    let s = if s.contains('\0') {
-        s.replace('\0', "\u{FFFD}")
-    } else {
-        s
-    };
-    CString::new(s).unwrap_or_default().into_raw()
-}
-
-/// Writes `value` to `out` when `out` is not NULL.
+/// Borrows the engine behind a handle.
 ///
 /// # Safety
-/// `out` is NULL or valid for a write of one `T` (aligned, writable).
-unsafe fn store<T>(out: *mut T, value: T) {
-    if !out.is_null() {
-        // SAFETY: non-NULL, and the caller guarantees it is valid for writes.
-        unsafe { out.write(value) };
-    }
-}
-
-/// Borrows `len` bytes at `ptr` as a slice. `(NULL, 0)` is the empty document.
-///
-/// # Safety
-/// `ptr` is NULL or valid for reads of `len` bytes, unchanged for the lifetime `'a`.
-unsafe fn input_bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'a [u8], Failure> {
-    if ptr.is_null() {
-        return if len == 0 {
-            Ok(&[])
-        } else {
-            Err(Failure::null(name))
-        };
-    }
-    if len > isize::MAX.unsigned_abs() {
-        return Err(Failure::new(
-            BinauthzStatus::InvalidArgument,
-            format!("argument `{name}_len` is {len}, above PTRDIFF_MAX"),
-        ));
-    }
-    // SAFETY: non-NULL, len <= isize::MAX, and the caller guarantees `len` readable bytes that do
-    // not change during the call.
-    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
-}
-
-/// The outcome of serializing a core output (plain structs, so serde_json does not fail on them).
-fn json_of(result: Result<String, serde_json::Error>) -> Result<String, Failure> {
-    result.map_err(|e| {
-        Failure::new(
-            BinauthzStatus::Panic,
-            format!("internal error: binauthz cannot serialize its result ({e}); this is a bug"),
-        )
-    })
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s
-    } else {
-        "(no message)"
-    }
-}
-
-/// Runs `body` behind the panic guard and turns its outcome into a status, writing the error
-/// message (or NULL) to `error_out`.
-///
-/// # Safety
-/// `error_out` is NULL or valid for a write of one pointer.
-unsafe fn guarded(
-    error_out: *mut *mut c_char,
-    body: impl FnOnce() -> Result<(), Failure>,
-) -> c_int {
-    // SAFETY: forwarded from the caller's contract.
-    unsafe { store(error_out, std::ptr::null_mut()) };
-    let outcome = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| {
-        Err(Failure::new(
-            BinauthzStatus::Panic,
-            format!(
-                "internal error: binauthz panicked ({}); this is a bug, please report it",
-                panic_message(payload.as_ref())
-            ),
-        ))
-    });
-    match outcome {
-        Ok(()) => BinauthzStatus::Ok as c_int,
-        Err(failure) => {
-            if !error_out.is_null() {
-                // SAFETY: forwarded from the caller's contract.
-                unsafe { store(error_out, to_c_string(failure.message)) };
-            }
-            failure.status as c_int
-        }
-    }
+/// `engine` is NULL or an engine from `binauthz_engine_new` that has not been freed.
+unsafe fn engine_ref<'a>(engine: *const BinauthzEngine) -> Result<&'a Engine, Failure> {
+    // SAFETY: the caller guarantees a live engine, or NULL.
+    let handle = unsafe { engine.as_ref() };
+    handle
+        .map(|h| &h.engine)
+        .ok_or_else(|| Failure::null("engine"))
 }
 
 /// Compiles an engine from a config document: `{"policy": {...}, "attestors": [...]}` as YAML or
@@ -243,7 +75,8 @@ unsafe fn guarded(
 /// On success returns `BINAUTHZ_STATUS_OK` and stores a new engine in `*engine_out` (free it with
 /// `binauthz_engine_free`). On failure stores NULL there and returns the error's status; the
 /// core's message (it names the field path, e.g. "invalid config: `policy.defaultAdmissionRule`:
-/// ...") goes to `*error_out`, to be freed with `binauthz_string_free`.
+/// ...") goes to `*error_out`, to be freed with `binauthz_string_free` (its report:
+/// `binauthz_error_json`).
 ///
 /// # Safety
 /// `config` is NULL (only with `config_len` 0) or points to `config_len` readable bytes;
@@ -257,7 +90,7 @@ pub unsafe extern "C" fn binauthz_engine_new(
 ) -> c_int {
     // SAFETY: forwarded from the caller's contract, which is the same.
     unsafe {
-        new_engine(
+        binauthz_engine_new_with_cache(
             config,
             config_len,
             DEFAULT_CACHE_ENTRIES,
@@ -282,8 +115,131 @@ pub unsafe extern "C" fn binauthz_engine_new_with_cache(
     engine_out: *mut *mut BinauthzEngine,
     error_out: *mut *mut c_char,
 ) -> c_int {
-    // SAFETY: forwarded from the caller's contract, which is the same.
-    unsafe { new_engine(config, config_len, cache_entries, engine_out, error_out) }
+    let body = || {
+        // SAFETY: the caller guarantees `config_len` readable bytes at `config`.
+        let bytes = unsafe { input_bytes(config, config_len, "config") }?;
+        Ok(api::compile_config_bytes(bytes)?.with_cache_capacity(cache_entries))
+    };
+    // SAFETY: the caller guarantees `engine_out` and `error_out` are NULL or writable.
+    unsafe { returning_engine(engine_out, error_out, body) }
+}
+
+/// Compiles an engine from a policy document and an attestor document, as gcloud prints them
+/// (`gcloud container binauthz policy export`; `gcloud container binauthz attestors describe
+/// --format=json`, one attestor or a list), YAML or JSON. `attestors_len` 0 means no attestor
+/// document. Every attestor the policy names must be defined, and none twice; the error report
+/// lists every error found, each naming its document (`policy` or `attestors`). The engine has
+/// the default verification cache (as `binauthz_engine_new`).
+///
+/// # Safety
+/// `policy` is NULL (only with `policy_len` 0) or points to `policy_len` readable bytes;
+/// `attestors` likewise with `attestors_len`; `engine_out` and `error_out` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn binauthz_engine_new_from_documents(
+    policy: *const u8,
+    policy_len: usize,
+    attestors: *const u8,
+    attestors_len: usize,
+    engine_out: *mut *mut BinauthzEngine,
+    error_out: *mut *mut c_char,
+) -> c_int {
+    let body = || {
+        // SAFETY: the caller guarantees the bytes of both documents.
+        let (policy, attestors) =
+            unsafe { documents(policy, policy_len, attestors, attestors_len) }?;
+        Ok(json::compile_documents(policy, attestors)?)
+    };
+    // SAFETY: the caller guarantees `engine_out` and `error_out` are NULL or writable.
+    unsafe { returning_engine(engine_out, error_out, body) }
+}
+
+/// A policy document and an optional attestor document as text.
+///
+/// # Safety
+/// As for `binauthz_engine_new_from_documents`.
+unsafe fn documents<'a>(
+    policy: *const u8,
+    policy_len: usize,
+    attestors: *const u8,
+    attestors_len: usize,
+) -> Result<(&'a str, Option<&'a str>), Failure> {
+    // SAFETY: the caller guarantees `policy_len` readable bytes at `policy`.
+    let policy = unsafe { input_text(policy, policy_len, "policy", "policy") }?;
+    // SAFETY: the caller guarantees `attestors_len` readable bytes at `attestors`.
+    let attestors = unsafe { optional_text(attestors, attestors_len, "attestors", "attestors") }?;
+    Ok((policy, attestors))
+}
+
+/// Checks a policy document with an attestor document (as for
+/// `binauthz_engine_new_from_documents`; with `attestors_len` 0 only the policy is checked) and
+/// stores the policy's summary as JSON in `*summary_json_out` (free with `binauthz_string_free`):
+/// `{"name", "description", "globalPolicyEvaluationMode", "admissionWhitelistPatterns",
+/// "defaultAdmissionRule", "specificRules", "requiredAttestors"}`. On failure the error report
+/// (`binauthz_error_json`) lists every error of both documents, and attestors the policy names
+/// but the attestor document does not define.
+///
+/// # Safety
+/// As for `binauthz_engine_new_from_documents`, with `summary_json_out` for `engine_out`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn binauthz_check_policy(
+    policy: *const u8,
+    policy_len: usize,
+    attestors: *const u8,
+    attestors_len: usize,
+    summary_json_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> c_int {
+    let body = || {
+        // SAFETY: the caller guarantees the bytes of both documents.
+        let (policy, attestors) =
+            unsafe { documents(policy, policy_len, attestors, attestors_len) }?;
+        Ok(json::check_policy(policy, attestors)?)
+    };
+    // SAFETY: the caller guarantees `summary_json_out` and `error_out` are NULL or writable.
+    unsafe {
+        returning_string(
+            ErrorStage::Config,
+            summary_json_out,
+            "summary_json_out",
+            error_out,
+            body,
+        )
+    }
+}
+
+/// Lints a policy document with an attestor document (spec/lint.md; `attestors_len` 0: the
+/// policy alone) and stores the findings as a JSON list in `*findings_json_out` (free with
+/// `binauthz_string_free`): `[{"code", "severity", "attestor", "path", "message", "fix"}]`, empty
+/// when there is nothing to say. The documents are checked first, as `binauthz_check_policy`
+/// checks them, and their errors are the call's.
+///
+/// # Safety
+/// As for `binauthz_engine_new_from_documents`, with `findings_json_out` for `engine_out`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn binauthz_lint_policy(
+    policy: *const u8,
+    policy_len: usize,
+    attestors: *const u8,
+    attestors_len: usize,
+    findings_json_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> c_int {
+    let body = || {
+        // SAFETY: the caller guarantees the bytes of both documents.
+        let (policy, attestors) =
+            unsafe { documents(policy, policy_len, attestors, attestors_len) }?;
+        Ok(json::lint_policy(policy, attestors)?)
+    };
+    // SAFETY: the caller guarantees `findings_json_out` and `error_out` are NULL or writable.
+    unsafe {
+        returning_string(
+            ErrorStage::Config,
+            findings_json_out,
+            "findings_json_out",
+            error_out,
+            body,
+        )
+    }
 }
 
 /// Stores the engine's verification-cache counters since it was built as JSON in
@@ -300,50 +256,18 @@ pub unsafe extern "C" fn binauthz_engine_cache_stats(
     stats_json_out: *mut *mut c_char,
     error_out: *mut *mut c_char,
 ) -> c_int {
-    let body = || {
-        if stats_json_out.is_null() {
-            return Err(Failure::null("stats_json_out"));
-        }
-        // SAFETY: non-NULL, and the caller guarantees it is writable.
-        unsafe { store(stats_json_out, std::ptr::null_mut()) };
-        // SAFETY: the caller guarantees a live engine from binauthz_engine_new, or NULL.
-        let engine = unsafe { engine.as_ref() }.ok_or_else(|| Failure::null("engine"))?;
-        let json = json_of(serde_json::to_string(&engine.engine.cache_stats()))?;
-        // SAFETY: as above.
-        unsafe { store(stats_json_out, to_c_string(json)) };
-        Ok(())
-    };
-    // SAFETY: the caller guarantees `error_out` is NULL or writable.
-    unsafe { guarded(error_out, body) }
-}
-
-/// An engine whose verification cache holds at most `cache_entries` entries.
-///
-/// # Safety
-/// As for `binauthz_engine_new`.
-unsafe fn new_engine(
-    config: *const u8,
-    config_len: usize,
-    cache_entries: usize,
-    engine_out: *mut *mut BinauthzEngine,
-    error_out: *mut *mut c_char,
-) -> c_int {
-    let body = || {
-        if engine_out.is_null() {
-            return Err(Failure::null("engine_out"));
-        }
-        // SAFETY: non-NULL, and the caller guarantees it is writable.
-        unsafe { store(engine_out, std::ptr::null_mut()) };
-        // SAFETY: the caller guarantees `config_len` readable bytes at `config`.
-        let bytes = unsafe { input_bytes(config, config_len, "config") }?;
-        let engine = Engine::from_config_bytes(bytes)?.with_cache_capacity(cache_entries);
-        let handle = Box::into_raw(Box::new(BinauthzEngine { engine }));
-        // SAFETY: as above.
-        unsafe { store(engine_out, handle) };
-        Ok(())
-    };
-    // SAFETY: the caller guarantees `error_out` is NULL or writable.
-    unsafe { guarded(error_out, body) }
+    // SAFETY: the caller guarantees a live engine, or NULL.
+    let body = || Ok(json::cache_stats(unsafe { engine_ref(engine) }?)?);
+    // SAFETY: the caller guarantees `stats_json_out` and `error_out` are NULL or writable.
+    unsafe {
+        returning_string(
+            ErrorStage::Request,
+            stats_json_out,
+            "stats_json_out",
+            error_out,
+            body,
+        )
+    }
 }
 
 /// Evaluates a request (spec/README.md section 8.1: `{"images": [...], "attestations": [...],
@@ -370,23 +294,149 @@ pub unsafe extern "C" fn binauthz_engine_evaluate(
     error_out: *mut *mut c_char,
 ) -> c_int {
     let body = || {
-        if decision_json_out.is_null() {
-            return Err(Failure::null("decision_json_out"));
-        }
-        // SAFETY: non-NULL, and the caller guarantees it is writable.
-        unsafe { store(decision_json_out, std::ptr::null_mut()) };
-        // SAFETY: the caller guarantees a live engine from binauthz_engine_new, or NULL.
-        let engine = unsafe { engine.as_ref() }.ok_or_else(|| Failure::null("engine"))?;
+        // SAFETY: the caller guarantees a live engine, or NULL.
+        let engine = unsafe { engine_ref(engine) }?;
         // SAFETY: the caller guarantees `request_len` readable bytes at `request`.
         let bytes = unsafe { input_bytes(request, request_len, "request") }?;
-        let decision = engine.engine.evaluate_bytes(bytes)?;
-        let json = json_of(serde_json::to_string(&decision))?;
-        // SAFETY: as above.
-        unsafe { store(decision_json_out, to_c_string(json)) };
-        Ok(())
+        let decision = api::evaluate_bytes(engine, bytes)?;
+        Ok(json::to_json(&decision, ErrorStage::Request)?)
     };
-    // SAFETY: the caller guarantees `error_out` is NULL or writable.
-    unsafe { guarded(error_out, body) }
+    // SAFETY: the caller guarantees `decision_json_out` and `error_out` are NULL or writable.
+    unsafe {
+        returning_string(
+            ErrorStage::Request,
+            decision_json_out,
+            "decision_json_out",
+            error_out,
+            body,
+        )
+    }
+}
+
+/// Answers an `admission.k8s.io` AdmissionReview as a validating webhook must (spec/README.md
+/// section 10), with the host's attestations document (`attestations_len` 0: none; occurrences
+/// as gcloud or the Container Analysis API print them), context (JSON, e.g.
+/// `{"cluster": "us-east1.prod"}`: the cluster, and anything the object does not say;
+/// `context_len` 0: none) and evaluation time (a JSON string, RFC 3339, e.g.
+/// `"2025-01-01T00:00:00Z"` with its quotes; `evaluation_time_len` 0: now).
+///
+/// Stores `{"response": ..., "decision": ..., "error": ...}` as JSON in `*answer_json_out` (free
+/// with `binauthz_string_free`). `response` is always the AdmissionReview to send back, for the
+/// review's uid: the decision's answer (403 with the escaped denial, warnings for dry-run and
+/// breakglass violations, the audit annotations); an admission of a `DELETE` or `CONNECT`,
+/// unevaluated; a 400 `BadRequest` refusal when the review cannot be evaluated; a 500
+/// `InternalError` refusal when the host's attestations, context or time cannot be read.
+/// `decision` is the decision (null when none was made), `error` the error report of a refusal
+/// (else null).
+///
+/// A failure status means no answer at all: a NULL argument, a document that is not UTF-8, a
+/// panic; the host must then refuse the review itself (or answer with an HTTP error and let the
+/// API server apply the webhook's `failurePolicy`).
+///
+/// # Safety
+/// `engine` is NULL or an engine from `binauthz_engine_new` that has not been freed; each of
+/// `review`, `attestations`, `context` and `evaluation_time` is NULL (only with its length 0) or
+/// points to that many readable bytes; `answer_json_out` and `error_out` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn binauthz_engine_answer_review(
+    engine: *const BinauthzEngine,
+    review: *const u8,
+    review_len: usize,
+    attestations: *const u8,
+    attestations_len: usize,
+    context: *const u8,
+    context_len: usize,
+    evaluation_time: *const u8,
+    evaluation_time_len: usize,
+    answer_json_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> c_int {
+    let body = || {
+        // SAFETY: the caller guarantees a live engine, or NULL.
+        let engine = unsafe { engine_ref(engine) }?;
+        // SAFETY: the caller guarantees `review_len` readable bytes at `review`.
+        let review = unsafe { input_text(review, review_len, "review", "AdmissionReview") }?;
+        // SAFETY: the caller guarantees each part's readable bytes.
+        let attestations = unsafe { part(attestations, attestations_len, "attestations") }?;
+        // SAFETY: as above.
+        let context = unsafe { part(context, context_len, "context") }?;
+        // SAFETY: as above.
+        let time = unsafe { part(evaluation_time, evaluation_time_len, "evaluationTime") }?;
+        Ok(json::answer_review(
+            engine,
+            review,
+            attestations,
+            context,
+            time,
+        )?)
+    };
+    // SAFETY: the caller guarantees `answer_json_out` and `error_out` are NULL or writable.
+    unsafe {
+        returning_string(
+            ErrorStage::Request,
+            answer_json_out,
+            "answer_json_out",
+            error_out,
+            body,
+        )
+    }
+}
+
+/// An optional part of a request given apart from it, as text; `field` is its request field.
+///
+/// # Safety
+/// `ptr` is NULL (only with `len` 0) or points to `len` readable bytes.
+unsafe fn part<'a>(
+    ptr: *const u8,
+    len: usize,
+    field: &'static str,
+) -> Result<Option<&'a str>, Failure> {
+    if len == 0 {
+        return Ok(None);
+    }
+    // SAFETY: forwarded from the caller's contract.
+    let bytes = unsafe { input_bytes(ptr, len, field) }?;
+    std::str::from_utf8(bytes)
+        .map(Some)
+        .map_err(|e| Failure::not_utf8_part(field, &e))
+}
+
+/// Refuses an AdmissionReview that the host could not evaluate for a reason of its own (say, its
+/// attestation source failed): stores in `*response_json_out` the AdmissionReview response for
+/// the review's uid (as much of the review as can be read), `allowed: false`, with status 500
+/// `InternalError` and `message` escaped as the core escapes what kubectl prints (spec/README.md
+/// section 10). Free it with `binauthz_string_free`.
+///
+/// # Safety
+/// `review` is NULL (only with `review_len` 0) or points to `review_len` readable bytes;
+/// `message` is NULL or a NUL-terminated string; `response_json_out` and `error_out` are NULL or
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn binauthz_refuse_review(
+    review: *const u8,
+    review_len: usize,
+    message: *const c_char,
+    response_json_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> c_int {
+    let body = || {
+        // SAFETY: the caller guarantees `review_len` readable bytes at `review`.
+        let review = unsafe { input_text(review, review_len, "review", "AdmissionReview") }?;
+        // SAFETY: the caller guarantees NULL or a NUL-terminated string.
+        let message = unsafe { input_c_str(message, "message") }?;
+        let response = refusal_response(&ReviewEcho::read(review), Refusal::InternalError, message);
+        Ok(json::to_json(&response, ErrorStage::Request)?)
+    };
+    // SAFETY: the caller guarantees `response_json_out` and `error_out` are NULL or writable.
+    unsafe {
+        returning_string(
+            ErrorStage::Request,
+            response_json_out,
+            "response_json_out",
+            error_out,
+            body,
+        )
+    }
 }
 
 /// Frees an engine. NULL is ignored. No evaluation with it may be running or start afterwards.
@@ -405,8 +455,9 @@ pub unsafe extern "C" fn binauthz_engine_free(engine: *mut BinauthzEngine) {
     }));
 }
 
-/// Frees a string returned by any binauthz function (decision JSON, payload, error message).
-/// NULL is ignored. Do not free `binauthz_version()` or `binauthz_status_name()`.
+/// Frees a string returned by any binauthz function (decision JSON, payload, error message with
+/// its report). NULL is ignored. Do not free `binauthz_version()`, `binauthz_status_name()` or
+/// `binauthz_error_json()`.
 ///
 /// # Safety
 /// `s` is NULL or a string returned by binauthz that has not been freed yet.
@@ -415,10 +466,44 @@ pub unsafe extern "C" fn binauthz_string_free(s: *mut c_char) {
     if s.is_null() {
         return;
     }
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: the pointer came from CString::into_raw in this crate and is freed once.
-        drop(unsafe { CString::from_raw(s) });
-    }));
+    // SAFETY: the caller guarantees a string binauthz handed out, freed once.
+    unsafe { strings::free(s) };
+}
+
+/// The error report of an error string handed out through an `error_out` argument, as JSON:
+/// `{"code", "stage", "path", "message", "errors": [{"document", "code", "path", "message"}]}`
+/// (spec/README.md section 8.5), the shape every binding reports. `code` is the first error's
+/// stable code, `stage` `"config"` or `"request"`, `path` its field path, `message` the error
+/// string itself, and `errors` every error found (a check of documents reports them all). (A
+/// NUL quoted from the input is U+FFFD in the error string, a C string; the report keeps it,
+/// escaped as JSON escapes it.)
+///
+/// Errors of how the API was called get a report too, with the stage of the call and the nearest
+/// core code: `BINAUTHZ_STATUS_NULL_ARGUMENT` and `BINAUTHZ_STATUS_PANIC` are `"invalid"`,
+/// `BINAUTHZ_STATUS_INVALID_UTF8` is `"syntax"`, `BINAUTHZ_STATUS_INVALID_ARGUMENT` is
+/// `"limit"`; the detail's `document` names the argument (`"binauthz"` for a panic). The status
+/// returned stays the precise one (`binauthz_status_name`).
+///
+/// The report lives in the error string's allocation: valid until the error string is freed
+/// with `binauthz_string_free`; do not free it. NULL for NULL, and for a string that is not an
+/// error string (a decision, a payload).
+///
+/// # Safety
+/// `error` is NULL or a string handed out by binauthz that has not been freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn binauthz_error_json(error: *const c_char) -> *const c_char {
+    if error.is_null() {
+        return std::ptr::null();
+    }
+    // SAFETY: the caller guarantees a string binauthz handed out, not freed.
+    unsafe { strings::report_of(error) }
+}
+
+/// The C ABI version of the linked library (`BINAUTHZ_ABI_VERSION` of its header); a program
+/// built with a newer header can check it before calling the newer functions.
+#[unsafe(no_mangle)]
+pub extern "C" fn binauthz_abi_version() -> c_int {
+    BINAUTHZ_ABI_VERSION
 }
 
 /// The library version (e.g. "0.1.0") as a static NUL-terminated string; do not free it.
@@ -432,8 +517,10 @@ pub extern "C" fn binauthz_version() -> *const c_char {
 
 /// The name of a status as a static NUL-terminated string; do not free it. For codes 1-5 it is
 /// the core's error code (`"syntax"`, `"limit"`, `"invalid"`, `"reference"`, `"unsupported"`),
-/// as used by the conformance vectors; then `"ok"`, `"null_argument"`, `"invalid_utf8"`,
-/// `"invalid_argument"`, `"panic"`, and `"unknown"` for any other value.
+/// as used by the conformance vectors and the error reports' `code`; then `"ok"`,
+/// `"null_argument"`, `"invalid_utf8"`, `"invalid_argument"`, `"panic"`, and `"unknown"` for any
+/// other value. The error report (`binauthz_error_json`) of a status 6-9 has the nearest core
+/// code instead (see there); use this name for the precise one.
 #[unsafe(no_mangle)]
 pub extern "C" fn binauthz_status_name(status: c_int) -> *const c_char {
     catch_unwind(|| BinauthzStatus::from_code(status).map_or(c"unknown", BinauthzStatus::name))
@@ -459,30 +546,20 @@ pub unsafe extern "C" fn binauthz_create_signature_payload(
     error_out: *mut *mut c_char,
 ) -> c_int {
     let body = || {
-        if payload_out.is_null() {
-            return Err(Failure::null("payload_out"));
-        }
-        // SAFETY: non-NULL, and the caller guarantees it is writable.
-        unsafe { store(payload_out, std::ptr::null_mut()) };
-        if artifact_url.is_null() {
-            return Err(Failure::null("artifact_url"));
-        }
-        // SAFETY: non-NULL, and the caller guarantees a NUL-terminated string.
-        let url = unsafe { CStr::from_ptr(artifact_url) };
-        let url = url.to_str().map_err(|e| {
-            Failure::new(
-                BinauthzStatus::InvalidUtf8,
-                format!("argument `artifact_url` is not UTF-8: {e}"),
-            )
-        })?;
-        let payload = binauthz_core::create_signature_payload(url)
-            .map_err(|e| Failure::new(BinauthzStatus::Invalid, e.to_string()))?;
-        // SAFETY: as above.
-        unsafe { store(payload_out, to_c_string(payload)) };
-        Ok(())
+        // SAFETY: the caller guarantees NULL or a NUL-terminated string.
+        let url = unsafe { input_c_str(artifact_url, "artifact_url") }?;
+        Ok(api::signature_payload(url)?)
     };
-    // SAFETY: the caller guarantees `error_out` is NULL or writable.
-    unsafe { guarded(error_out, body) }
+    // SAFETY: the caller guarantees `payload_out` and `error_out` are NULL or writable.
+    unsafe {
+        returning_string(
+            ErrorStage::Request,
+            payload_out,
+            "payload_out",
+            error_out,
+            body,
+        )
+    }
 }
 
 /// Reads a Kubernetes workload object (`Pod`, `Deployment`, `StatefulSet`, `DaemonSet`,
@@ -506,29 +583,20 @@ pub unsafe extern "C" fn binauthz_extract_images(
     error_out: *mut *mut c_char,
 ) -> c_int {
     let body = || {
-        if extracted_json_out.is_null() {
-            return Err(Failure::null("extracted_json_out"));
-        }
-        // SAFETY: non-NULL, and the caller guarantees it is writable.
-        unsafe { store(extracted_json_out, std::ptr::null_mut()) };
         // SAFETY: the caller guarantees `object_len` readable bytes at `object`.
-        let bytes = unsafe { input_bytes(object, object_len, "object") }?;
-        // The core reads documents given as bytes the same way (document::parse_bytes).
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            Failure::new(
-                BinauthzStatus::Syntax,
-                format!("document is not UTF-8 text: {e}"),
-            )
-        })?;
-        let extracted = binauthz_core::kubernetes::extract_str(text)
-            .map_err(|e| Failure::new(e.code().into(), e.to_string()))?;
-        let json = json_of(serde_json::to_string(&extracted))?;
-        // SAFETY: as above.
-        unsafe { store(extracted_json_out, to_c_string(json)) };
-        Ok(())
+        let text = unsafe { input_text(object, object_len, "object", "Kubernetes object") }?;
+        Ok(json::extract_images(text)?)
     };
-    // SAFETY: the caller guarantees `error_out` is NULL or writable.
-    unsafe { guarded(error_out, body) }
+    // SAFETY: the caller guarantees `extracted_json_out` and `error_out` are NULL or writable.
+    unsafe {
+        returning_string(
+            ErrorStage::Request,
+            extracted_json_out,
+            "extracted_json_out",
+            error_out,
+            body,
+        )
+    }
 }
 
 /// Test hook (only in builds with the `test-panic` cargo feature): panics inside the panic guard,
@@ -542,161 +610,5 @@ pub unsafe extern "C" fn binauthz_test_panic(error_out: *mut *mut c_char) -> c_i
     #[expect(clippy::panic, reason = "the point of this test hook")]
     let body = || -> Result<(), Failure> { panic!("deliberate panic from binauthz_test_panic") };
     // SAFETY: the caller guarantees `error_out` is NULL or writable.
-    unsafe { guarded(error_out, body) }
-}
-
-#[cfg(test)]
-#[allow(
-    clippy::undocumented_unsafe_blocks,
-    clippy::multiple_unsafe_ops_per_block,
-    reason = "tests call the C ABI with pointers they own"
-)]
-mod tests {
-    use super::*;
-    use std::ptr::null_mut;
-
-    fn take(s: *mut c_char) -> Option<String> {
-        if s.is_null() {
-            return None;
-        }
-        let text = unsafe { CStr::from_ptr(s) }.to_str().unwrap().to_owned();
-        unsafe { binauthz_string_free(s) };
-        Some(text)
-    }
-
-    const DENY: &str = r#"{"policy": {"defaultAdmissionRule": {
-        "evaluationMode": "ALWAYS_DENY", "enforcementMode": "ENFORCED_BLOCK_AND_AUDIT_LOG"}}}"#;
-
-    fn engine(config: &str) -> (c_int, *mut BinauthzEngine, Option<String>) {
-        let mut engine = null_mut();
-        let mut error = null_mut();
-        let status =
-            unsafe { binauthz_engine_new(config.as_ptr(), config.len(), &mut engine, &mut error) };
-        (status, engine, take(error))
-    }
-
-    #[test]
-    fn version_matches_the_core() {
-        let v = unsafe { CStr::from_ptr(binauthz_version()) };
-        assert_eq!(v.to_str().unwrap(), binauthz_core::VERSION);
-    }
-
-    #[test]
-    fn evaluates_and_reports_core_errors() {
-        let (status, e, error) = engine(DENY);
-        assert_eq!((status, error), (0, None));
-        let request = br#"{"images": ["gcr.io/acme/app:1"]}"#;
-        let mut out = null_mut();
-        let mut error = null_mut();
-        let status = unsafe {
-            binauthz_engine_evaluate(e, request.as_ptr(), request.len(), &mut out, &mut error)
-        };
-        assert_eq!(status, 0);
-        let decision = take(out).unwrap();
-        assert!(decision.starts_with("{\"allowed\":false,"), "{decision}");
-        assert!(take(error).is_none());
-
-        let bad = b"{\"images\": []}";
-        let status =
-            unsafe { binauthz_engine_evaluate(e, bad.as_ptr(), bad.len(), &mut out, &mut error) };
-        assert_eq!(status, BinauthzStatus::Invalid as c_int);
-        assert!(out.is_null());
-        let core = Engine::from_config_str(DENY)
-            .unwrap()
-            .evaluate_str("{\"images\": []}")
-            .unwrap_err();
-        assert_eq!(take(error).unwrap(), core.to_string());
-        unsafe { binauthz_engine_free(e) };
-
-        let (status, e, error) = engine("{\"policy\": {}, \"attestors\": [], \"x\": 1}");
-        assert_eq!(status, BinauthzStatus::Invalid as c_int);
-        assert!(e.is_null());
-        assert!(error.unwrap().starts_with("invalid config: "));
-    }
-
-    #[test]
-    fn nulls_are_errors() {
-        let mut error = null_mut();
-        let status =
-            unsafe { binauthz_engine_new(DENY.as_ptr(), DENY.len(), null_mut(), &mut error) };
-        assert_eq!(status, BinauthzStatus::NullArgument as c_int);
-        assert_eq!(take(error).unwrap(), "argument `engine_out` is NULL");
-        let mut out = null_mut();
-        let status = unsafe {
-            binauthz_engine_evaluate(std::ptr::null(), b"x".as_ptr(), 1, &mut out, null_mut())
-        };
-        assert_eq!(status, BinauthzStatus::NullArgument as c_int);
-        let (status, e, _) = engine("");
-        assert_eq!(status, BinauthzStatus::Syntax as c_int);
-        assert!(e.is_null());
-    }
-
-    #[test]
-    fn guard_turns_a_panic_into_a_status() {
-        let mut error = null_mut();
-        let status = unsafe { guarded(&mut error, || panic!("boom {}", 1)) };
-        assert_eq!(status, BinauthzStatus::Panic as c_int);
-        assert!(take(error).unwrap().contains("(boom 1)"));
-    }
-
-    #[test]
-    fn status_names_follow_the_core_codes() {
-        for code in [
-            ErrorCode::Syntax,
-            ErrorCode::Limit,
-            ErrorCode::Invalid,
-            ErrorCode::Reference,
-            ErrorCode::Unsupported,
-        ] {
-            let status = BinauthzStatus::from(code) as c_int;
-            let name = unsafe { CStr::from_ptr(binauthz_status_name(status)) };
-            assert_eq!(name.to_str().unwrap(), code.as_str());
-        }
-        for code in 0..=9 {
-            let status = BinauthzStatus::from_code(code).unwrap();
-            assert_eq!(status as c_int, code);
-        }
-        assert_eq!(BinauthzStatus::from_code(10), None);
-        let name = unsafe { CStr::from_ptr(binauthz_status_name(-1)) };
-        assert_eq!(name.to_str().unwrap(), "unknown");
-    }
-
-    #[test]
-    fn extracts_images_like_the_core() {
-        let pod = r#"{"kind": "Pod", "metadata": {"namespace": "ns"},
-            "spec": {"containers": [{"name": "a", "image": "gcr.io/p/a:1"}]}}"#;
-        let mut out = null_mut();
-        let status =
-            unsafe { binauthz_extract_images(pod.as_ptr(), pod.len(), &mut out, null_mut()) };
-        assert_eq!(status, 0);
-        let core = binauthz_core::kubernetes::extract_str(pod).unwrap();
-        assert_eq!(take(out).unwrap(), serde_json::to_string(&core).unwrap());
-        let mut error = null_mut();
-        let bad = b"{\"kind\": \"Service\"}";
-        let status =
-            unsafe { binauthz_extract_images(bad.as_ptr(), bad.len(), &mut out, &mut error) };
-        assert_eq!(status, BinauthzStatus::Invalid as c_int);
-        let core = binauthz_core::kubernetes::extract_str("{\"kind\": \"Service\"}").unwrap_err();
-        assert_eq!(take(error).unwrap(), core.to_string());
-        assert!(out.is_null());
-    }
-
-    #[test]
-    fn signature_payload() {
-        let url =
-            c"gcr.io/p/app@sha256:0000000000000000000000000000000000000000000000000000000000000000";
-        let mut out = null_mut();
-        let status =
-            unsafe { binauthz_create_signature_payload(url.as_ptr(), &mut out, null_mut()) };
-        assert_eq!(status, 0);
-        let want = binauthz_core::create_signature_payload(url.to_str().unwrap()).unwrap();
-        assert_eq!(take(out).unwrap(), want);
-        let mut error = null_mut();
-        let status = unsafe {
-            binauthz_create_signature_payload(c"gcr.io/p/app:1".as_ptr(), &mut out, &mut error)
-        };
-        assert_eq!(status, BinauthzStatus::Invalid as c_int);
-        assert!(out.is_null());
-        assert!(take(error).unwrap().contains("has no digest"));
-    }
+    unsafe { panic::guarded(ErrorStage::Request, error_out, body) }
 }

@@ -72,6 +72,23 @@ func newSource(t *testing.T) *fakeSource {
 	return s
 }
 
+// Response is the AdmissionReview response the handler sends (spec/README.md §10).
+type Response struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Response   struct {
+		UID     string `json:"uid"`
+		Allowed bool   `json:"allowed"`
+		Status  *struct {
+			Code    int    `json:"code"`
+			Reason  string `json:"reason"`
+			Message string `json:"message"`
+		} `json:"status"`
+		Warnings         []string          `json:"warnings"`
+		AuditAnnotations map[string]string `json:"auditAnnotations"`
+	} `json:"response"`
+}
+
 func post(t *testing.T, server *httptest.Server, body []byte) (int, Response) {
 	t.Helper()
 	res, err := http.Post(server.URL, "application/json", bytes.NewReader(body))
@@ -121,7 +138,7 @@ func TestAdmissionReviews(t *testing.T) {
 		Engine:       exampleEngine(t),
 		Attestations: source,
 		Cluster:      "us-east1.prod",
-		Audit:        func(_ *Review, d *binauthz.Decision) { audited = append(audited, d) },
+		Audit:        func(_ []byte, d *binauthz.Decision) { audited = append(audited, d) },
 	}
 	server := httptest.NewServer(handler)
 	defer server.Close()
@@ -177,7 +194,8 @@ func TestFailsClosed(t *testing.T) {
 	defer server.Close()
 
 	_, res := post(t, server, podReview("payments", nil, api))
-	if res.Response.Allowed || !strings.Contains(res.Response.Status.Message, "container analysis unavailable") {
+	if res.Response.Allowed || res.Response.UID != "uid-1" || res.Response.Status.Code != http.StatusInternalServerError ||
+		!strings.Contains(res.Response.Status.Message, "fetching attestations: container analysis unavailable") {
 		t.Fatalf("source error: %+v", res.Response)
 	}
 	service := []byte(`{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"uid": "u3",
@@ -201,16 +219,24 @@ func TestFailsClosed(t *testing.T) {
 		!strings.Contains(res.Response.Status.Message, "was skipped and cannot satisfy the attestor") {
 		t.Fatalf("unreadable occurrence: %d %+v %+v", code, res.Response, res.Response.Status)
 	}
-	// An input error of the engine (here an attestation that is not even a mapping) is still
-	// answered: a denial for the review's uid, with the error as the message.
+	// Attestations from the source that cannot be read at all (here one that is not even a
+	// mapping) are the host's error: still answered, refused for the review's uid (500
+	// InternalError), with the error as the message.
 	source.all = []json.RawMessage{json.RawMessage(`"not an occurrence"`)}
 	if code, res := post(t, server, podReview("payments", nil, api)); code != http.StatusOK || res.Response.Allowed ||
-		res.Response.UID != "uid-1" || res.Response.Status.Code != http.StatusBadRequest ||
+		res.Response.UID != "uid-1" || res.Response.Status.Code != http.StatusInternalServerError ||
+		res.Response.Status.Reason != "InternalError" ||
 		!strings.Contains(res.Response.Status.Message, "invalid request: `attestations[0]`") {
 		t.Fatalf("engine input error: %d %+v %+v", code, res.Response, res.Response.Status)
 	}
-	if code, _ := post(t, server, []byte(`{"kind": "Pod"}`)); code != http.StatusBadRequest {
-		t.Fatalf("not a review: %d", code)
+	// A body that is not an AdmissionReview is refused (400 BadRequest) in an AdmissionReview
+	// response; one that is not even text gets an HTTP error.
+	if code, res := post(t, server, []byte(`{"kind": "Pod"}`)); code != http.StatusOK || res.Response.Allowed ||
+		res.Response.Status.Code != http.StatusBadRequest || res.Response.Status.Reason != "BadRequest" {
+		t.Fatalf("not a review: %d %+v", code, res.Response)
+	}
+	if code, _ := post(t, server, []byte("\xff")); code != http.StatusBadRequest {
+		t.Fatalf("not UTF-8: %d", code)
 	}
 	res2, err := http.Get(server.URL)
 	if err != nil {
@@ -219,6 +245,38 @@ func TestFailsClosed(t *testing.T) {
 	res2.Body.Close()
 	if res2.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("GET: %d", res2.StatusCode)
+	}
+}
+
+// Untrusted text in a denial (here an image reference with a terminal escape) reaches kubectl
+// escaped: no control character but the line breaks between image denials.
+func TestDenialIsEscaped(t *testing.T) {
+	server := httptest.NewServer(&Handler{Engine: exampleEngine(t), Attestations: newSource(t)})
+	defer server.Close()
+	image := "us-docker.pkg.dev/acme/payments/api\x1b[2J:1"
+	_, res := post(t, server, podReview("payments", nil, image, worker))
+	if res.Response.Allowed || res.Response.Status == nil || res.Response.Status.Code != http.StatusForbidden {
+		t.Fatalf("control character: %+v", res.Response)
+	}
+	message := res.Response.Status.Message
+	for _, r := range message {
+		if r < 0x20 && r != '\n' || r == 0x7f {
+			t.Fatalf("unescaped control character %q in %q", r, message)
+		}
+	}
+	if !strings.Contains(message, "us-docker.pkg.dev/acme/payments/api") || !strings.Contains(message, worker) {
+		t.Fatalf("message: %q", message)
+	}
+	// The source's error text is escaped too.
+	source := AttestationSourceFunc(func(context.Context, []string) ([]json.RawMessage, error) {
+		return nil, errors.New("unavailable \x1b[31m")
+	})
+	server2 := httptest.NewServer(&Handler{Engine: exampleEngine(t), Attestations: source})
+	defer server2.Close()
+	_, res = post(t, server2, podReview("payments", nil, api))
+	if res.Response.Allowed || strings.ContainsRune(res.Response.Status.Message, 0x1b) ||
+		!strings.Contains(res.Response.Status.Message, "unavailable") {
+		t.Fatalf("source error escaped: %q", res.Response.Status.Message)
 	}
 }
 

@@ -5,7 +5,9 @@
  *
  * 1. every conformance case in CASES_DIR (spec/README.md section 9), compared on exactly the fields
  *    the Rust runner (binauthz-core/tests/conformance.rs) compares;
- * 2. error paths: bad configs and requests, NULL arguments, invalid UTF-8, huge inputs;
+ * 2. error paths: bad configs and requests, NULL arguments, invalid UTF-8, huge inputs; the error
+ *    reports (binauthz_error_json) and the entry points over the core's API (documents, checks,
+ *    lint, AdmissionReview answers);
  * 3. 8 threads sharing one engine per case, with results identical to a single thread's;
  * 4. the panic guard, when the library was built with the `test-panic` feature (compile with
  *    -DBINAUTHZ_TEST_PANIC).
@@ -573,6 +575,277 @@ static void test_errors(const char *version) {
   check(strcmp(binauthz_version(), version) == 0, "version %s, expected %s", binauthz_version(), version);
 }
 
+/* ---- 2b. the core API: error reports (binauthz_error_json) and the entry points over it ---- */
+
+/* The report of an error string, parsed (caller frees); NULL when it has none or it is not JSON. */
+static jval *report_of(const char *error) {
+  const char *json = binauthz_error_json(error);
+  return json ? json_parse(json, strlen(json), NULL, 0) : NULL;
+}
+
+static const char *text_of(const jval *v) { return v != NULL && v->type == J_STRING ? v->text : ""; }
+
+/* Whether a report has the spec shape: code, stage, path, message (the error string itself) and a
+ * non-empty errors list whose details have document, code, path and message. */
+static int report_shaped(const jval *r, const char *error) {
+  const jval *errors = json_get(r, "errors");
+  if (error == NULL || r == NULL || r->type != J_OBJECT || json_get(r, "code") == NULL || json_get(r, "stage") == NULL ||
+      json_get(r, "path") == NULL || strcmp(text_of(json_get(r, "message")), error) != 0 || errors == NULL ||
+      errors->type != J_ARRAY || errors->count == 0)
+    return 0;
+  for (size_t i = 0; i < errors->count; i++) {
+    const jval *d = errors->items[i];
+    if (json_get(d, "document") == NULL || json_get(d, "code") == NULL || json_get(d, "path") == NULL ||
+        json_get(d, "message") == NULL)
+      return 0;
+  }
+  return 1;
+}
+
+/* The AdmissionReview of a pod with one container running `image` (JSON-escaped already). */
+static char *pod_review(const char *operation, const char *image) {
+  jbuf b = {0};
+  jbuf_puts(&b, "{\"apiVersion\": \"admission.k8s.io/v1\", \"kind\": \"AdmissionReview\", \"request\": {\"uid\": \"u-7\", "
+                "\"namespace\": \"payments\", \"operation\": \"");
+  jbuf_puts(&b, operation);
+  jbuf_puts(&b, "\", \"object\": {\"kind\": \"Pod\", \"metadata\": {\"name\": \"p\"}, \"spec\": {\"containers\": "
+                "[{\"name\": \"c\", \"image\": \"");
+  jbuf_puts(&b, image);
+  jbuf_puts(&b, "\"}]}}}}");
+  return b.data;
+}
+
+/* answer_review on a review and an optional context; returns the status, the parsed answer. */
+static int answer(const BinauthzEngine *engine, const char *review, const char *context, const char *time,
+                  jval **parsed, char **error) {
+  char *out = (char *)(uintptr_t)1;
+  *error = (char *)(uintptr_t)1;
+  int status = binauthz_engine_answer_review(engine, (const uint8_t *)review, strlen(review), NULL, 0,
+                                             (const uint8_t *)context, context ? strlen(context) : 0,
+                                             (const uint8_t *)time, time ? strlen(time) : 0, &out, error);
+  *parsed = out ? json_parse(out, strlen(out), NULL, 0) : NULL;
+  binauthz_string_free(out);
+  return status;
+}
+
+static const jval *at(const jval *v, const char *a, const char *b, const char *c) {
+  v = json_get(v, a);
+  if (b) v = json_get(v, b);
+  if (c) v = json_get(v, c);
+  return v;
+}
+
+/* Whether v is the number `n` (as written) / a boolean that is `b` / of type t; false for NULL. */
+static int number_is(const jval *v, const char *n) { return v != NULL && v->type == J_NUMBER && strcmp(v->text, n) == 0; }
+static int bool_is(const jval *v, int b) { return v != NULL && v->type == J_BOOL && v->boolean == b; }
+static int type_is(const jval *v, jtype t) { return v != NULL && v->type == t; }
+
+static void test_api(void) {
+  char *error, *out;
+  jval *r;
+  int status;
+  check(binauthz_abi_version() == BINAUTHZ_ABI_VERSION, "abi version %d, header %d", binauthz_abi_version(),
+        BINAUTHZ_ABI_VERSION);
+  check(binauthz_error_json(NULL) == NULL, "error_json(NULL)");
+
+  /* A config error with several errors (two in the policy, one in the attestors): every one in the
+     report, each naming its document. */
+  const char *policy = "{\"defaultAdmissionRule\": {\"evaluationMode\": \"SOMETIMES\", "
+                       "\"enforcementMode\": \"ENFORCED_BLOCK_AND_AUDIT_LOG\"}, \"bogus\": 1}";
+  const char *attestors = "[{\"name\": \"projects/p/attestors/a\", \"surprise\": true}]";
+  out = (char *)(uintptr_t)1;
+  status = binauthz_check_policy((const uint8_t *)policy, strlen(policy), (const uint8_t *)attestors,
+                                 strlen(attestors), &out, &error);
+  r = report_of(error);
+  const jval *errors = json_get(r, "errors");
+  int documents_ok = errors != NULL && errors->count >= 3 &&
+                     strcmp(text_of(json_get(errors->items[0], "document")), "policy") == 0 &&
+                     strcmp(text_of(json_get(errors->items[errors->count - 1], "document")), "attestors") == 0;
+  check(status == BINAUTHZ_STATUS_INVALID && out == NULL && report_shaped(r, error) &&
+            strcmp(text_of(json_get(r, "stage")), "config") == 0 &&
+            strcmp(text_of(json_get(r, "code")), "invalid") == 0 && has_prefix(error, "invalid policy: ") &&
+            contains(error, "more errors)") && documents_ok,
+        "check_policy(3 errors): %s %s %s", binauthz_status_name(status), str_or(error),
+        str_or(binauthz_error_json(error)));
+  json_free(r);
+  binauthz_string_free(error);
+
+  /* The same documents without their errors: a summary, findings, an engine. */
+  const char *good = "defaultAdmissionRule:\n  evaluationMode: ALWAYS_DENY\n"
+                     "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n";
+  status = binauthz_check_policy((const uint8_t *)good, strlen(good), NULL, 0, &out, &error);
+  r = out ? json_parse(out, strlen(out), NULL, 0) : NULL;
+  check(status == BINAUTHZ_STATUS_OK && error == NULL &&
+            strcmp(text_of(at(r, "defaultAdmissionRule", "evaluationMode", NULL)), "ALWAYS_DENY") == 0,
+        "check_policy(good): %s %s %s", binauthz_status_name(status), str_or(error), str_or(out));
+  json_free(r);
+  binauthz_string_free(out);
+  check(binauthz_error_json(NULL) == NULL, "error_json(NULL)");
+  status = binauthz_lint_policy((const uint8_t *)good, strlen(good), NULL, 0, &out, &error);
+  r = out ? json_parse(out, strlen(out), NULL, 0) : NULL;
+  check(status == BINAUTHZ_STATUS_OK && error == NULL && r != NULL && r->type == J_ARRAY,
+        "lint_policy(good): %s %s %s", binauthz_status_name(status), str_or(error), str_or(out));
+  json_free(r);
+  binauthz_string_free(out);
+  status = binauthz_lint_policy((const uint8_t *)"{", 1, NULL, 0, &out, &error);
+  r = report_of(error);
+  check(status == BINAUTHZ_STATUS_SYNTAX && out == NULL && report_shaped(r, error) &&
+            strcmp(text_of(json_get(r, "code")), "syntax") == 0,
+        "lint_policy(bad): %s %s", binauthz_status_name(status), str_or(error));
+  json_free(r);
+  binauthz_string_free(error);
+  status = binauthz_lint_policy((const uint8_t *)good, strlen(good), NULL, 0, NULL, &error);
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && contains(error, "`findings_json_out`"),
+        "lint_policy(NULL out): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+
+  const char *require = "{\"defaultAdmissionRule\": {\"evaluationMode\": \"REQUIRE_ATTESTATION\", "
+                        "\"requireAttestationsBy\": [\"projects/p/attestors/a\"], "
+                        "\"enforcementMode\": \"ENFORCED_BLOCK_AND_AUDIT_LOG\"}}";
+  BinauthzEngine *engine = (BinauthzEngine *)(uintptr_t)1;
+  status = binauthz_engine_new_from_documents((const uint8_t *)require, strlen(require), NULL, 0, &engine, &error);
+  r = report_of(error);
+  check(status == BINAUTHZ_STATUS_REFERENCE && engine == NULL && report_shaped(r, error) &&
+            strcmp(text_of(json_get(r, "code")), "reference") == 0 && contains(error, "projects/p/attestors/a"),
+        "new_from_documents(missing attestor): %s %s", binauthz_status_name(status), str_or(error));
+  json_free(r);
+  binauthz_string_free(error);
+  status = binauthz_engine_new_from_documents((const uint8_t *)good, strlen(good), NULL, 0, &engine, &error);
+  check(status == BINAUTHZ_STATUS_OK && engine != NULL && error == NULL, "new_from_documents(good): %s %s",
+        binauthz_status_name(status), str_or(error));
+  if (status != BINAUTHZ_STATUS_OK) return;
+
+  /* A request error: the report of the core's first error, with its path. */
+  const char *bad = "{\"images\": []}";
+  status = evaluate(engine, bad, strlen(bad), &out, &error);
+  r = report_of(error);
+  check(status == BINAUTHZ_STATUS_INVALID && report_shaped(r, error) &&
+            strcmp(text_of(json_get(r, "stage")), "request") == 0 &&
+            strcmp(text_of(json_get(r, "code")), "invalid") == 0 &&
+            strcmp(text_of(json_get(r, "path")), "images") == 0 && json_get(r, "errors")->count == 1,
+        "evaluate(no images) report: %s %s", str_or(error), str_or(binauthz_error_json(error)));
+  json_free(r);
+  binauthz_string_free(error);
+  /* A decision is not an error string: no report. */
+  const char *ok = "{\"images\": [\"gcr.io/acme/app:1\"]}";
+  status = evaluate(engine, ok, strlen(ok), &out, &error);
+  check(status == BINAUTHZ_STATUS_OK && has_prefix(out, "{\"allowed\":false,") && binauthz_error_json(out) == NULL,
+        "evaluate(documents engine): %s %s", binauthz_status_name(status), str_or(out));
+  binauthz_string_free(out);
+
+  /* Errors of how the API was called get a report too: the call's stage, the nearest code. */
+  status = binauthz_engine_new_from_documents((const uint8_t *)good, strlen(good), NULL, 0, NULL, &error);
+  r = report_of(error);
+  errors = json_get(r, "errors");
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && report_shaped(r, error) &&
+            strcmp(error, "argument `engine_out` is NULL") == 0 &&
+            strcmp(text_of(json_get(r, "stage")), "config") == 0 &&
+            strcmp(text_of(json_get(r, "code")), "invalid") == 0 &&
+            strcmp(text_of(json_get(errors->items[0], "document")), "engine_out") == 0,
+        "NULL argument report: %s %s", str_or(error), str_or(binauthz_error_json(error)));
+  json_free(r);
+  binauthz_string_free(error);
+  status = evaluate(NULL, ok, strlen(ok), &out, &error);
+  r = report_of(error);
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && report_shaped(r, error) &&
+            strcmp(text_of(json_get(r, "stage")), "request") == 0,
+        "NULL engine report: %s %s", str_or(error), str_or(binauthz_error_json(error)));
+  json_free(r);
+  binauthz_string_free(error);
+  status = binauthz_create_signature_payload("gcr.io/p/\xff@sha256:0", &out, &error);
+  r = report_of(error);
+  check(status == BINAUTHZ_STATUS_INVALID_UTF8 && report_shaped(r, error) &&
+            strcmp(text_of(json_get(r, "code")), "syntax") == 0,
+        "not UTF-8 report: %s %s", str_or(error), str_or(binauthz_error_json(error)));
+  json_free(r);
+  binauthz_string_free(error);
+  status = evaluate(engine, ok, SIZE_MAX, &out, &error);
+  r = report_of(error);
+  check(status == BINAUTHZ_STATUS_INVALID_ARGUMENT && report_shaped(r, error) &&
+            strcmp(text_of(json_get(r, "code")), "limit") == 0,
+        "length report: %s %s", str_or(error), str_or(binauthz_error_json(error)));
+  json_free(r);
+  binauthz_string_free(error);
+  /* A message that quoted a NUL: the error string has U+FFFD in its place, the report (JSON can
+     carry it) the NUL itself. */
+  const char *nul = "{\"images\": [\"a\"], \"x\\u0000y\": 1}";
+  status = evaluate(engine, nul, strlen(nul), &out, &error);
+  r = report_of(error);
+  const jval *path = json_get(r, "path");
+  check(status == BINAUTHZ_STATUS_INVALID && contains(error, "x\xEF\xBF\xBDy") && path != NULL &&
+            path->type == J_STRING && path->len == 3 && memcmp(path->text, "x\0y", 3) == 0,
+        "NUL report: %s %s", str_or(error), str_or(binauthz_error_json(error)));
+  json_free(r);
+  binauthz_string_free(error);
+
+  /* AdmissionReviews, answered by the core. */
+  char *review = pod_review("CREATE", "gcr.io/acme/app:1");
+  status = answer(engine, review, "{\"cluster\": \"us-east1.prod\"}", "\"2025-01-01T00:00:00Z\"", &r, &error);
+  check(status == BINAUTHZ_STATUS_OK && error == NULL &&
+            strcmp(text_of(at(r, "response", "response", "uid")), "u-7") == 0 &&
+            strcmp(text_of(at(r, "response", "kind", NULL)), "AdmissionReview") == 0 &&
+            bool_is(at(r, "response", "response", "allowed"), 0) &&
+            number_is(json_get(at(r, "response", "response", "status"), "code"), "403") &&
+            strcmp(text_of(json_get(at(r, "decision", "audit", "context"), "cluster")), "us-east1.prod") == 0 &&
+            type_is(at(r, "error", NULL, NULL), J_NULL),
+        "answer_review(deny): %s %s", binauthz_status_name(status), str_or(error));
+  json_free(r);
+  free(review);
+  /* A denial quoting an image with a control character: the message kubectl prints is escaped. */
+  review = pod_review("CREATE", "gcr.io/acme/app\\u001b[31m:1");
+  status = answer(engine, review, NULL, NULL, &r, &error);
+  const char *message = text_of(json_get(at(r, "response", "response", "status"), "message"));
+  check(status == BINAUTHZ_STATUS_OK && contains(message, "denied") && strchr(message, 0x1b) == NULL,
+        "answer_review(control character): %s [%s]", binauthz_status_name(status), message);
+  json_free(r);
+  free(review);
+  review = pod_review("DELETE", "gcr.io/acme/app:1");
+  status = answer(engine, review, NULL, NULL, &r, &error);
+  check(status == BINAUTHZ_STATUS_OK && bool_is(at(r, "response", "response", "allowed"), 1) &&
+            type_is(at(r, "decision", NULL, NULL), J_NULL),
+        "answer_review(DELETE): %s", binauthz_status_name(status));
+  json_free(r);
+  free(review);
+  /* The host's context cannot be read: a 500 refusal, and the error. */
+  review = pod_review("CREATE", "gcr.io/acme/app:1");
+  status = answer(engine, review, "[", NULL, &r, &error);
+  check(status == BINAUTHZ_STATUS_OK &&
+            number_is(json_get(at(r, "response", "response", "status"), "code"), "500") &&
+            strcmp(text_of(at(r, "error", "stage", NULL)), "request") == 0,
+        "answer_review(bad context): %s", binauthz_status_name(status));
+  json_free(r);
+  /* Not a review of a workload: a 400 refusal. */
+  status = answer(engine, "{\"kind\": \"Pod\"}", NULL, NULL, &r, &error);
+  check(status == BINAUTHZ_STATUS_OK &&
+            number_is(json_get(at(r, "response", "response", "status"), "code"), "400") &&
+            strcmp(text_of(json_get(at(r, "response", "response", "status"), "reason")), "BadRequest") == 0,
+        "answer_review(not a review): %s", binauthz_status_name(status));
+  json_free(r);
+  status = answer(engine, "\xff", NULL, NULL, &r, &error);
+  jval *er = report_of(error);
+  check(status == BINAUTHZ_STATUS_SYNTAX && r == NULL && report_shaped(er, error),
+        "answer_review(not UTF-8): %s %s", binauthz_status_name(status), str_or(error));
+  json_free(er);
+  binauthz_string_free(error);
+  status = binauthz_engine_answer_review(NULL, (const uint8_t *)review, strlen(review), NULL, 0, NULL, 0, NULL, 0,
+                                         &out, &error);
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && out == NULL && contains(error, "`engine`"),
+        "answer_review(NULL engine): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
+  /* The host's own refusal. */
+  status = binauthz_refuse_review((const uint8_t *)review, strlen(review), "source down \x1b[31m", &out, &error);
+  r = out ? json_parse(out, strlen(out), NULL, 0) : NULL;
+  message = text_of(at(r, "response", "status", "message"));
+  check(status == BINAUTHZ_STATUS_OK && strcmp(text_of(at(r, "response", "uid", NULL)), "u-7") == 0 &&
+            number_is(at(r, "response", "status", "code"), "500") && has_prefix(message, "source down ") &&
+            strchr(message, 0x1b) == NULL,
+        "refuse_review: %s %s", binauthz_status_name(status), str_or(out));
+  json_free(r);
+  binauthz_string_free(out);
+  free(review);
+  binauthz_engine_free(engine);
+}
+
 /* ---- 3. threads ---- */
 
 typedef struct {
@@ -814,6 +1087,9 @@ int main(int argc, char **argv) {
   int before = failed;
   test_errors(argv[2]);
   printf("error paths: %d failed\n", failed - before);
+  before = failed;
+  test_api();
+  printf("error reports and the API entry points: %d failed\n", failed - before);
   test_threads(paths, n);
   test_cache(paths, n);
   test_panic_guard();
