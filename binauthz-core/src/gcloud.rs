@@ -5,9 +5,9 @@ use ::base64::Engine as _;
 use ::base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
-use crate::attestor::{Attestor, AttestorKey, PublicKey};
-use crate::occurrence::{Occurrence, Signature, is_pgp_armor};
-use crate::policy::{AdmissionRule, GlobalPolicyEvaluationMode, Policy};
+use crate::model::attestor::{Attestor, AttestorKey, PublicKey};
+use crate::model::occurrence::{Occurrence, Signature, is_pgp_armor};
+use crate::model::policy::{AdmissionRule, GlobalPolicyEvaluationMode, Policy};
 use crate::request::Request;
 
 fn insert_opt(map: &mut Map<String, Value>, key: &str, value: Option<&str>) {

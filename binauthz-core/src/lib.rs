@@ -22,34 +22,25 @@
 // evaluation; objects (Kubernetes, Cloud Run) and requests; lint; and the API every binding
 // calls. Modules are private unless they are a namespace of the public interface below.
 
-// Text, limits and bookkeeping.
-mod base64;
+// Foundations: errors, limits, showing untrusted text, counting work.
 #[doc(hidden)]
 pub mod budget;
-mod document;
 mod mix;
-mod yaml;
 
-// Model.
-mod allowlist;
-mod attestor;
-mod config;
-mod context;
-mod digest;
-mod image;
-mod names;
-mod occurrence;
-mod payload;
-mod policy;
-mod time;
+// Text to values, bounded: YAML and JSON documents, gcloud's shape rules.
+mod text;
 
-// Decisions, evaluation, objects, requests, GCP's output shapes.
-mod cloud_run;
+// The model: names, images, policies, attestors, occurrences, contexts, workloads.
+mod model;
+
+// Decisions and their wording; evaluation.
 mod decision;
 mod evaluation;
+
+// Objects that say what will run (Kubernetes, Cloud Run); requests; GCP's output shapes.
 mod gcloud;
+mod objects;
 mod request;
-mod workload;
 
 // ---- The public interface ----
 
@@ -63,7 +54,7 @@ pub mod crypto;
 pub mod error;
 /// Kubernetes workload objects and AdmissionReviews: their images and context, and the
 /// responses a webhook sends.
-pub mod kubernetes;
+pub use objects::kubernetes;
 /// Every size, nesting and count limit of the inputs (spec §7).
 pub mod limits;
 /// Mistakes valid policies still make (spec/lint.md).
@@ -75,12 +66,12 @@ pub mod pgp;
 pub mod untrusted;
 
 // Compiling and evaluating.
-pub use config::Config;
 pub use evaluation::Engine;
 pub use evaluation::cache::{CacheStats, DEFAULT_CACHE_ENTRIES};
+pub use model::config::Config;
 
 // What to evaluate.
-pub use context::{CloudRunContext, CloudRunKind, Context, Platform};
+pub use model::context::{CloudRunContext, CloudRunKind, Context, Platform};
 pub use request::Request;
 
 // Decisions.
@@ -90,18 +81,18 @@ pub use decision::{
 };
 
 // The model: policies, attestors, attestations, names.
-pub use allowlist::AllowlistPattern;
-pub use attestor::{Attestor, AttestorKey, PublicKey};
-pub use digest::Digest;
-pub use image::ImageRef;
-pub use names::{AttestorName, KeyId, NoteName, OccurrenceLabel};
-pub use occurrence::{Occurrence, Occurrences, Signature, SkippedOccurrence};
-pub use payload::create_signature_payload;
-pub use policy::{
+pub use model::allowlist::AllowlistPattern;
+pub use model::attestor::{Attestor, AttestorKey, PublicKey};
+pub use model::digest::Digest;
+pub use model::image::ImageRef;
+pub use model::names::{AttestorName, KeyId, NoteName, OccurrenceLabel};
+pub use model::occurrence::{Occurrence, Occurrences, Signature, SkippedOccurrence};
+pub use model::payload::create_signature_payload;
+pub use model::policy::{
     AdmissionRule, EnforcementMode, EvaluationMode, GlobalPolicyEvaluationMode, Policy, RuleAction,
     RuleKind, SpecificRules,
 };
-pub use time::Timestamp;
+pub use model::time::Timestamp;
 
 // Errors.
 pub use error::{Error, ErrorCode, InputError, InputResult};
@@ -109,7 +100,7 @@ pub use error::{Error, ErrorCode, InputError, InputResult};
 /// Internals that benches and fuzz targets drive directly; not part of the stable API.
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::payload::check_payload;
+    pub use crate::model::payload::check_payload;
 }
 
 /// The crate version, for `binauthz --version` and the bindings' `version()`.

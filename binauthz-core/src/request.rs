@@ -4,16 +4,16 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::cloud_run;
-use crate::document;
 use crate::error::{ErrorCode, InputError, InputResult};
-use crate::image::ImageRef;
-use crate::kubernetes;
 use crate::limits::{MAX_IMAGES, MAX_OCCURRENCES, MAX_REQUEST_BYTES};
-use crate::occurrence::{Occurrence, Occurrences};
-use crate::time::Timestamp;
+use crate::model::image::ImageRef;
+use crate::model::occurrence::{Occurrence, Occurrences};
+use crate::model::time::Timestamp;
+use crate::objects::cloud_run;
+use crate::objects::kubernetes;
+use crate::text::document;
 
-pub use crate::context::Context;
+pub use crate::model::context::Context;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

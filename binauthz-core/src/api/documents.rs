@@ -2,10 +2,10 @@
 //! `gcloud … attestors describe` print them), checked together with every error reported: the
 //! one reading the CLI's `policy validate`, the C ABI, Go and JavaScript all use.
 
-use crate::attestor::Attestor;
 use crate::error::Error;
 use crate::evaluation::Engine;
-use crate::policy::{Policy, validate_attestors};
+use crate::model::attestor::Attestor;
+use crate::model::policy::{Policy, validate_attestors};
 
 use super::report::{ErrorDetail, ErrorReport, ErrorStage};
 

@@ -6,13 +6,13 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::context::Context;
-use crate::document;
 use crate::error::{ErrorCode, InputError};
 use crate::evaluation::Engine;
 use crate::limits::MAX_REQUEST_BYTES;
-use crate::occurrence::Occurrences;
-use crate::time::Timestamp;
+use crate::model::context::Context;
+use crate::model::occurrence::Occurrences;
+use crate::model::time::Timestamp;
+use crate::text::document;
 
 use super::report::{ErrorReport, ErrorStage};
 use super::summary::{AttestorSummary, PolicySummary};

@@ -29,9 +29,9 @@ use serde_json::{Map, Value};
 use crate::decision::Decision;
 use crate::error::{Error, ErrorCode, InputError};
 use crate::evaluation::Engine;
-use crate::kubernetes::{self, Extracted};
 use crate::lint::{self, Lint};
-use crate::occurrence::Occurrences;
+use crate::model::occurrence::Occurrences;
+use crate::objects::kubernetes::{self, Extracted};
 use crate::request::Request;
 
 /// The name of a config document in error reports.
@@ -105,13 +105,15 @@ pub fn request_from_parts(parts: RequestParts<'_>) -> Result<Request, ErrorRepor
 }
 
 /// Validates a policy document alone, reporting every error.
-pub fn validate_policy(policy: &str) -> Result<crate::policy::Policy, ErrorReport> {
+pub fn validate_policy(policy: &str) -> Result<crate::model::policy::Policy, ErrorReport> {
     check_documents(Document::new("policy", policy), &[]).map(|c| c.policy)
 }
 
 /// Validates an attestor document (one attestor or a list), reporting every attestor's error.
-pub fn validate_attestors(attestors: &str) -> Result<Vec<crate::attestor::Attestor>, ErrorReport> {
-    crate::policy::validate_attestors(attestors)
+pub fn validate_attestors(
+    attestors: &str,
+) -> Result<Vec<crate::model::attestor::Attestor>, ErrorReport> {
+    crate::model::policy::validate_attestors(attestors)
         .map_err(|e| ErrorReport::all(ErrorStage::Config, "attestors", &e))
 }
 
@@ -134,7 +136,7 @@ pub fn extract_images(object: &str) -> Result<Extracted, ErrorReport> {
 
 /// gcloud's signature payload for an artifact URL (`create-signature-payload`).
 pub fn signature_payload(artifact_url: &str) -> Result<String, ErrorReport> {
-    crate::payload::create_signature_payload(artifact_url).map_err(|e| {
+    crate::model::payload::create_signature_payload(artifact_url).map_err(|e| {
         let error = InputError::new(ErrorCode::Invalid, "", e.to_string());
         ErrorReport::bare(ErrorStage::Request, "artifact URL", &error)
     })

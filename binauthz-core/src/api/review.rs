@@ -9,11 +9,11 @@ use serde_json::Value;
 use crate::decision::Decision;
 use crate::error::InputError;
 use crate::evaluation::Engine;
-use crate::image::ImageRef;
-use crate::kubernetes::{self, Refusal, ReviewEcho};
-use crate::occurrence::Occurrences;
+use crate::model::image::ImageRef;
+use crate::model::occurrence::Occurrences;
+use crate::model::time::Timestamp;
+use crate::objects::kubernetes::{self, Refusal, ReviewEcho};
 use crate::request::{Context, Request};
-use crate::time::Timestamp;
 use crate::untrusted::shown;
 
 use super::report::{ErrorReport, ErrorStage};

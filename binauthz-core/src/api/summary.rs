@@ -1,7 +1,7 @@
 //! What `validatePolicy` and `validateAttestors` return: the validated documents as the engine
 //! understood them (default key ids filled in, Istio keys normalised), for previews.
 
-use crate::policy::{
+use crate::model::policy::{
     AdmissionRule, EnforcementMode, EvaluationMode, GlobalPolicyEvaluationMode, RuleKind,
 };
 use crate::{Attestor, Policy};

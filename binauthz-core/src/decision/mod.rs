@@ -7,10 +7,10 @@ pub(crate) mod wording;
 
 use serde::Serialize;
 
-use crate::context::Context;
-use crate::context::Platform;
-use crate::names::{AttestorName, KeyId, OccurrenceLabel};
-use crate::policy::{EnforcementMode, EvaluationMode, RuleKind};
+use crate::model::context::Context;
+use crate::model::context::Platform;
+use crate::model::names::{AttestorName, KeyId, OccurrenceLabel};
+use crate::model::policy::{EnforcementMode, EvaluationMode, RuleKind};
 
 /// The outcome for one image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

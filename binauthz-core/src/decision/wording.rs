@@ -3,16 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use crate::context::Context;
-use crate::context::Platform;
 use crate::decision::{
     AuditImage, AuditRecord, AuditVerification, DecisionStage, ImageDecision, LABEL_BREAKGLASS,
     LABEL_DRY_RUN, LABEL_OVERRIDDEN, Reason, ReasonKind, Verdict,
 };
-use crate::image::shown_image;
 use crate::limits::{MAX_DENIALS_IN_MESSAGE, MAX_REASONS_IN_DENIAL};
-use crate::names::AttestorName;
-use crate::policy::Policy;
+use crate::model::context::Context;
+use crate::model::context::Platform;
+use crate::model::image::shown_image;
+use crate::model::names::AttestorName;
+use crate::model::policy::Policy;
 
 /// GCP's denial reason for an attestor without a valid attestation.
 pub(crate) const NO_VALID_ATTESTATION: &str =

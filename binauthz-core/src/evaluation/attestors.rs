@@ -3,20 +3,20 @@
 
 use std::borrow::Cow;
 
-use crate::attestor::{Attestor, AttestorKey, PublicKey};
 use crate::budget::{RequestBudget, Work, pkix_points};
 use crate::crypto::{PkixKey, VerifyError};
 use crate::decision::{AttestorResult, Reason, ReasonKind, VerifiedBy};
-use crate::digest::Digest;
 use crate::evaluation::cache::{CheckKey, Conclusion, Outcome, VerificationCache};
 use crate::evaluation::reason_list::ReasonList;
 use crate::limits::MAX_REASONS_PER_ATTESTOR;
-use crate::names::{KeyId, NoteName};
-use crate::occurrence::{Occurrence, Occurrences, Signature, SkippedOccurrence};
-use crate::payload::{PayloadProblem, check_payload};
+use crate::model::attestor::{Attestor, AttestorKey, PublicKey};
+use crate::model::digest::Digest;
+use crate::model::names::{KeyId, NoteName};
+use crate::model::occurrence::{Occurrence, Occurrences, Signature, SkippedOccurrence};
+use crate::model::payload::{PayloadProblem, check_payload};
+use crate::model::time::Timestamp;
 #[cfg(feature = "pgp")]
 use crate::pgp::PgpFailureKind;
-use crate::time::Timestamp;
 use crate::untrusted::{escape, shown};
 
 /// A request's occurrences in their canonical order (`Occurrence::canonical_cmp`: note, digest,
@@ -342,7 +342,7 @@ fn skipped_message(s: &SkippedOccurrence) -> String {
     };
     format!(
         "{} was skipped and cannot satisfy the attestor{could}: {}",
-        crate::occurrence::describe(s.label()),
+        crate::model::occurrence::describe(s.label()),
         s.error()
     )
 }

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::budget::Work;
 use crate::decision::ReasonKind;
 use crate::mix::MixState;
-use crate::payload::PayloadProblem;
+use crate::model::payload::PayloadProblem;
 
 /// Entries an engine's cache holds unless told otherwise ([`crate::Engine::with_cache_capacity`]).
 pub const DEFAULT_CACHE_ENTRIES: usize = 10_000;
@@ -30,7 +30,7 @@ pub const DEFAULT_CACHE_ENTRIES: usize = 10_000;
 /// [`MixState`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CheckKey {
-    /// The key's [`key_fingerprint`](crate::attestor::key_fingerprint).
+    /// The key's [`key_fingerprint`](crate::model::attestor::key_fingerprint).
     key: [u8; 32],
     /// SHA-256 of the signature bytes.
     signature: [u8; 32],
@@ -241,7 +241,7 @@ impl std::fmt::Debug for VerificationCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attestor::key_fingerprint;
+    use crate::model::attestor::key_fingerprint;
 
     fn key(n: u32) -> CheckKey {
         let mut signature = [0; 32];

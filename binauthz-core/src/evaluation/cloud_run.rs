@@ -3,12 +3,12 @@
 //! that does not enable Binary Authorization is not checked at all. Each difference is said in
 //! a note.
 
-use crate::allowlist::pattern_names_tag;
-use crate::allowlist::{AllowlistIndex, AllowlistPattern};
-use crate::context::{CloudRunContext, Context, Setting};
 use crate::decision::{DecisionStage, ImageDecision, Reason, ReasonKind, Verdict};
-use crate::image::{SOURCE_DEPLOY_REPOSITORY, is_source_deploy_image};
-use crate::policy::Policy;
+use crate::model::allowlist::pattern_names_tag;
+use crate::model::allowlist::{AllowlistIndex, AllowlistPattern};
+use crate::model::context::{CloudRunContext, Context, Setting};
+use crate::model::image::{SOURCE_DEPLOY_REPOSITORY, is_source_deploy_image};
+use crate::model::policy::Policy;
 use crate::untrusted::shown;
 
 use super::engine::Evaluated;
@@ -175,7 +175,7 @@ fn source_deploy_note(images: &[ImageDecision], notes: &mut Vec<String>) {
     if let Some(image) = denied {
         notes.push(format!(
             "{} was built by a source deploy (Artifact Registry repository {SOURCE_DEPLOY_REPOSITORY}); GCP's Cloud Run guide says a policy must exempt REGION-docker.pkg.dev/PROJECT_ID/{SOURCE_DEPLOY_REPOSITORY}/** for source deploys and functions",
-            crate::image::shown_image(&image.image)
+            crate::model::image::shown_image(&image.image)
         ));
     }
 }

@@ -4,24 +4,24 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::cloud_run::{self, CloudRunAllowlist};
-use crate::allowlist::{AllowlistIndex, system_image_match};
-use crate::attestor::Attestor;
-use crate::config::Config;
-use crate::context::Platform;
 use crate::decision::wording::{audit_record, denial_detail, summary};
 use crate::decision::{
     AppliedRule, AttestorResult, Decision, DecisionStage, Diagnostics, ImageDecision, Reason,
     ReasonKind, Verdict, rule_phrase,
 };
-use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, InputError};
 use crate::evaluation::attestors::{Checker, OccurrenceIndex, check_attestor};
 use crate::evaluation::cache::{CacheStats, DEFAULT_CACHE_ENTRIES, VerificationCache};
 use crate::evaluation::reason_list::ReasonList;
-use crate::image::ImageRef;
 use crate::limits::{MAX_ATTESTORS_IN_DENIAL, MAX_REASONS_PER_IMAGE};
-use crate::names::AttestorName;
-use crate::policy::{
+use crate::model::allowlist::{AllowlistIndex, system_image_match};
+use crate::model::attestor::Attestor;
+use crate::model::config::Config;
+use crate::model::context::Platform;
+use crate::model::digest::Digest;
+use crate::model::image::ImageRef;
+use crate::model::names::AttestorName;
+use crate::model::policy::{
     AdmissionRule, EnforcementMode, GlobalPolicyEvaluationMode, Policy, RuleAction, RuleKind,
     normalize_istio,
 };
@@ -275,7 +275,7 @@ impl Engine {
         }
         self.allowlist
             .find(self.policy.allowlist(), image)
-            .filter(|p| crate::allowlist::pattern_names_tag(p.as_str()))
+            .filter(|p| crate::model::allowlist::pattern_names_tag(p.as_str()))
             .map(|p| p.as_str().to_owned())
     }
 

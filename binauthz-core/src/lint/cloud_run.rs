@@ -1,8 +1,8 @@
 //! What `lint-manifest --policy` says about Cloud Run objects (spec/lint.md §3).
 
-use crate::allowlist::pattern_names_tag;
-use crate::image::is_source_deploy_image;
-use crate::policy::{Policy, RuleAction};
+use crate::model::allowlist::pattern_names_tag;
+use crate::model::image::is_source_deploy_image;
+use crate::model::policy::{Policy, RuleAction};
 
 /// Why a source-deployed image (`REGION-docker.pkg.dev/PROJECT/cloud-run-source-deploy/…`) of a
 /// Cloud Run object would not run under `policy`, or `None` when it would or is not one: Cloud

@@ -21,10 +21,12 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::attestor::{Attestor, PublicKey};
 use crate::crypto::{KeyKind, SignatureScheme};
-use crate::names::{AttestorName, placeholder, project_message, project_of, project_problem};
-use crate::policy::{
+use crate::model::attestor::{Attestor, PublicKey};
+use crate::model::names::{
+    AttestorName, placeholder, project_message, project_of, project_problem,
+};
+use crate::model::policy::{
     AdmissionRule, EnforcementMode, EvaluationMode, Policy, RuleKind, is_gcp_location,
 };
 

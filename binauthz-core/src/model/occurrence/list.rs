@@ -10,11 +10,11 @@ use std::ops::Deref;
 use serde_json::{Map, Value};
 
 use super::{Kind, Occurrence, fields, kind_of, not_a_mapping};
-use crate::digest::Digest;
-use crate::document;
 use crate::error::{ErrorCode, InputError, InputResult, join_path};
 use crate::limits::{MAX_OCCURRENCES, MAX_REQUEST_BYTES};
-use crate::names::{NoteName, OccurrenceLabel};
+use crate::model::digest::Digest;
+use crate::model::names::{NoteName, OccurrenceLabel};
+use crate::text::document;
 use crate::untrusted::shown;
 
 /// Skipped occurrences a decision's note names; the rest are counted.

@@ -5,8 +5,8 @@ use serde_json::{Map, Value, json};
 
 use super::{AdmissionRequest, str_at};
 use crate::decision::{Decision, Verdict};
-use crate::document;
 use crate::limits::MAX_REQUEST_BYTES;
+use crate::text::document;
 use crate::untrusted::escape;
 
 /// The AdmissionReview response for a decision: `uid` echoed, `allowed`, a 403 status with the

@@ -5,16 +5,16 @@ use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
 use crate::crypto::{PkixKey, SignatureAlgorithm};
-use crate::document;
-use crate::document::shape::{expect_mapping, expect_mapping_or_null, wrap_single};
 use crate::error::{ErrorCode, InputError, InputResult, join_path};
 use crate::limits::{MAX_ATTESTORS, MAX_CONFIG_BYTES, MAX_KEYS_PER_ATTESTOR};
-use crate::names::{
+use crate::model::names::{
     AttestorName, KeyId, NoteName, project_message, project_of, project_problem,
     uri_reference_problem,
 };
 #[cfg(feature = "pgp")]
 use crate::pgp::PgpKey;
+use crate::text::document;
+use crate::text::document::shape::{expect_mapping, expect_mapping_or_null, wrap_single};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -509,7 +509,7 @@ mod pgp_key_tests {
 mod key_index_tests {
     use super::*;
 
-    const PEM: &str = include_str!("../../spec/conformance/keys/ec-p256.pub.pem");
+    const PEM: &str = include_str!("../../../spec/conformance/keys/ec-p256.pub.pem");
 
     /// An attestor whose keys have these ids, in this order.
     fn attestor(ids: &[String]) -> Attestor {

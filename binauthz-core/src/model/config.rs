@@ -3,11 +3,11 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::attestor::Attestor;
-use crate::document;
 use crate::error::{InputError, InputResult};
 use crate::limits::MAX_CONFIG_BYTES;
-use crate::policy::Policy;
+use crate::model::attestor::Attestor;
+use crate::model::policy::Policy;
+use crate::text::document;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

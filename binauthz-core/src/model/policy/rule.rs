@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::raw::{GcpEnum as _, RawEnforcementMode, RawEvaluationMode, RawRule};
 use crate::error::{InputError, InputResult, join_path};
-use crate::names::{AttestorName, project_message, project_of, project_problem};
+use crate::model::names::{AttestorName, project_message, project_of, project_problem};
 
 /// GCP's `evaluationMode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

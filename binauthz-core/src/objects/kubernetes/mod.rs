@@ -4,14 +4,14 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::cloud_run;
-use crate::context::Context;
-use crate::document;
 use crate::error::{InputError, InputResult, join_path};
 use crate::limits::{MAX_IMAGES, MAX_REQUEST_BYTES};
+use crate::model::context::Context;
+use crate::model::workload::fields::{mapping_field, string_field, string_map, type_name};
+pub use crate::model::workload::{ContainerImage, ContainerType, Workload};
+use crate::objects::cloud_run;
+use crate::text::document;
 use crate::untrusted::shown;
-use crate::workload::fields::{mapping_field, string_field, string_map, type_name};
-pub use crate::workload::{ContainerImage, ContainerType, Workload};
 
 /// The label GKE's current docs use to request breakglass on a pod.
 pub const BREAKGLASS_LABEL: &str = "image-policy.k8s.io/break-glass";

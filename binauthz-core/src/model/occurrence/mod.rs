@@ -5,13 +5,13 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
-use crate::base64;
-use crate::digest::Digest;
-use crate::document;
 use crate::error::{ErrorCode, InputError, InputResult};
-use crate::image::strip_scheme;
 use crate::limits::MAX_SIGNATURES;
-use crate::names::{NoteName, OccurrenceLabel};
+use crate::model::digest::Digest;
+use crate::model::image::strip_scheme;
+use crate::model::names::{NoteName, OccurrenceLabel};
+use crate::text::base64;
+use crate::text::document;
 use crate::untrusted::shown;
 
 mod fields;

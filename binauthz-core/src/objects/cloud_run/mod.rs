@@ -9,12 +9,12 @@
 
 use serde_json::{Map, Value};
 
-use crate::context::{CloudRunContext, CloudRunKind, Context, Setting};
 use crate::error::{ErrorCode, InputError, InputResult, join_path};
 use crate::limits::{MAX_BREAKGLASS_JUSTIFICATION_BYTES, MAX_IMAGES};
+use crate::model::context::{CloudRunContext, CloudRunKind, Context, Setting};
+use crate::model::workload::fields::{mapping_field, string_field, string_map, type_name};
+use crate::model::workload::{ContainerImage, ContainerType, Workload};
 use crate::untrusted::shown;
-use crate::workload::fields::{mapping_field, string_field, string_map, type_name};
-use crate::workload::{ContainerImage, ContainerType, Workload};
 
 mod read;
 

@@ -16,11 +16,11 @@ use serde_json::{Map, Value};
 pub(crate) use keys::{is_gcp_location, normalize_istio};
 pub use rule::{AdmissionRule, EnforcementMode, EvaluationMode, RuleAction};
 
-use crate::allowlist::AllowlistPattern;
-use crate::document;
 use crate::error::{InputError, InputResult};
 use crate::limits::{MAX_CONFIG_BYTES, MAX_POLICY_ENTRIES};
-use crate::names::AttestorName;
+use crate::model::allowlist::AllowlistPattern;
+use crate::model::names::AttestorName;
+use crate::text::document;
 use raw::{GcpEnum as _, RawGlobalMode, RawPattern, RawPolicy, RawRule};
 pub use validate::validate_attestors;
 

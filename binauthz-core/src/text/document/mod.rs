@@ -7,7 +7,7 @@ pub(crate) mod shape;
 
 use crate::error::{ErrorCode, InputError, InputResult};
 use crate::limits::MAX_DEPTH;
-use crate::yaml;
+use crate::text::yaml;
 
 /// Parses `text` as JSON when it starts with `{` or `[`, as YAML otherwise, enforcing the
 /// size limit `max_bytes` and the nesting limit.

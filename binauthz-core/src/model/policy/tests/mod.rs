@@ -183,7 +183,7 @@ fn assert_agrees(value: &Value) {
 fn validate_accepts_what_parse_accepts() {
     let p = Policy::validate(MINIMAL).unwrap();
     assert_eq!(p, Policy::parse(MINIMAL).unwrap());
-    let example = include_str!("../../../../spec/examples/policy.yaml");
+    let example = include_str!("../../../../../spec/examples/policy.yaml");
     assert_eq!(
         Policy::validate(example).unwrap(),
         Policy::parse(example).unwrap()
@@ -192,7 +192,7 @@ fn validate_accepts_what_parse_accepts() {
 
 #[test]
 fn validate_reports_every_error_of_the_fixture() {
-    let text = include_str!("../../../../spec/lint/invalid-policy.yaml");
+    let text = include_str!("../../../../../spec/lint/invalid-policy.yaml");
     let errors = validate_err(text);
     assert_eq!(
         paths(&errors),
@@ -374,7 +374,7 @@ fn validate_agrees_with_parse_on_the_conformance_policies() {
 
 #[test]
 fn missing_attestors_are_reference_errors() {
-    let p = Policy::parse(include_str!("../../../../spec/examples/policy.yaml")).unwrap();
+    let p = Policy::parse(include_str!("../../../../../spec/examples/policy.yaml")).unwrap();
     let errors = p.missing_attestors(&[]);
     assert_eq!(
         paths(&errors),
@@ -385,14 +385,14 @@ fn missing_attestors_are_reference_errors() {
     );
     assert!(errors.iter().all(|e| e.code() == ErrorCode::Reference));
     let attestors =
-        crate::Attestor::parse_many(include_str!("../../../../spec/examples/attestors.yaml"))
+        crate::Attestor::parse_many(include_str!("../../../../../spec/examples/attestors.yaml"))
             .unwrap();
     assert!(p.missing_attestors(&attestors).is_empty());
 }
 
 #[test]
 fn validate_attestors_checks_each_attestor() {
-    let good = include_str!("../../../../spec/examples/attestors.yaml");
+    let good = include_str!("../../../../../spec/examples/attestors.yaml");
     assert_eq!(validate_attestors(good).unwrap().len(), 2);
     let text = "- name: projects/p/attestors/a\n  userOwnedGrafeasNote: {noteReference: projects/p/notes/a}\n- name: bad\n  userOwnedGrafeasNote: {noteReference: projects/p/notes/b}\n- name: projects/p/attestors/c\n- name: projects/p/attestors/a\n  userOwnedGrafeasNote: {noteReference: projects/p/notes/a}\n";
     let errors = validate_attestors(text).unwrap_err();

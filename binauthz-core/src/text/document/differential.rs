@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use super::Strict;
 use crate::limits::{MAX_DEPTH, MAX_REQUEST_BYTES};
-use crate::yaml::{ErrorKind, to_json_value_within, to_json_values_within};
+use crate::text::yaml::{ErrorKind, to_json_value_within, to_json_values_within};
 
 /// What the document reader's old size check counted for a value.
 fn cost(value: &Value) -> usize {

@@ -1,7 +1,7 @@
 use super::*;
-use crate::allowlist::pattern_names_tag;
-use crate::image::is_source_deploy_image;
-use crate::kubernetes::{parse_admission_review, parse_manifests};
+use crate::model::allowlist::pattern_names_tag;
+use crate::model::image::is_source_deploy_image;
+use crate::objects::kubernetes::{parse_admission_review, parse_manifests};
 
 const API: &str = "us-docker.pkg.dev/acme/payments/api@sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6";
 

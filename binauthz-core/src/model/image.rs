@@ -3,9 +3,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::digest::Digest;
 use crate::error::{ErrorCode, InputError, InputResult};
 use crate::limits::MAX_IMAGE_REF_BYTES;
+use crate::model::digest::Digest;
 use crate::untrusted::{escape, shown};
 
 /// An image reference: `[scheme://]registry/path[:tag][@sha256:HEX]`.

@@ -18,10 +18,10 @@ use super::{
     AdmissionRule, Policy, RuleKind, SPECIFIC_KINDS, allowlist_entry, check_name, duplicate_key,
     global_mode, missing_default_rule, prepare, several_kinds, shape, too_many,
 };
-use crate::attestor::Attestor;
-use crate::document;
 use crate::error::{ErrorCode, InputError, join_path};
 use crate::limits::{MAX_ATTESTORS, MAX_CONFIG_BYTES, MAX_POLICY_ENTRIES};
+use crate::model::attestor::Attestor;
+use crate::text::document;
 
 impl Policy {
     /// Parses and validates a policy document (YAML or JSON), reporting every error found (each

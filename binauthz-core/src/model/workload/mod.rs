@@ -1,10 +1,10 @@
 //! What will run: a workload's containers and images, where it runs, and the request context it
-//! gives. Filled in by the Kubernetes and Cloud Run readers (`crate::kubernetes`,
-//! `crate::cloud_run`), which share the field readers in [`fields`].
+//! gives. Filled in by the Kubernetes and Cloud Run readers (`crate::objects::kubernetes`,
+//! `crate::objects::cloud_run`), which share the field readers in [`fields`].
 
 use serde::Serialize;
 
-use crate::context::{CloudRunContext, Context};
+use crate::model::context::{CloudRunContext, Context};
 
 pub(crate) mod fields;
 

@@ -5,10 +5,10 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::attestor::Attestor;
 use crate::error::ErrorCode;
+use crate::model::attestor::Attestor;
 
-const PEM: &str = include_str!("../../../../spec/conformance/keys/ec-p256.pub.pem");
+const PEM: &str = include_str!("../../../../../spec/conformance/keys/ec-p256.pub.pem");
 
 /// A valid policy as JSON, to change one field of.
 fn base_policy() -> Value {

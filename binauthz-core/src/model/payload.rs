@@ -2,9 +2,9 @@
 
 use serde_json::Value;
 
-use crate::digest::Digest;
-use crate::document::Strict;
-use crate::image::strip_scheme;
+use crate::model::digest::Digest;
+use crate::model::image::strip_scheme;
+use crate::text::document::Strict;
 
 /// The `critical.type` gcloud writes.
 pub const PAYLOAD_TYPE: &str = "Google cloud binauthz container signature";

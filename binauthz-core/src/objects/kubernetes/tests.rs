@@ -1,7 +1,7 @@
 use super::*;
 use crate::ErrorCode;
 
-const DEPLOYMENT: &str = include_str!("../../../spec/examples/deployment.yaml");
+const DEPLOYMENT: &str = include_str!("../../../../spec/examples/deployment.yaml");
 
 fn pod_spec_doc(kind: &str, wrap: &str) -> String {
     let pod = "metadata:\n  labels:\n    app: x\nspec:\n  serviceAccountName: sa\n  containers:\n  - name: c\n    image: gcr.io/p/c:1\n  initContainers:\n  - name: i\n    image: gcr.io/p/i:1\n  ephemeralContainers:\n  - name: e\n    image: gcr.io/p/e:1\n";
@@ -187,7 +187,7 @@ fn multi_document_manifests_and_lists() {
     );
     assert_eq!(parse_manifests(&two).unwrap().len(), 2);
     let list = serde_json::json!({"kind": "List", "items": [
-        crate::yaml::to_json_value(&pod_spec_doc("Pod", "")).unwrap()
+        crate::text::yaml::to_json_value(&pod_spec_doc("Pod", "")).unwrap()
     ]});
     assert_eq!(parse_manifests(&list.to_string()).unwrap().len(), 1);
 }
@@ -241,7 +241,7 @@ fn unknown_kinds_and_objects_without_pods_are_clear_errors() {
 
 #[test]
 fn admission_review_takes_namespace_from_the_request() {
-    let pod = crate::yaml::to_json_value(&pod_spec_doc("Pod", "")).unwrap();
+    let pod = crate::text::yaml::to_json_value(&pod_spec_doc("Pod", "")).unwrap();
     let review = serde_json::json!({
         "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
         "request": {"uid": "u-1", "namespace": "prod", "object": pod}});
@@ -444,7 +444,7 @@ fn an_unrendered_template_reference_is_read_as_it_is() {
 
 #[test]
 fn admission_review_fields_say_what_was_found_instead() {
-    let pod = crate::yaml::to_json_value(&pod_spec_doc("Pod", "")).unwrap();
+    let pod = crate::text::yaml::to_json_value(&pod_spec_doc("Pod", "")).unwrap();
     for (request, path, message) in [
         (
             serde_json::json!({"uid": 5, "object": pod}),

@@ -1,6 +1,6 @@
 //! How gcloud reads the shape of a policy document before its fields, shared by the parser and
 //! the collecting validator so that both report the same errors. The rules every GCP document
-//! shares (attestors too) are in `crate::document::shape`.
+//! shares (attestors too) are in `crate::text::document::shape`.
 //!
 //! gcloud's `policy import` decodes YAML with apitools' protojson reader, which wraps a single
 //! value given for a repeated field into a one-element list and skips fields set to null
@@ -12,8 +12,10 @@
 
 use serde_json::{Map, Value};
 
-pub(crate) use crate::document::shape::{expect_mapping, expect_mapping_or_null, wrap_single};
 use crate::error::{ErrorCode, InputError, InputResult};
+pub(crate) use crate::text::document::shape::{
+    expect_mapping, expect_mapping_or_null, wrap_single,
+};
 
 use super::RuleKind;
 
