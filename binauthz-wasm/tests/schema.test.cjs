@@ -250,8 +250,8 @@ test("the comparison finds drift", () => {
   assert.match(againstVerifiedBy, /VerifiedBy\.keyId: required in TypeScript, optional in the schema/);
   const againstAuditVerification = problems("AuditVerification", root.$defs.VerifiedBy);
   assert.match(againstAuditVerification, /AuditVerification\.attestor: in TypeScript, not in the schema/);
-  // Verdict values against the Stage schema.
-  const wrongEnum = { type: "object", properties: { verdict: { $ref: "#/$defs/Stage" } }, required: ["verdict"] };
+  // Verdict values against the stage's schema.
+  const wrongEnum = { type: "object", properties: { verdict: root.$defs.ImageDecision.properties.stage }, required: ["verdict"] };
   assert.match(problems("AuditImage", wrongEnum), /AuditImage\.verdict: TypeScript allows .*"ALLOWED"/);
   // A nullable field declared without null, and a number declared for a string.
   const wrongNull = { type: "object", properties: { image: { type: ["string", "null"] }, digest: { type: "integer" } }, required: ["image", "digest"] };
