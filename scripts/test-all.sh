@@ -41,6 +41,11 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test (unit, integration, property, conformance, doc)"
 cargo test --workspace --locked
 
+# ---- spec/schema/: generated from the Rust types (binauthz-core feature `schema`, off above) ----
+step "JSON Schemas: spec/schema/ is generated, every conformance case fits it (feature schema)"
+cargo clippy --locked -p binauthz-core --all-targets --features schema -- -D warnings
+cargo test --locked -p binauthz-core --features schema --test schema
+
 # ---- conformance vectors regenerated with fresh keys must give the same decisions ----
 step "conformance with freshly generated vectors"
 rm -rf target/conformance-fresh

@@ -7,6 +7,7 @@ use std::fmt;
 
 /// The stable category of an error, shared by every binding (see spec/README.md §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ErrorCode {
     /// The document is not valid YAML or JSON, or not UTF-8.

@@ -62,6 +62,9 @@ pub mod lint;
 /// PGP attestor keys and PGP-signed attestations.
 #[cfg(feature = "pgp")]
 pub mod pgp;
+/// JSON Schemas of the shapes every binding shares (spec §8.6), generated from these types.
+#[cfg(feature = "schema")]
+pub mod schema;
 /// Showing untrusted text to people: escaping and shortening.
 pub mod untrusted;
 

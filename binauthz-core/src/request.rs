@@ -16,12 +16,31 @@ use crate::text::document;
 pub use crate::model::context::Context;
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct RawRequest {
+pub(crate) struct RawRequest {
+    /// The image references to evaluate (spec §4), in order; or give `object`.
     images: Option<Vec<String>>,
+    /// Instead of `images`: an object whose images (and context) are evaluated (spec §8.1).
+    /// Giving both `images` and `object` is an error.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<crate::schema::WorkloadObject>")
+    )]
     object: Option<Value>,
+    /// The attestation occurrences at hand, read as spec §5.1 says: occurrences that cannot be
+    /// read are skipped, occurrences of other kinds ignored.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<Vec<crate::schema::OccurrenceDocument>>")
+    )]
     attestations: Option<Vec<Value>>,
+    /// Where the images are deployed: selects the specific rule that applies.
+    #[cfg_attr(feature = "schema", schemars(with = "Option<Context>"))]
     context: Option<Value>,
+    /// When PGP key and signature expiry is judged: RFC 3339 in UTC, read strictly
+    /// (`YYYY-MM-DDTHH:MM:SS[.F]Z`, spec §8.1). Without it, a PGP key or signature with an expiry
+    /// counts as expired.
     #[serde(rename = "evaluationTime")]
     evaluation_time: Option<String>,
 }

@@ -16,6 +16,10 @@ type Request struct {
 	Attestations []json.RawMessage `json:"attestations,omitempty"`
 	// Context selects the specific admission rule that applies.
 	Context *Context `json:"context,omitempty"`
+	// EvaluationTime is when PGP key and signature expiry is judged: RFC 3339 in UTC with a
+	// "Z", e.g. time.Now().UTC().Format(time.RFC3339) (spec/README.md §8.1). The engine reads no
+	// clock: when it is empty, a PGP key or signature that has an expiry counts as expired.
+	EvaluationTime string `json:"evaluationTime,omitempty"`
 }
 
 // Context says where the images are deployed.
@@ -179,13 +183,15 @@ type Reason struct {
 type AuditRecord struct {
 	Allowed bool `json:"allowed"`
 	// Platform is "cloudRun" for a Cloud Run service or job, "" on GKE.
-	Platform   string            `json:"platform,omitempty"`
-	Policy     string            `json:"policy"`
-	Breakglass bool              `json:"breakglass"`
-	DryRun     bool              `json:"dryRun"`
-	Context    Context           `json:"context"`
-	Images     []AuditImage      `json:"images"`
-	Labels     map[string]string `json:"labels"`
+	Platform   string  `json:"platform,omitempty"`
+	Policy     string  `json:"policy"`
+	Breakglass bool    `json:"breakglass"`
+	DryRun     bool    `json:"dryRun"`
+	Context    Context `json:"context"`
+	// EvaluationTime is the request's evaluation time (RFC 3339), "" when it gave none.
+	EvaluationTime string            `json:"evaluationTime,omitempty"`
+	Images         []AuditImage      `json:"images"`
+	Labels         map[string]string `json:"labels"`
 }
 
 // AuditImage is one image of an audit record.

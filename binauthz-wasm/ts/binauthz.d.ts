@@ -1,5 +1,6 @@
 // The shapes binauthz reads and returns (spec/README.md §2-§10). Hand-written from the Rust types
-// of binauthz-core and checked against real outputs by `tsc` in binauthz-wasm/tests/.
+// of binauthz-core, checked against real outputs by `tsc` (tests/types.test.cjs) and against the
+// JSON Schemas generated from those types, spec/schema/ (tests/schema.test.cjs).
 
 /** The stable category of an error (spec §1). */
 export type ErrorCode = "syntax" | "limit" | "invalid" | "reference" | "unsupported";

@@ -8,6 +8,7 @@ use crate::error::{Error, ErrorCode, InputError};
 
 /// Which input was at fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum ErrorStage {
@@ -29,6 +30,7 @@ impl ErrorStage {
 
 /// One error of one document: its code, field path and message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorDetail {
     /// The document at fault, as the caller named it: `config`, `request`, `policy`,
     /// `attestors`, or a file name.
@@ -56,6 +58,7 @@ impl ErrorDetail {
 /// Why a call failed, in the shape every binding reports: the first error's code, path and
 /// sentence, the stage, and every error when a check reports them all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorReport {
     /// The stable code of the first error.
     pub code: ErrorCode,

@@ -14,6 +14,7 @@ use crate::model::policy::{EnforcementMode, EvaluationMode, RuleKind};
 
 /// The outcome for one image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Verdict {
     /// Conformant: admitted.
@@ -35,6 +36,7 @@ impl Verdict {
 
 /// The evaluation step that settled an image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum DecisionStage {
     /// Breakglass admitted the image.
@@ -52,6 +54,7 @@ pub enum DecisionStage {
 
 /// The kind of a reason; stable across releases and bindings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum ReasonKind {
     /// The request asked for breakglass.
@@ -111,6 +114,7 @@ pub enum ReasonKind {
 
 /// One explanation: what happened, in words, with the attestor, key and occurrence concerned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Reason {
     /// The stable kind.
@@ -147,6 +151,7 @@ impl Reason {
 
 /// The rule that applied to an image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AppliedRule {
     /// The kind of rule.
@@ -184,6 +189,7 @@ pub(crate) fn rule_phrase(kind: RuleKind, key: Option<&str>) -> String {
 
 /// The attestation that satisfied an attestor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct VerifiedBy {
     /// The id of the key whose signature verified.
@@ -194,6 +200,7 @@ pub struct VerifiedBy {
 
 /// How one attestor fared for one image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AttestorResult {
     /// The attestor.
@@ -217,6 +224,7 @@ fn is_zero(n: &u64) -> bool {
 
 /// The decision for one image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ImageDecision {
     /// The image reference as given.
@@ -248,6 +256,7 @@ pub struct ImageDecision {
 
 /// A verified attestation, as the audit record lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditVerification {
     /// The attestor satisfied.
@@ -260,6 +269,7 @@ pub struct AuditVerification {
 
 /// One image in the audit record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditImage {
     /// The image reference.
@@ -278,12 +288,17 @@ pub struct AuditImage {
 
 /// A flat record of the decision for an audit log, with GKE's audit-log labels.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecord {
     /// Whether the request was admitted.
     pub allowed: bool,
     /// `cloudRun` for a Cloud Run service or job; absent on GKE, so GKE records are as they were.
     #[serde(skip_serializing_if = "Platform::is_gke")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::cloud_run_platform")
+    )]
     pub platform: Platform,
     /// The policy's name.
     pub policy: Option<String>,
@@ -299,6 +314,10 @@ pub struct AuditRecord {
     /// One entry per image.
     pub images: Vec<AuditImage>,
     /// GKE's `imagepolicywebhook.image-policy.k8s.io/*` labels.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::audit_labels")
+    )]
     pub labels: BTreeMap<String, String>,
 }
 
@@ -306,6 +325,7 @@ pub struct AuditRecord {
 /// decided. They differ between a cold and a warm evaluation of the same request, so decisions
 /// compare equal regardless of them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnostics {
     /// Signature checks answered by the engine's verification cache.
@@ -327,6 +347,7 @@ pub struct Diagnostics {
 
 /// The decision for a whole request. Equality compares everything but the [`Diagnostics`].
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
     /// Whether the deploy may proceed: every image is admitted.
@@ -334,6 +355,10 @@ pub struct Decision {
     /// `cloudRun` for a Cloud Run service or job (spec §13); absent on GKE, so GKE decisions are
     /// as they were before Cloud Run was read.
     #[serde(skip_serializing_if = "Platform::is_gke")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::cloud_run_platform")
+    )]
     pub platform: Platform,
     /// Whether breakglass was requested.
     pub breakglass: bool,

@@ -131,6 +131,7 @@ struct State {
 /// Counters of an engine's verification cache since it was built. Serialized (camelCase) as the
 /// C ABI, Go and WASM bindings hand it over (spec/README.md §7.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CacheStats {
     /// The most entries the cache holds.

@@ -10,9 +10,21 @@ use crate::model::policy::Policy;
 use crate::text::document;
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct RawConfig {
+pub(crate) struct RawConfig {
+    /// The policy (spec §2.1).
+    #[cfg_attr(
+        feature = "schema",
+        schemars(required, with = "crate::schema::PolicyDocument")
+    )]
     policy: Option<Value>,
+    /// The attestors the policy names (spec §2.2); may be left out or null when no rule
+    /// requires attestations.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<Vec<crate::schema::AttestorDocument>>")
+    )]
     attestors: Option<Value>,
 }
 

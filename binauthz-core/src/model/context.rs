@@ -8,6 +8,7 @@ use crate::untrusted::shown;
 
 /// Where the images are being deployed; selects the specific rule that applies.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Context {
     /// `LOCATION.CLUSTER_ID`, for cluster rules.
@@ -60,6 +61,7 @@ impl Platform {
 
 /// What Cloud Run deploys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum CloudRunKind {
     /// A service: the policy is checked when a revision is deployed.
@@ -81,6 +83,7 @@ impl CloudRunKind {
 /// A request's Cloud Run context (`context.cloudRun`, spec §8.1): which service or job, and its
 /// Binary Authorization settings. Read from a Cloud Run object, or given by a host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CloudRunContext {
     /// A service or a job.

@@ -10,6 +10,7 @@ use serde::{Serialize, Serializer};
 
 /// `projects/PROJECT/attestors/ATTESTOR`: the name of an attestor resource.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AttestorName(Arc<str>);
 
 /// `projects/PROJECT/notes/NOTE`: the Grafeas note an attestor's attestations are filed under.
@@ -19,11 +20,13 @@ pub struct NoteName(Arc<str>);
 /// The identifier of one attestor public key, compared byte-for-byte with a signature's
 /// `publicKeyId`. It is only a lookup hint: a matching id never makes a signature valid.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct KeyId(Arc<str>);
 
 /// How a decision names an attestation occurrence: its resource name, or its resource URI when
 /// it has no name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OccurrenceLabel(Arc<str>);
 
 impl OccurrenceLabel {

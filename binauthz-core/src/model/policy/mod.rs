@@ -36,6 +36,7 @@ pub enum GlobalPolicyEvaluationMode {
 
 /// Which kind of specific rule a rule is, or the default rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum RuleKind {
     /// `defaultAdmissionRule`.

@@ -10,6 +10,7 @@ use crate::model::names::{AttestorName, project_message, project_of, project_pro
 
 /// GCP's `evaluationMode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EvaluationMode {
     /// Admit every image.
@@ -22,6 +23,7 @@ pub enum EvaluationMode {
 
 /// GCP's `enforcementMode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum EnforcementMode {
     /// Violations are blocked and logged.
     #[serde(rename = "ENFORCED_BLOCK_AND_AUDIT_LOG")]

@@ -10,6 +10,7 @@ pub(crate) mod fields;
 
 /// Which list of the pod spec a container comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ContainerType {
     /// `spec.containers`.
@@ -22,6 +23,7 @@ pub enum ContainerType {
 
 /// One container's image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerImage {
     /// The container's name.

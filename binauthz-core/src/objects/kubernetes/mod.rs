@@ -396,6 +396,7 @@ pub fn workload_from_value(value: &Value) -> InputResult<Workload> {
 /// workload object or AdmissionReview given as text. The JSON form is
 /// `{"kind", "name", "namespace", "images", "containers", "context"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Extracted {
     /// The object's kind.
