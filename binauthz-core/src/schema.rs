@@ -19,7 +19,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::Value;
 
 use crate::api::ErrorReport;
-use crate::config::RawConfig;
+use crate::model::config::RawConfig;
 use crate::decision::{AuditRecord, Decision};
 use crate::evaluation::cache::CacheStats;
 use crate::kubernetes::Extracted;
