@@ -19,10 +19,10 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::Value;
 
 use crate::api::ErrorReport;
-use crate::model::config::RawConfig;
 use crate::decision::{AuditRecord, Decision};
 use crate::evaluation::cache::CacheStats;
 use crate::kubernetes::Extracted;
+use crate::model::config::RawConfig;
 use crate::request::RawRequest;
 
 /// Every schema file of spec/schema/: its file name and its content.

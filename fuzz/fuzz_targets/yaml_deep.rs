@@ -16,7 +16,7 @@ use serde::Deserialize as _;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-#[path = "../../binauthz-core/src/yaml/mod.rs"]
+#[path = "../../binauthz-core/src/text/yaml/mod.rs"]
 #[allow(
     dead_code,
     reason = "the target uses the loader's reading functions only"

@@ -9,6 +9,7 @@ use std::fmt;
 /// represented: [`SignatureAlgorithm::from_name`] returns `None` for them so that the
 /// caller can report them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SignatureAlgorithm {
     /// `RSA_PSS_2048_SHA256` (alias `RSA_SIGN_PSS_2048_SHA256`).
     RsaPss2048Sha256,
@@ -67,6 +68,7 @@ impl fmt::Display for KeyKind {
 
 /// The message digest a [`SignatureAlgorithm`] uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DigestAlgorithm {
     /// SHA-256 (32-byte digest).
     Sha256,
@@ -104,6 +106,7 @@ impl fmt::Display for DigestAlgorithm {
 
 /// The signature scheme family of a [`SignatureAlgorithm`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SignatureScheme {
     /// RSASSA-PSS with MGF1 using the same digest and a salt as long as the digest.
     RsaPss,

@@ -44,6 +44,7 @@ fn is_false(b: &bool) -> bool {
 /// Cloud Run. Decisions show it only for Cloud Run, so GKE decisions are as they always were.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum Platform {
     /// Google Kubernetes Engine (and every request without a Cloud Run context).
     #[default]
