@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::cloud_run::{self, CloudRunAllowlist};
-use crate::decision::wording::{audit_record, denial_detail, summary};
+use crate::decision::wording::denial::{self, denial_detail};
+use crate::decision::wording::{audit_record, summary};
 use crate::decision::{
     AppliedRule, AttestorResult, Decision, DecisionStage, Diagnostics, ImageDecision, Reason,
     ReasonKind, Verdict, rule_phrase,
@@ -26,9 +27,6 @@ use crate::model::policy::{
     normalize_istio,
 };
 use crate::request::{Context, Request};
-
-/// GCP's denial reason for a reference without a digest.
-const TAG_REFERENCE: &str = "Expected digest with sha256 scheme, but got tag or malformed digest";
 
 /// A policy compiled with its attestors. `Send + Sync`: build it once, share it.
 ///
@@ -394,7 +392,7 @@ impl Engine {
                         phrase()
                     ),
                 ));
-                out.detail = Some("Denied by always_deny admission rule".to_owned());
+                out.detail = Some(denial::always_deny());
             }
             RuleAction::RequireAttestation(required) => {
                 if let Some(why) = image.invalid() {
@@ -402,7 +400,7 @@ impl Engine {
                         ReasonKind::InvalidReference,
                         format!("{} is not a valid image reference: {why}; the {} requires attestations, which bind the digest of an image a registry serves, so no attestation can cover it", image.shown(), phrase()),
                     ));
-                    out.detail = Some(format!("Invalid image reference: {why}"));
+                    out.detail = Some(denial::invalid_reference(why));
                     return out;
                 }
                 let Some(digest) = image.digest() else {
@@ -416,7 +414,7 @@ impl Engine {
                         ReasonKind::TagReference,
                         format!("expected digest with sha256 scheme, but got tag or malformed digest: {why}; the {} requires attestations, which bind digests, so deploy {} by @sha256 digest", phrase(), image.repository()),
                     ));
-                    out.detail = Some(TAG_REFERENCE.to_owned());
+                    out.detail = Some(denial::tag_reference());
                     return out;
                 };
                 let mut listed = ReasonList::new(MAX_REASONS_PER_IMAGE);
@@ -490,13 +488,7 @@ impl Engine {
                 out.omitted_reasons = omitted;
                 out.conformant = unsatisfied == 0;
                 if !out.conformant {
-                    if unsatisfied > details.len() {
-                        details.push(format!(
-                            "({} more attestors are not satisfied.)",
-                            unsatisfied - details.len()
-                        ));
-                    }
-                    out.detail = Some(details.join(" "));
+                    out.detail = Some(denial::unsatisfied_attestors(details, unsatisfied));
                 }
             }
         }
@@ -560,11 +552,9 @@ fn finish(
     };
     let rule = e.rule.map(|(r, _)| r);
     let denial = match (&e.detail, &rule) {
-        (Some(detail), Some(rule)) if !e.conformant => Some(format!(
-            "Image {} denied by Binary Authorization {}. {detail}",
-            image.shown(),
-            rule.phrase()
-        )),
+        (Some(detail), Some(rule)) if !e.conformant => {
+            Some(denial::denied_by_rule(image, rule, detail))
+        }
         _ => None,
     };
     ImageDecision {
