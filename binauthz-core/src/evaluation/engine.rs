@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::cloud_run::{self, CloudRunAllowlist};
 use crate::decision::wording::denial::{self, denial_detail};
+use crate::decision::wording::reasons;
 use crate::decision::wording::{audit_record, summary};
 use crate::decision::{
     AppliedRule, AttestorResult, Decision, DecisionStage, Diagnostics, ImageDecision, Reason,
@@ -449,7 +450,7 @@ impl Engine {
                                     attestor: Some(name.clone()),
                                     ..Reason::new(
                                         ReasonKind::NoPublicKeys,
-                                        format!("attestor {name} is not configured"),
+                                        reasons::not_configured(name),
                                     )
                                 }],
                                 omitted_reasons: 0,

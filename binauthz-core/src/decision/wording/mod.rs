@@ -4,6 +4,7 @@
 //! texts, the reasons of attestors and rules, and Cloud Run's notes each have a file.
 
 pub(crate) mod denial;
+pub(crate) mod reasons;
 
 use std::collections::BTreeMap;
 
