@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use super::cloud_run::{self, CloudRunAllowlist};
 use crate::decision::wording::denial::{self, denial_detail};
-use crate::decision::wording::reasons;
 use crate::decision::wording::{audit_record, summary};
+use crate::decision::wording::{reasons, rules};
 use crate::decision::{
     AppliedRule, AttestorResult, Decision, DecisionStage, Diagnostics, ImageDecision, Reason,
-    ReasonKind, Verdict, rule_phrase,
+    ReasonKind, Verdict,
 };
 use crate::error::{Error, ErrorCode, InputError};
 use crate::evaluation::attestors::{Checker, OccurrenceIndex, check_attestor};
@@ -305,11 +305,7 @@ impl Engine {
         };
         match key {
             None => {
-                notes.push(format!(
-                    "the policy has {} but the request's context does not say which {} applies, so the default rule was used",
-                    kind.field(),
-                    context_field(kind)
-                ));
+                notes.push(rules::rule_context_missing(kind));
                 (RuleKind::Default, None, self.policy.default_rule())
             }
             Some(key) => match specific.get(&key) {
@@ -337,12 +333,7 @@ impl Engine {
         {
             let reason = Reason {
                 pattern: Some(pattern.to_owned()),
-                ..Reason::new(
-                    ReasonKind::SystemImage,
-                    format!(
-                        "{text} matches Google system image path `{pattern}` (globalPolicyEvaluationMode: ENABLE)"
-                    ),
-                )
+                ..Reason::new(ReasonKind::SystemImage, rules::system_image(text, pattern))
             };
             return settled_by_pattern(DecisionStage::SystemImage, pattern, reason);
         }
@@ -353,10 +344,7 @@ impl Engine {
         if matchable && let Some(pattern) = listed {
             let reason = Reason {
                 pattern: Some(pattern.to_string()),
-                ..Reason::new(
-                    ReasonKind::Allowlisted,
-                    format!("{text} matches admissionWhitelistPatterns entry `{pattern}`"),
-                )
+                ..Reason::new(ReasonKind::Allowlisted, rules::allowlisted(text, pattern))
             };
             return settled_by_pattern(DecisionStage::Allowlist, pattern.as_str(), reason);
         }
@@ -366,7 +354,6 @@ impl Engine {
             evaluation_mode: rule.evaluation_mode(),
             enforcement_mode: rule.enforcement_mode(),
         };
-        let phrase = || rule_phrase(kind, key);
         let mut out = Evaluated {
             conformant: false,
             stage: DecisionStage::Rule,
@@ -382,16 +369,13 @@ impl Engine {
                 out.conformant = true;
                 out.reasons.push(Reason::new(
                     ReasonKind::AlwaysAllow,
-                    format!("the {} is ALWAYS_ALLOW", phrase()),
+                    rules::always_allow(kind, key),
                 ));
             }
             RuleAction::AlwaysDeny => {
                 out.reasons.push(Reason::new(
                     ReasonKind::AlwaysDeny,
-                    format!(
-                        "denied by always_deny admission rule (the {} is ALWAYS_DENY)",
-                        phrase()
-                    ),
+                    rules::always_deny(kind, key),
                 ));
                 out.detail = Some(denial::always_deny());
             }
@@ -399,21 +383,15 @@ impl Engine {
                 if let Some(why) = image.invalid() {
                     out.reasons.push(Reason::new(
                         ReasonKind::InvalidReference,
-                        format!("{} is not a valid image reference: {why}; the {} requires attestations, which bind the digest of an image a registry serves, so no attestation can cover it", image.shown(), phrase()),
+                        rules::invalid_reference(image, why, kind, key),
                     ));
                     out.detail = Some(denial::invalid_reference(why));
                     return out;
                 }
                 let Some(digest) = image.digest() else {
-                    let why = match image.malformed_digest() {
-                        Some(d) => {
-                            format!("`@{d}` is not a sha256 digest with 64 lower-case hex digits")
-                        }
-                        None => "the reference has a tag or no version, not a digest".to_owned(),
-                    };
                     out.reasons.push(Reason::new(
                         ReasonKind::TagReference,
-                        format!("expected digest with sha256 scheme, but got tag or malformed digest: {why}; the {} requires attestations, which bind digests, so deploy {} by @sha256 digest", phrase(), image.repository()),
+                        rules::tag_reference(image, kind, key),
                     ));
                     out.detail = Some(denial::tag_reference());
                     return out;
@@ -497,16 +475,6 @@ impl Engine {
     }
 }
 
-fn context_field(kind: RuleKind) -> &'static str {
-    match kind {
-        RuleKind::Cluster => "cluster",
-        RuleKind::Namespace => "namespace",
-        RuleKind::ServiceAccount => "namespace and service account",
-        RuleKind::IstioIdentity => "Istio identity",
-        RuleKind::Default => "rule",
-    }
-}
-
 fn settled_by_pattern(stage: DecisionStage, pattern: &str, reason: Reason) -> Evaluated {
     Evaluated {
         conformant: true,
@@ -539,13 +507,7 @@ fn finish(
     };
     let mut reasons = e.reasons;
     let stage = if breakglass {
-        let message = match justification {
-            Some(why) => format!(
-                "breakglass was requested with the justification `{}`: the image is admitted whatever the policy says, and the event is logged",
-                crate::untrusted::shown(why)
-            ),
-            None => "breakglass was requested: the image is admitted whatever the policy says, and the event is logged".to_owned(),
-        };
+        let message = rules::breakglass(justification);
         reasons.insert(0, Reason::new(ReasonKind::Breakglass, message));
         DecisionStage::Breakglass
     } else {

@@ -5,6 +5,7 @@
 
 pub(crate) mod denial;
 pub(crate) mod reasons;
+pub(crate) mod rules;
 
 use std::collections::BTreeMap;
 
