@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use super::cloud_run::{self, CloudRunAllowlist};
 use crate::decision::wording::denial::{self, denial_detail};
+use crate::decision::wording::{self, reasons, rules};
 use crate::decision::wording::{audit_record, summary};
-use crate::decision::wording::{reasons, rules};
 use crate::decision::{
     AppliedRule, AttestorResult, Decision, DecisionStage, Diagnostics, ImageDecision, Reason,
     ReasonKind, Verdict,
@@ -242,7 +242,7 @@ impl Engine {
         let allowed = images.iter().all(|i| i.allowed);
         let mut message = summary(&images, allowed);
         if let Some(r) = run {
-            message = format!("{}: {message}", r.subject());
+            message = wording::cloud_run::message(r, &message);
         }
         let platform = if run.is_some() {
             Platform::CloudRun

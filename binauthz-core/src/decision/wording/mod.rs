@@ -3,6 +3,7 @@
 //! evaluation found. This file holds the summary message and the audit record; GCP's denial
 //! texts, the reasons of attestors and rules, and Cloud Run's notes each have a file.
 
+pub(crate) mod cloud_run;
 pub(crate) mod denial;
 pub(crate) mod reasons;
 pub(crate) mod rules;
