@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use crate::budget::{RequestBudget, Work, pkix_points};
 use crate::crypto::{PkixKey, VerifyError};
+use crate::decision::wording::reasons;
 use crate::decision::{AttestorResult, Reason, ReasonKind, VerifiedBy};
 use crate::evaluation::cache::{CheckKey, Conclusion, Outcome, VerificationCache};
 use crate::evaluation::reason_list::ReasonList;
@@ -17,7 +18,6 @@ use crate::model::payload::{PayloadProblem, check_payload};
 use crate::model::time::Timestamp;
 #[cfg(feature = "pgp")]
 use crate::pgp::PgpFailureKind;
-use crate::untrusted::{escape, shown};
 
 /// A request's occurrences in their canonical order (`Occurrence::canonical_cmp`: note, digest,
 /// label, resource URI, payload, signatures), sorted once per request, so the occurrences under
@@ -113,10 +113,7 @@ pub(crate) fn check_attestor(
             attestor,
             vec![reason(
                 ReasonKind::NoPublicKeys,
-                format!(
-                    "attestor {} has no public keys, so no attestation can satisfy it",
-                    attestor.name()
-                ),
+                reasons::no_public_keys(attestor.name()),
             )],
             0,
         );
@@ -128,10 +125,7 @@ pub(crate) fn check_attestor(
             attestor,
             vec![reason(
                 ReasonKind::NoAttestation,
-                format!(
-                    "no attestation for {digest} was found under note {}",
-                    attestor.note()
-                ),
+                reasons::no_attestation(digest, attestor.note()),
             )],
             0,
         );
@@ -151,10 +145,7 @@ pub(crate) fn check_attestor(
                 at(
                     ReasonKind::NoSignatures,
                     None,
-                    format!(
-                        "occurrence {} has no signatures (JWTs and DSSE envelopes are not supported)",
-                        shown(occ.label())
-                    ),
+                    reasons::no_signatures(occ.label()),
                 )
             });
             continue;
@@ -167,13 +158,7 @@ pub(crate) fn check_attestor(
                     at(
                         ReasonKind::UnknownKeyId,
                         Some(&KeyId::new(key_id)),
-                        format!(
-                            "occurrence {} is signed with key id `{}`, which is not a key of attestor {} (its key ids: {})",
-                            shown(occ.label()),
-                            shown(key_id),
-                            attestor.name(),
-                            known_ids(attestor)
-                        ),
+                        reasons::unknown_key_id(occ.label(), key_id, attestor),
                     )
                 });
                 continue;
@@ -186,11 +171,7 @@ pub(crate) fn check_attestor(
                         at(
                             ReasonKind::SignatureInvalid,
                             Some(id),
-                            format!(
-                                "occurrence {} has no serializedPayload, which a signature for PKIX key `{}` must cover",
-                                shown(occ.label()),
-                                shown(key_id)
-                            ),
+                            reasons::no_payload(occ.label(), key_id),
                         )
                     });
                     continue;
@@ -201,26 +182,10 @@ pub(crate) fn check_attestor(
                     continue;
                 }
                 tried += 1;
-                let lead = || {
-                    format!(
-                        "occurrence {}: signature for key `{}` verified, but",
-                        shown(occ.label()),
-                        shown(key_id)
-                    )
-                };
                 match checker.check(key, sig, occ, digest) {
                     Outcome::Accepted => {
-                        // Built in one allocation: this is most of a warm decision's work.
-                        let message = [
-                            "attestor ",
-                            attestor.name().as_str(),
-                            " verified by key `",
-                            &shown(key_id),
-                            "` (occurrence ",
-                            &shown(occ.label()),
-                            ")",
-                        ]
-                        .concat();
+                        // One allocation: this is most of a warm decision's work.
+                        let message = reasons::attested(attestor.name(), key_id, occ.label());
                         return AttestorResult {
                             attestor: attestor.name().clone(),
                             satisfied: true,
@@ -245,22 +210,8 @@ pub(crate) fn check_attestor(
                                     .map_or(Cow::Borrowed(&*why), Cow::Owned),
                                 _ => Cow::Borrowed(&*why),
                             };
-                            // A parser's message may quote the input.
-                            let why = escape(&why);
-                            let message = match key.key() {
-                                PublicKey::Pkix(_) => format!(
-                                    "occurrence {}: signature for key `{}` ({}) is invalid: {why}",
-                                    shown(occ.label()),
-                                    shown(key_id),
-                                    key.algorithm_name()
-                                ),
-                                #[cfg(feature = "pgp")]
-                                PublicKey::Pgp(_) => format!(
-                                    "occurrence {}: PGP signature for key `{}` does not count: {why}",
-                                    shown(occ.label()),
-                                    shown(key_id)
-                                ),
-                            };
+                            let message =
+                                reasons::signature_rejected(occ.label(), key_id, key, &why);
                             at(kind, Some(id), message)
                         });
                     }
@@ -273,27 +224,8 @@ pub(crate) fn check_attestor(
                             PayloadProblem::DigestMismatch(_) => ReasonKind::PayloadDigestMismatch,
                         };
                         failures.push_with(kind, || {
-                            let message = match &problem {
-                                PayloadProblem::NotJson(e) => format!(
-                                    "{} the signed payload is not a JSON object ({})",
-                                    lead(),
-                                    shown(e)
-                                ),
-                                PayloadProblem::DuplicateKey(key) => format!(
-                                    "{} the signed payload has the key `{}` twice in one object; a payload that JSON readers can read in two ways does not count",
-                                    lead(),
-                                    shown(key)
-                                ),
-                                PayloadProblem::MissingDigest => format!(
-                                    "{} the signed payload has no critical.image.docker-manifest-digest",
-                                    lead()
-                                ),
-                                PayloadProblem::DigestMismatch(signed) => format!(
-                                    "{} the payload is signed for {}, not for the image's {digest}",
-                                    lead(),
-                                    shown(signed)
-                                ),
-                            };
+                            let message =
+                                reasons::payload_problem(occ.label(), key_id, &problem, digest);
                             at(kind, Some(id), message)
                         });
                     }
@@ -305,13 +237,7 @@ pub(crate) fn check_attestor(
         checker.budget.not_tried += not_tried;
         failures.push(reason(
             ReasonKind::BudgetExhausted,
-            format!(
-                "{not_tried} signature check{} under note {} for {digest} {} not run, so they cannot satisfy the attestor: {} (spec §7.2)",
-                if not_tried == 1 { "" } else { "s" },
-                attestor.note(),
-                if not_tried == 1 { "was" } else { "were" },
-                limit.describe()
-            ),
+            reasons::budget_exhausted(not_tried, attestor.note(), digest, limit),
         ));
     }
     // After the occurrences that were checked: what they say is the more precise explanation.
@@ -324,27 +250,15 @@ pub(crate) fn check_attestor(
             }
             failures.push(Reason {
                 occurrence: s.label().cloned(),
-                ..reason(ReasonKind::OccurrenceMalformed, skipped_message(s))
+                ..reason(
+                    ReasonKind::OccurrenceMalformed,
+                    reasons::skipped_occurrence(s),
+                )
             });
         }
     }
     let (listed, omitted) = failures.into_parts();
     unsatisfied(attestor, listed, omitted)
-}
-
-/// Why a skipped occurrence is listed for an attestor and digest, and why it cannot count.
-fn skipped_message(s: &SkippedOccurrence) -> String {
-    let could = match (s.note(), s.digest()) {
-        (Some(_), Some(_)) => "",
-        (None, Some(_)) => " (its noteName cannot be read, so it could be any attestor's)",
-        (Some(_), None) => " (its resource URI names no sha256 digest, so it could be any image's)",
-        (None, None) => " (neither its noteName nor a digest can be read, so it could be anyone's)",
-    };
-    format!(
-        "{} was skipped and cannot satisfy the attestor{could}: {}",
-        crate::model::occurrence::describe(s.label()),
-        s.error()
-    )
 }
 
 /// Runs signature checks for one evaluation through the engine's verification cache, counting
@@ -460,7 +374,7 @@ fn judge(
             let Some(payload) = payload else {
                 return rejected(
                     ReasonKind::SignatureInvalid,
-                    "there is no serializedPayload to verify".into(),
+                    reasons::NO_PAYLOAD_TO_VERIFY.into(),
                     false,
                     work,
                 );
@@ -511,21 +425,5 @@ fn unsatisfied(attestor: &Attestor, reasons: Vec<Reason>, omitted_reasons: u64) 
         verified_by: None,
         reasons,
         omitted_reasons,
-    }
-}
-
-fn known_ids(attestor: &Attestor) -> String {
-    let mut ids: Vec<&str> = attestor.keys().iter().map(|k| k.id().as_str()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let shown_ids: Vec<String> = ids
-        .iter()
-        .take(5)
-        .map(|s| format!("`{}`", shown(s)))
-        .collect();
-    if ids.len() > 5 {
-        format!("{}, and {} more", shown_ids.join(", "), ids.len() - 5)
-    } else {
-        shown_ids.join(", ")
     }
 }

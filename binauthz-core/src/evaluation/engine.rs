@@ -4,10 +4,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::cloud_run::{self, CloudRunAllowlist};
-use crate::decision::wording::{audit_record, denial_detail, summary};
+use crate::decision::wording::denial::{self, denial_detail};
+use crate::decision::wording::{self, reasons, rules};
+use crate::decision::wording::{audit_record, summary};
 use crate::decision::{
     AppliedRule, AttestorResult, Decision, DecisionStage, Diagnostics, ImageDecision, Reason,
-    ReasonKind, Verdict, rule_phrase,
+    ReasonKind, Verdict,
 };
 use crate::error::{Error, ErrorCode, InputError};
 use crate::evaluation::attestors::{Checker, OccurrenceIndex, check_attestor};
@@ -26,9 +28,6 @@ use crate::model::policy::{
     normalize_istio,
 };
 use crate::request::{Context, Request};
-
-/// GCP's denial reason for a reference without a digest.
-const TAG_REFERENCE: &str = "Expected digest with sha256 scheme, but got tag or malformed digest";
 
 /// A policy compiled with its attestors. `Send + Sync`: build it once, share it.
 ///
@@ -243,7 +242,7 @@ impl Engine {
         let allowed = images.iter().all(|i| i.allowed);
         let mut message = summary(&images, allowed);
         if let Some(r) = run {
-            message = format!("{}: {message}", r.subject());
+            message = wording::cloud_run::message(r, &message);
         }
         let platform = if run.is_some() {
             Platform::CloudRun
@@ -306,11 +305,7 @@ impl Engine {
         };
         match key {
             None => {
-                notes.push(format!(
-                    "the policy has {} but the request's context does not say which {} applies, so the default rule was used",
-                    kind.field(),
-                    context_field(kind)
-                ));
+                notes.push(rules::rule_context_missing(kind));
                 (RuleKind::Default, None, self.policy.default_rule())
             }
             Some(key) => match specific.get(&key) {
@@ -338,12 +333,7 @@ impl Engine {
         {
             let reason = Reason {
                 pattern: Some(pattern.to_owned()),
-                ..Reason::new(
-                    ReasonKind::SystemImage,
-                    format!(
-                        "{text} matches Google system image path `{pattern}` (globalPolicyEvaluationMode: ENABLE)"
-                    ),
-                )
+                ..Reason::new(ReasonKind::SystemImage, rules::system_image(text, pattern))
             };
             return settled_by_pattern(DecisionStage::SystemImage, pattern, reason);
         }
@@ -354,10 +344,7 @@ impl Engine {
         if matchable && let Some(pattern) = listed {
             let reason = Reason {
                 pattern: Some(pattern.to_string()),
-                ..Reason::new(
-                    ReasonKind::Allowlisted,
-                    format!("{text} matches admissionWhitelistPatterns entry `{pattern}`"),
-                )
+                ..Reason::new(ReasonKind::Allowlisted, rules::allowlisted(text, pattern))
             };
             return settled_by_pattern(DecisionStage::Allowlist, pattern.as_str(), reason);
         }
@@ -367,7 +354,6 @@ impl Engine {
             evaluation_mode: rule.evaluation_mode(),
             enforcement_mode: rule.enforcement_mode(),
         };
-        let phrase = || rule_phrase(kind, key);
         let mut out = Evaluated {
             conformant: false,
             stage: DecisionStage::Rule,
@@ -383,40 +369,31 @@ impl Engine {
                 out.conformant = true;
                 out.reasons.push(Reason::new(
                     ReasonKind::AlwaysAllow,
-                    format!("the {} is ALWAYS_ALLOW", phrase()),
+                    rules::always_allow(kind, key),
                 ));
             }
             RuleAction::AlwaysDeny => {
                 out.reasons.push(Reason::new(
                     ReasonKind::AlwaysDeny,
-                    format!(
-                        "denied by always_deny admission rule (the {} is ALWAYS_DENY)",
-                        phrase()
-                    ),
+                    rules::always_deny(kind, key),
                 ));
-                out.detail = Some("Denied by always_deny admission rule".to_owned());
+                out.detail = Some(denial::always_deny());
             }
             RuleAction::RequireAttestation(required) => {
                 if let Some(why) = image.invalid() {
                     out.reasons.push(Reason::new(
                         ReasonKind::InvalidReference,
-                        format!("{} is not a valid image reference: {why}; the {} requires attestations, which bind the digest of an image a registry serves, so no attestation can cover it", image.shown(), phrase()),
+                        rules::invalid_reference(image, why, kind, key),
                     ));
-                    out.detail = Some(format!("Invalid image reference: {why}"));
+                    out.detail = Some(denial::invalid_reference(why));
                     return out;
                 }
                 let Some(digest) = image.digest() else {
-                    let why = match image.malformed_digest() {
-                        Some(d) => {
-                            format!("`@{d}` is not a sha256 digest with 64 lower-case hex digits")
-                        }
-                        None => "the reference has a tag or no version, not a digest".to_owned(),
-                    };
                     out.reasons.push(Reason::new(
                         ReasonKind::TagReference,
-                        format!("expected digest with sha256 scheme, but got tag or malformed digest: {why}; the {} requires attestations, which bind digests, so deploy {} by @sha256 digest", phrase(), image.repository()),
+                        rules::tag_reference(image, kind, key),
                     ));
-                    out.detail = Some(TAG_REFERENCE.to_owned());
+                    out.detail = Some(denial::tag_reference());
                     return out;
                 };
                 let mut listed = ReasonList::new(MAX_REASONS_PER_IMAGE);
@@ -451,7 +428,7 @@ impl Engine {
                                     attestor: Some(name.clone()),
                                     ..Reason::new(
                                         ReasonKind::NoPublicKeys,
-                                        format!("attestor {name} is not configured"),
+                                        reasons::not_configured(name),
                                     )
                                 }],
                                 omitted_reasons: 0,
@@ -490,27 +467,11 @@ impl Engine {
                 out.omitted_reasons = omitted;
                 out.conformant = unsatisfied == 0;
                 if !out.conformant {
-                    if unsatisfied > details.len() {
-                        details.push(format!(
-                            "({} more attestors are not satisfied.)",
-                            unsatisfied - details.len()
-                        ));
-                    }
-                    out.detail = Some(details.join(" "));
+                    out.detail = Some(denial::unsatisfied_attestors(details, unsatisfied));
                 }
             }
         }
         out
-    }
-}
-
-fn context_field(kind: RuleKind) -> &'static str {
-    match kind {
-        RuleKind::Cluster => "cluster",
-        RuleKind::Namespace => "namespace",
-        RuleKind::ServiceAccount => "namespace and service account",
-        RuleKind::IstioIdentity => "Istio identity",
-        RuleKind::Default => "rule",
     }
 }
 
@@ -546,13 +507,7 @@ fn finish(
     };
     let mut reasons = e.reasons;
     let stage = if breakglass {
-        let message = match justification {
-            Some(why) => format!(
-                "breakglass was requested with the justification `{}`: the image is admitted whatever the policy says, and the event is logged",
-                crate::untrusted::shown(why)
-            ),
-            None => "breakglass was requested: the image is admitted whatever the policy says, and the event is logged".to_owned(),
-        };
+        let message = rules::breakglass(justification);
         reasons.insert(0, Reason::new(ReasonKind::Breakglass, message));
         DecisionStage::Breakglass
     } else {
@@ -560,11 +515,9 @@ fn finish(
     };
     let rule = e.rule.map(|(r, _)| r);
     let denial = match (&e.detail, &rule) {
-        (Some(detail), Some(rule)) if !e.conformant => Some(format!(
-            "Image {} denied by Binary Authorization {}. {detail}",
-            image.shown(),
-            rule.phrase()
-        )),
+        (Some(detail), Some(rule)) if !e.conformant => {
+            Some(denial::denied_by_rule(image, rule, detail))
+        }
         _ => None,
     };
     ImageDecision {

@@ -1,47 +1,23 @@
-//! The decision's texts for people and for logs: each attestor's part of a denial, the summary
-//! message, and the audit record (spec/README.md §8.2-8.4), each bounded (§7.2).
+//! The decision's texts for people and for logs (spec/README.md §8.2-8.4), each bounded (§7.2).
+//! Evaluation decides; this says: every sentence of a decision is made here, from the facts
+//! evaluation found. This file holds the summary message and the audit record; GCP's denial
+//! texts, the reasons of attestors and rules, and Cloud Run's notes each have a file.
+
+pub(crate) mod cloud_run;
+pub(crate) mod denial;
+pub(crate) mod reasons;
+pub(crate) mod rules;
 
 use std::collections::BTreeMap;
 
 use crate::decision::{
     AuditImage, AuditRecord, AuditVerification, DecisionStage, ImageDecision, LABEL_BREAKGLASS,
-    LABEL_DRY_RUN, LABEL_OVERRIDDEN, Reason, ReasonKind, Verdict,
+    LABEL_DRY_RUN, LABEL_OVERRIDDEN, ReasonKind, Verdict,
 };
-use crate::limits::{MAX_DENIALS_IN_MESSAGE, MAX_REASONS_IN_DENIAL};
-use crate::model::context::Context;
-use crate::model::context::Platform;
+use crate::limits::MAX_DENIALS_IN_MESSAGE;
+use crate::model::context::{Context, Platform};
 use crate::model::image::shown_image;
-use crate::model::names::AttestorName;
 use crate::model::policy::Policy;
-
-/// GCP's denial reason for an attestor without a valid attestation.
-pub(crate) const NO_VALID_ATTESTATION: &str =
-    "No attestations found that were valid and signed by a key trusted by the attestor";
-
-/// One attestor's part of a denial text: GCP's sentence, then binauthz's specific reasons in
-/// parentheses, at most [`MAX_REASONS_IN_DENIAL`] of them.
-pub(crate) fn denial_detail(
-    image: &str,
-    attestor: &AttestorName,
-    reasons: &[Reason],
-    omitted: u64,
-) -> String {
-    let mut specifics: Vec<&str> = reasons
-        .iter()
-        .take(MAX_REASONS_IN_DENIAL)
-        .map(|r| r.message.as_str())
-        .collect();
-    let more = (reasons.len().saturating_sub(MAX_REASONS_IN_DENIAL) as u64) + omitted;
-    let tail;
-    if more > 0 {
-        tail = format!("and {more} more");
-        specifics.push(&tail);
-    }
-    format!(
-        "Image {image} denied by attestor {attestor}: {NO_VALID_ATTESTATION} ({})",
-        specifics.join("; ")
-    )
-}
 
 /// The decision's message: the denials of the blocked images (at most
 /// [`MAX_DENIALS_IN_MESSAGE`]), or what was admitted.
