@@ -51,7 +51,7 @@ fn evaluate(c: &mut Criterion) {
         request: scenarios::single_image_request(0).expect("single request"),
     };
     let pod = scenarios::pod(8, 5).expect("pod scenario");
-    let default = binauthz_core::DEFAULT_CACHE_ENTRIES;
+    let default = binauthz_core::Engine::DEFAULT_CACHE_ENTRIES;
     bench_evaluate(c, "evaluate/cold_1img_1att_p256", &single, 0);
     bench_evaluate(c, "evaluate/warm_1img_1att_p256", &single, default);
     bench_evaluate(c, "evaluate/pod_8img_5att_cold", &pod, 0);

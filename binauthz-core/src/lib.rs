@@ -22,10 +22,11 @@
 // evaluation; objects (Kubernetes, Cloud Run) and requests; lint; and the API every binding
 // calls. Modules are private unless they are a namespace of the public interface below.
 
-// Foundations: errors, limits, showing untrusted text, counting work.
+// Foundations: errors, limits, times, showing untrusted text, counting work.
 #[doc(hidden)]
 pub mod budget;
 mod mix;
+mod time;
 
 // Text to values, bounded: YAML and JSON documents, gcloud's shape rules.
 mod text;
@@ -70,7 +71,7 @@ pub mod untrusted;
 
 // Compiling and evaluating.
 pub use evaluation::Engine;
-pub use evaluation::cache::{CacheStats, DEFAULT_CACHE_ENTRIES};
+pub use evaluation::cache::CacheStats;
 pub use model::config::Config;
 
 // What to evaluate.
@@ -95,7 +96,7 @@ pub use model::policy::{
     AdmissionRule, EnforcementMode, EvaluationMode, GlobalPolicyEvaluationMode, Policy, RuleAction,
     RuleKind, SpecificRules,
 };
-pub use model::time::Timestamp;
+pub use time::Timestamp;
 
 // Errors.
 pub use error::{Error, ErrorCode, InputError, InputResult};

@@ -8,10 +8,10 @@ use crate::error::{ErrorCode, InputError, InputResult};
 use crate::limits::{MAX_IMAGES, MAX_OCCURRENCES, MAX_REQUEST_BYTES};
 use crate::model::image::ImageRef;
 use crate::model::occurrence::{Occurrence, Occurrences};
-use crate::model::time::Timestamp;
 use crate::objects::cloud_run;
 use crate::objects::kubernetes;
 use crate::text::document;
+use crate::time::Timestamp;
 
 pub use crate::model::context::Context;
 

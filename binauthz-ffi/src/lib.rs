@@ -35,9 +35,9 @@ mod tests;
 use std::ffi::{CStr, c_char, c_int};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use binauthz_core::Engine;
 use binauthz_core::api::{self, ErrorStage, json};
 use binauthz_core::kubernetes::{Refusal, ReviewEcho, refusal_response};
-use binauthz_core::{DEFAULT_CACHE_ENTRIES, Engine};
 
 pub use error::BinauthzStatus;
 use error::Failure;
@@ -93,7 +93,7 @@ pub unsafe extern "C" fn binauthz_engine_new(
         binauthz_engine_new_with_cache(
             config,
             config_len,
-            DEFAULT_CACHE_ENTRIES,
+            Engine::DEFAULT_CACHE_ENTRIES,
             engine_out,
             error_out,
         )

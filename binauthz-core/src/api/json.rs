@@ -11,8 +11,8 @@ use crate::evaluation::Engine;
 use crate::limits::MAX_REQUEST_BYTES;
 use crate::model::context::Context;
 use crate::model::occurrence::Occurrences;
-use crate::model::time::Timestamp;
 use crate::text::document;
+use crate::time::Timestamp;
 
 use super::report::{ErrorReport, ErrorStage};
 use super::summary::{AttestorSummary, PolicySummary};

@@ -11,9 +11,9 @@ use crate::error::InputError;
 use crate::evaluation::Engine;
 use crate::model::image::ImageRef;
 use crate::model::occurrence::Occurrences;
-use crate::model::time::Timestamp;
 use crate::objects::kubernetes::{self, Refusal, ReviewEcho};
 use crate::request::{Context, Request};
+use crate::time::Timestamp;
 use crate::untrusted::shown;
 
 use super::report::{ErrorReport, ErrorStage};

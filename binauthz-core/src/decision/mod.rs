@@ -139,7 +139,7 @@ pub struct Reason {
 
 impl Reason {
     /// A reason with only a kind and a message.
-    pub fn new(kind: ReasonKind, message: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: ReasonKind, message: impl Into<String>) -> Self {
         Reason {
             kind,
             message: message.into(),

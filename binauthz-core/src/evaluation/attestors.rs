@@ -15,9 +15,9 @@ use crate::model::digest::Digest;
 use crate::model::names::{KeyId, NoteName};
 use crate::model::occurrence::{Occurrence, Occurrences, Signature, SkippedOccurrence};
 use crate::model::payload::{PayloadProblem, check_payload};
-use crate::model::time::Timestamp;
 #[cfg(feature = "pgp")]
 use crate::pgp::PgpFailureKind;
+use crate::time::Timestamp;
 
 /// A request's occurrences in their canonical order (`Occurrence::canonical_cmp`: note, digest,
 /// label, resource URI, payload, signatures), sorted once per request, so the occurrences under

@@ -11,5 +11,4 @@ pub(crate) mod names;
 pub(crate) mod occurrence;
 pub(crate) mod payload;
 pub(crate) mod policy;
-pub(crate) mod time;
 pub(crate) mod workload;

@@ -14,7 +14,7 @@ use pgp::types::{
 };
 
 use super::armor;
-use crate::model::time::Timestamp;
+use crate::time::Timestamp;
 
 /// Smallest RSA modulus accepted, in bits (as for PKIX keys).
 const RSA_MIN_BITS: u16 = 2048;

@@ -23,7 +23,7 @@ pub use message::{
 
 use crate::budget::Work;
 use crate::limits::MAX_PGP_VERIFICATIONS;
-use crate::model::time::Timestamp;
+use crate::time::Timestamp;
 use hashes::DataHashes;
 use key::{Component, Material, hex_upper};
 
