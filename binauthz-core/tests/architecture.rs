@@ -2,6 +2,14 @@
 //! modules of its own layer or the layers below it, and no two top-level modules use each other.
 //! A `use` that points up a layer fails here with the file and the path it named.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed expectation should panic"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
