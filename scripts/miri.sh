@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs binauthz-core's unit tests for the pure-data modules under miri (undefined behaviour and
 # out-of-bounds checks on the parsers): allowlist and its index, base64, the verification cache,
-# digest, document, image, names, policy map keys. Everything else is skipped because miri
+# digest, document, image, names, policy map keys; then binauthz-ffi's unit tests (its unsafe
+# code). Everything else is skipped because miri
 # interprets about 1,000x slower than native code: the crypto tests (one RSA-4096 verification
 # takes minutes), the YAML alias bomb, the oversized-document tests and the 10,000-pattern index
 # test (millions of steps), and the tests that
@@ -18,4 +19,7 @@ export MIRIFLAGS="${MIRIFLAGS:--Zmiri-strict-provenance}"
 cargo +nightly miri test -p binauthz-core --lib --no-default-features -- \
   allowlist:: base64:: budget:: cache:: digest:: document:: image:: names:: policy::keys \
   reason_list:: untrusted:: \
-  --skip alias_bomb --skip oversized --skip ten_thousand "$@"
+  --skip alias_bomb --skip oversized --skip ten_thousand --skip differential "$@"
+# The C ABI's own unsafe code: its string allocations (message and error report in one buffer),
+# out-pointers, the panic guard and every entry point but the crypto.
+cargo +nightly miri test -p binauthz-ffi --lib --no-default-features "$@"
