@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use binauthz_core::Decision;
+use binauthz_core::{Decision, Timestamp};
 use serde_json::{Value, json};
 
 use crate::input::CliError;
@@ -29,7 +29,8 @@ pub fn append(path: &Path, decision: &Decision) -> Result<(), CliError> {
         .map_err(|e| CliError::write(&name, &e))
 }
 
-/// The current UTC time as RFC 3339 with seconds, e.g. `2026-11-26T17:05:00Z`.
+/// The current UTC time as RFC 3339 with seconds, e.g. `2026-11-26T17:05:00Z`, written by the
+/// core's `Timestamp`, as every time binauthz prints.
 fn rfc3339_now() -> String {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -37,25 +38,8 @@ fn rfc3339_now() -> String {
     rfc3339(secs)
 }
 
-/// Formats seconds since the Unix epoch (civil-from-days, proleptic Gregorian calendar).
 fn rfc3339(secs: u64) -> String {
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    Timestamp::from_unix_seconds(i64::try_from(secs).unwrap_or(i64::MAX)).to_string()
 }
 
 #[cfg(test)]

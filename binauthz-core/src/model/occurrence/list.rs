@@ -4,6 +4,7 @@
 //! could matter, not a reason to refuse the whole request; an occurrence of another kind is
 //! ignored.
 
+use crate::text::document::shape::kind_of as value_kind;
 use std::collections::BTreeSet;
 use std::ops::Deref;
 
@@ -353,7 +354,7 @@ impl Occurrences {
                 at,
                 format!(
                     "expected an occurrence, a list of occurrences or a list response, found {}",
-                    kind_name(&other)
+                    value_kind(&other)
                 ),
             )),
         }
@@ -367,7 +368,7 @@ impl Occurrences {
             Some(other) => {
                 return Err(InputError::invalid(
                     join_path(at, "nextPageToken"),
-                    format!("expected a string, found {}", kind_name(&other)),
+                    format!("expected a string, found {}", value_kind(&other)),
                 ));
             }
         }
@@ -378,7 +379,7 @@ impl Occurrences {
                     let Some(place) = place.as_str() else {
                         return Err(InputError::invalid(
                             join_path(at, &format!("unreachable[{i}]")),
-                            format!("expected a string, found {}", kind_name(place)),
+                            format!("expected a string, found {}", value_kind(place)),
                         ));
                     };
                     self.unreachable.add(place);
@@ -387,7 +388,7 @@ impl Occurrences {
             Some(other) => {
                 return Err(InputError::invalid(
                     join_path(at, "unreachable"),
-                    format!("expected a list of strings, found {}", kind_name(&other)),
+                    format!("expected a list of strings, found {}", value_kind(&other)),
                 ));
             }
         }
@@ -398,7 +399,7 @@ impl Occurrences {
                 join_path(at, "occurrences"),
                 format!(
                     "expected a list of occurrences, found {}",
-                    kind_name(&other)
+                    value_kind(&other)
                 ),
             )),
         }
@@ -484,15 +485,4 @@ pub(crate) fn describe(label: Option<&OccurrenceLabel>) -> String {
 
 fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-fn kind_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a sequence",
-        Value::Object(_) => "a mapping",
-    }
 }

@@ -5,6 +5,8 @@ use serde_json::{Map, Number, Value};
 
 pub(crate) mod shape;
 
+use shape::kind_of;
+
 use crate::error::{ErrorCode, InputError, InputResult};
 use crate::limits::MAX_DEPTH;
 use crate::text::yaml;
@@ -318,17 +320,6 @@ pub(crate) fn require_mappings(value: &Value, paths: &[&str]) -> InputResult<()>
         }
     }
     Ok(())
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a sequence",
-        Value::Object(_) => "a mapping",
-    }
 }
 
 /// Converts a parsed value into `T`, turning serde's message into a field-path error.

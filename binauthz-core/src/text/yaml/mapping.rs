@@ -154,6 +154,8 @@ fn duplicate(name: &str, mark: Mark) -> Error {
 
 /// The error for a merge value that is not mappings; `context` says where `value` was.
 fn not_mergeable(value: &Value, context: &str, mark: Mark) -> Error {
+    // `text::document::shape::kind_of`'s words; this module compiles alone in a fuzz target,
+    // so it keeps its own table.
     let found = match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
