@@ -22,4 +22,4 @@ cargo +nightly miri test -p binauthz-core --lib --no-default-features -- \
   --skip alias_bomb --skip oversized --skip ten_thousand --skip differential "$@"
 # The C ABI's own unsafe code: its string allocations (message and error report in one buffer),
 # out-pointers, the panic guard and every entry point but the crypto.
-cargo +nightly miri test -p binauthz-ffi --lib --no-default-features "$@"
+cargo +nightly miri test -p binauthz-ffi --lib --no-default-features

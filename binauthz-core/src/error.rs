@@ -42,6 +42,28 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// Which input was at fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum ErrorStage {
+    /// The config: the policy and its attestors (building an engine, validating, linting).
+    Config,
+    /// The request: images, an object, attestations, context or evaluation time.
+    Request,
+}
+
+impl ErrorStage {
+    /// `config` or `request`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorStage::Config => "config",
+            ErrorStage::Request => "request",
+        }
+    }
+}
+
 /// An error found while reading one document, with the path of the field it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
@@ -127,11 +149,11 @@ pub enum Error {
 }
 
 impl Error {
-    /// `"config"` or `"request"`: which input was at fault.
-    pub fn stage(&self) -> &'static str {
+    /// Which input was at fault: the config or the request.
+    pub fn stage(&self) -> ErrorStage {
         match self {
-            Error::Config(_) => "config",
-            Error::Request(_) => "request",
+            Error::Config(_) => ErrorStage::Config,
+            Error::Request(_) => ErrorStage::Request,
         }
     }
 

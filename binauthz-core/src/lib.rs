@@ -25,6 +25,7 @@
 // Foundations: errors, limits, times, showing untrusted text, counting work.
 #[doc(hidden)]
 pub mod budget;
+mod error;
 mod mix;
 mod time;
 
@@ -51,8 +52,6 @@ pub mod api;
 
 /// Signature algorithms and PKIX keys, as GCP names and encodes them.
 pub mod crypto;
-/// Errors of every input.
-pub mod error;
 /// Kubernetes workload objects and AdmissionReviews: their images and context, and the
 /// responses a webhook sends.
 pub use objects::kubernetes;
@@ -99,7 +98,7 @@ pub use model::policy::{
 pub use time::Timestamp;
 
 // Errors.
-pub use error::{Error, ErrorCode, InputError, InputResult};
+pub use error::{Error, ErrorCode, ErrorStage, InputError, InputResult};
 
 /// Internals that benches and fuzz targets drive directly; not part of the stable API.
 #[doc(hidden)]

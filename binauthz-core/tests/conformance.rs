@@ -111,10 +111,13 @@ fn run_case(path: &Path) -> Result<(), String> {
             let code = err["code"].as_str().unwrap();
             let contains = err["messageContains"].as_str().unwrap_or("");
             let message = e.to_string();
-            if e.stage() != stage || e.code().as_str() != code || !message.contains(contains) {
+            if e.stage().as_str() != stage
+                || e.code().as_str() != code
+                || !message.contains(contains)
+            {
                 return Err(format!(
                     "expected {stage} error {code} containing {contains:?}, got {} error {}: {message}",
-                    e.stage(),
+                    e.stage().as_str(),
                     e.code()
                 ));
             }

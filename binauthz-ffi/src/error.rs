@@ -15,8 +15,9 @@ use std::ffi::{CStr, c_int};
 use std::str::Utf8Error;
 
 use binauthz_core::ErrorCode;
+use binauthz_core::ErrorStage;
 use binauthz_core::InputError;
-use binauthz_core::api::{ErrorReport, ErrorStage};
+use binauthz_core::api::ErrorReport;
 
 /// Status codes. Every fallible function returns one of these as an `int`; 0 is success.
 ///

@@ -36,7 +36,8 @@ use std::ffi::{CStr, c_char, c_int};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use binauthz_core::Engine;
-use binauthz_core::api::{self, ErrorStage, json};
+use binauthz_core::ErrorStage;
+use binauthz_core::api::{self, json};
 use binauthz_core::kubernetes::{Refusal, ReviewEcho, refusal_response};
 
 pub use error::BinauthzStatus;

@@ -5,7 +5,7 @@ use std::any::Any;
 use std::ffi::{c_char, c_int};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use binauthz_core::api::ErrorStage;
+use binauthz_core::ErrorStage;
 
 use crate::BinauthzEngine;
 use crate::error::{BinauthzStatus, Failure};

@@ -12,7 +12,8 @@
 #![forbid(unsafe_code)]
 
 use binauthz_core::ErrorCode;
-use binauthz_core::api::{self, ErrorReport, ErrorStage, json as core};
+use binauthz_core::ErrorStage;
+use binauthz_core::api::{self, ErrorReport, json as core};
 use binauthz_core::limits::{MAX_CONFIG_BYTES, MAX_REQUEST_BYTES};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};

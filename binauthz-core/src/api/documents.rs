@@ -7,7 +7,8 @@ use crate::evaluation::Engine;
 use crate::model::attestor::Attestor;
 use crate::model::policy::{Policy, validate_attestors};
 
-use super::report::{ErrorDetail, ErrorReport, ErrorStage};
+use super::report::{ErrorDetail, ErrorReport};
+use crate::error::ErrorStage;
 
 /// One document and the name errors give it: `policy`, `attestors`, or a file name.
 #[derive(Debug, Clone, Copy)]

@@ -14,9 +14,10 @@ use crate::model::occurrence::Occurrences;
 use crate::text::document;
 use crate::time::Timestamp;
 
-use super::report::{ErrorReport, ErrorStage};
+use super::report::ErrorReport;
 use super::summary::{AttestorSummary, PolicySummary};
 use super::{Document, RequestParts};
+use crate::error::ErrorStage;
 
 /// Writes a result as JSON text. The core's output types are plain structs with string keys,
 /// which serde_json always writes; stay an error anyway rather than panic.

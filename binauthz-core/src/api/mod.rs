@@ -18,7 +18,7 @@ mod tests;
 pub use documents::{
     Checked, Document, check_documents, compile_documents, errors_of_read_documents,
 };
-pub use report::{ErrorDetail, ErrorReport, ErrorStage};
+pub use report::{ErrorDetail, ErrorReport};
 pub use review::{ReviewAnswer, answer_review};
 pub use summary::{
     AttestorSummary, KeySummary, KeyedRule, PolicySummary, RuleSummary, SpecificRules,
@@ -27,7 +27,7 @@ pub use summary::{
 use serde_json::{Map, Value};
 
 use crate::decision::Decision;
-use crate::error::{Error, ErrorCode, InputError};
+use crate::error::{Error, ErrorCode, ErrorStage, InputError};
 use crate::evaluation::Engine;
 use crate::lint::{self, Lint};
 use crate::model::occurrence::Occurrences;

@@ -4,29 +4,7 @@
 
 use serde::Serialize;
 
-use crate::error::{Error, ErrorCode, InputError};
-
-/// Which input was at fault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub enum ErrorStage {
-    /// The config: the policy and its attestors (building an engine, validating, linting).
-    Config,
-    /// The request: images, an object, attestations, context or evaluation time.
-    Request,
-}
-
-impl ErrorStage {
-    /// `config` or `request`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorStage::Config => "config",
-            ErrorStage::Request => "request",
-        }
-    }
-}
+use crate::error::{Error, ErrorCode, ErrorStage, InputError};
 
 /// One error of one document: its code, field path and message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -139,10 +117,7 @@ impl ErrorReport {
 
 impl From<&Error> for ErrorReport {
     fn from(e: &Error) -> Self {
-        let stage = match e {
-            Error::Config(_) => ErrorStage::Config,
-            Error::Request(_) => ErrorStage::Request,
-        };
+        let stage = e.stage();
         ErrorReport::one(stage, stage.as_str(), e.input())
     }
 }

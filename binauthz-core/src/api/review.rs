@@ -16,7 +16,8 @@ use crate::request::{Context, Request};
 use crate::time::Timestamp;
 use crate::untrusted::shown;
 
-use super::report::{ErrorReport, ErrorStage};
+use super::report::ErrorReport;
+use crate::error::ErrorStage;
 
 /// The answer to an AdmissionReview.
 #[derive(Debug, Clone, Serialize)]
