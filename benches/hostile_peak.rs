@@ -18,7 +18,7 @@ fn peak_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Evaluates the class written to `dir` by [`write`], so that generating it (serde_json values
+/// Evaluates the class written to `dir` by [`write()`], so that generating it (serde_json values
 /// several times its size) is not part of the peak.
 fn run(dir: &Path, name: &str) -> Result<(), String> {
     let read = |ext: &str| {

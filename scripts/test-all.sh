@@ -40,6 +40,8 @@ step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test (unit, integration, property, conformance, doc)"
 cargo test --workspace --locked
+step "cargo doc: every intra-doc link resolves (docs on every public item are a lint above)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
 # ---- spec/schema/: generated from the Rust types (binauthz-core feature `schema`, off above) ----
 step "JSON Schemas: spec/schema/ is generated, every conformance case fits it (feature schema)"

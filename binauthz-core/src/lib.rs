@@ -46,26 +46,26 @@ mod request;
 
 // ---- The public interface ----
 
-/// The API every binding calls: engines from documents, requests from parts, validation with
-/// every error, AdmissionReview answers, and one error report shape.
+// The API every binding calls: engines from documents, requests from parts, validation with
+// every error, AdmissionReview answers, and one error report shape.
 pub mod api;
 
-/// Signature algorithms and PKIX keys, as GCP names and encodes them.
+// Signature algorithms and PKIX keys, as GCP names and encodes them.
 pub mod crypto;
-/// Kubernetes workload objects and AdmissionReviews: their images and context, and the
-/// responses a webhook sends.
+// Kubernetes workload objects and AdmissionReviews: their images and context, and the
+// responses a webhook sends.
 pub use objects::kubernetes;
-/// Every size, nesting and count limit of the inputs (spec §7).
+// Every size, nesting and count limit of the inputs (spec §7).
 pub mod limits;
-/// Mistakes valid policies still make (spec/lint.md).
+// Mistakes valid policies still make (spec/lint.md).
 pub mod lint;
-/// PGP attestor keys and PGP-signed attestations.
+// PGP attestor keys and PGP-signed attestations.
 #[cfg(feature = "pgp")]
 pub mod pgp;
-/// JSON Schemas of the shapes every binding shares (spec §8.6), generated from these types.
+// JSON Schemas of the shapes every binding shares (spec §8.6), generated from these types.
 #[cfg(feature = "schema")]
 pub mod schema;
-/// Showing untrusted text to people: escaping and shortening.
+// Showing untrusted text to people: escaping and shortening.
 pub mod untrusted;
 
 // Compiling and evaluating.

@@ -89,7 +89,7 @@ fn read(policy: Option<Document<'_>>, attestor_documents: &[Document<'_>]) -> Re
 }
 
 /// Checks a policy with its attestors and reports every error: each document's own (as
-/// [`Policy::validate`] and [`validate_attestors`] find them), attestors defined twice, and,
+/// [`Policy::validate`] and [`validate_attestors`](crate::api::validate_attestors) find them), attestors defined twice, and,
 /// when attestor documents are given, the attestors the policy names but none defines. Error
 /// paths are relative to the document at fault.
 pub fn check_documents(

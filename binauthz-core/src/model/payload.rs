@@ -109,7 +109,7 @@ pub enum PayloadProblem {
 /// `critical.identity.docker-reference` and `critical.type` are deliberately not compared.
 ///
 /// The payload is read strictly: a key that appears twice in any object makes it
-/// [`PayloadProblem::DuplicateKey`], whichever object and whatever the values.
+/// `PayloadProblem::DuplicateKey`, whichever object and whatever the values.
 ///
 /// Only the bytes that were signed are examined, so call this after the signature verified.
 pub fn check_payload(payload: &[u8], digest: &Digest) -> Result<(), PayloadProblem> {

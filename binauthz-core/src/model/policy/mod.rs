@@ -121,7 +121,7 @@ impl SpecificRules {
 /// A validated policy.
 ///
 /// Two policies are equal when they say the same thing, however their lists were written
-/// (a single value or a list of one, [`shape`]).
+/// (a single value or a list of one, `shape`).
 #[derive(Debug, Clone)]
 pub struct Policy {
     name: Option<String>,
