@@ -3,8 +3,8 @@
 #![no_main]
 
 use binauthz_core::Attestor;
-use binauthz_core::crypto::{PkixKey, SignatureAlgorithm};
 use binauthz_core::api::validate_attestors;
+use binauthz_core::crypto::{PkixKey, SignatureAlgorithm};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

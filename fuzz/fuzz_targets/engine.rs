@@ -12,8 +12,8 @@
 
 use std::sync::OnceLock;
 
-use binauthz_core::Verdict;
 use binauthz_core::EvaluationMode;
+use binauthz_core::Verdict;
 use binauthz_core::{Decision, Engine};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
@@ -336,9 +336,11 @@ fuzz_target!(|input: Input| {
         match image.verdict {
             Verdict::Breakglass => assert!(input.breakglass),
             Verdict::DryRunViolation => {
-                assert!(image.rule.as_ref().is_some_and(
-                    |r| r.enforcement_mode == binauthz_core::EnforcementMode::DryRun
-                ))
+                assert!(
+                    image.rule.as_ref().is_some_and(
+                        |r| r.enforcement_mode == binauthz_core::EnforcementMode::DryRun
+                    )
+                )
             }
             Verdict::Allowed => {
                 let Some(rule) = &image.rule else { continue };

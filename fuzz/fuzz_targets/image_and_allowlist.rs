@@ -10,8 +10,8 @@
 //! the prefix is matched and the wildcard decides.
 #![no_main]
 
-use binauthz_core::ImageRef;
 use binauthz_core::AllowlistPattern;
+use binauthz_core::ImageRef;
 use libfuzzer_sys::fuzz_target;
 
 /// GCP's glob as a regular expression (only a trailing `*` or `**` is a wildcard).
