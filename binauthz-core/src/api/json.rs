@@ -173,3 +173,16 @@ pub fn answer_review(
     };
     to_json(&answer, ErrorStage::Request)
 }
+
+/// Runs a test file (spec §14) over files given as text, by the paths the test file names
+/// ([`super::GivenFiles`]: signing on the fly is not available here); the suite's results
+/// ([`crate::testing::SuiteResult`]). `file` names the test file in the results.
+pub fn run_tests(
+    file: &str,
+    suite: &str,
+    files: std::collections::BTreeMap<String, String>,
+) -> Result<String, ErrorReport> {
+    let suite = super::parse_tests(suite)?;
+    let result = super::run_tests(file, &suite, &super::GivenFiles::new(files));
+    to_json(&result, ErrorStage::Config)
+}
