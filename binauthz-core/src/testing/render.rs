@@ -203,7 +203,44 @@ fn quoted(text: &str) -> String {
     Value::from(text).to_string()
 }
 
-/// A value as block YAML: mappings and lists indented, strings double-quoted.
+/// Keys in the order a test file writes them (spec §14.1); other keys follow, sorted.
+const KEY_ORDER: &[&str] = &[
+    "policy",
+    "attestors",
+    "attestations",
+    "cases",
+    "name",
+    "allowed",
+    "decision",
+    "images",
+    "object",
+    "context",
+    "evaluationTime",
+    "expect",
+    "verdict",
+    "rule",
+    "stage",
+    "reasonKinds",
+];
+
+/// A mapping key: bare when it is a plain word, else double-quoted.
+fn key(text: &str) -> String {
+    let plain = text.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && text.chars().all(|c| c.is_ascii_alphanumeric());
+    if plain
+        && !matches!(
+            text,
+            "true" | "false" | "null" | "yes" | "no" | "on" | "off"
+        )
+    {
+        text.to_owned()
+    } else {
+        quoted(text)
+    }
+}
+
+/// A value as block YAML: mappings and lists indented, keys in a test file's order, strings
+/// double-quoted.
 pub fn yaml(value: &Value) -> String {
     let mut out = String::new();
     yaml_into(value, 0, &mut out);
@@ -214,8 +251,16 @@ fn yaml_into(value: &Value, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     match value {
         Value::Object(map) if !map.is_empty() => {
-            for (key, v) in map {
-                let _ = write!(out, "{pad}{}:", quoted(key));
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            let rank = |k: &str| {
+                KEY_ORDER
+                    .iter()
+                    .position(|o| *o == k)
+                    .unwrap_or(KEY_ORDER.len())
+            };
+            entries.sort_by_key(|(k, _)| rank(k));
+            for (name, v) in entries {
+                let _ = write!(out, "{pad}{}:", key(name));
                 yaml_child(v, indent, out);
             }
         }
