@@ -55,10 +55,9 @@ fn run_case(
     resolver: &dyn Resolver,
 ) -> CaseResult {
     let at = format!("cases[{index}]");
-    let request = match request(suite, case, resolver) {
+    let request = match request(suite, case, &at, resolver) {
         Ok(request) => request,
         Err(e) => {
-            let e = e.within(&at);
             return error(case, format!("{}: {}", e.path(), e.message()));
         }
     };
@@ -85,8 +84,13 @@ fn run_case(
     }
 }
 
-/// The case's request; errors carry the case's field paths.
-fn request(suite: &Suite, case: &Case, resolver: &dyn Resolver) -> Result<Request, InputError> {
+/// The case's request; errors carry their full field paths (`at` is the case's).
+fn request(
+    suite: &Suite,
+    case: &Case,
+    at: &str,
+    resolver: &dyn Resolver,
+) -> Result<Request, InputError> {
     let mut fields = Map::new();
     if let Some(images) = &case.images {
         fields.insert("images".to_owned(), images.clone().into());
@@ -95,9 +99,9 @@ fn request(suite: &Suite, case: &Case, resolver: &dyn Resolver) -> Result<Reques
         Some(ObjectSource::File(path)) => {
             let text = resolver
                 .read(path)
-                .map_err(|m| InputError::invalid("object", m))?;
+                .map_err(|m| InputError::invalid(format!("{at}.object"), m))?;
             let object = document::parse(&text, MAX_REQUEST_BYTES)
-                .map_err(|e| e.within(&format!("object ({path})")))?;
+                .map_err(|e| e.within(&format!("{at}.object ({path})")))?;
             fields.insert("object".to_owned(), object);
         }
         Some(ObjectSource::Inline(object)) => {
@@ -107,57 +111,65 @@ fn request(suite: &Suite, case: &Case, resolver: &dyn Resolver) -> Result<Reques
     }
     if let Some(context) = &case.context {
         let value = serde_json::to_value(context)
-            .map_err(|e| InputError::invalid("context", e.to_string()))?;
+            .map_err(|e| InputError::invalid(format!("{at}.context"), e.to_string()))?;
         fields.insert("context".to_owned(), value);
     }
     if let Some(time) = &case.evaluation_time {
         fields.insert("evaluationTime".to_owned(), time.clone().into());
     }
-    let read = Request::from_value(Value::Object(fields))?;
+    let read = Request::from_value(Value::Object(fields)).map_err(|e| e.within(at))?;
     let mut occurrences = Occurrences::default();
-    let shared = suite
-        .attestations
-        .iter()
-        .map(|s| (s, "attestations (suite)"));
-    let own = case.attestations.iter().map(|s| (s, "attestations"));
-    for (i, (source, field)) in shared.chain(own).enumerate() {
-        let i = if field == "attestations" {
-            i - suite.attestations.len()
-        } else {
-            i
-        };
-        let at = format!("{field}[{i}]");
-        match source {
-            AttestationSource::File(path) => {
+    // The suite's attestations are the file's own field; the case's are under the case.
+    for (i, source) in suite.attestations.iter().enumerate() {
+        let field = format!("attestations[{i}]");
+        occurrences.extend(attestations(source, &field, suite, resolver)?);
+    }
+    for (i, source) in case.attestations.iter().enumerate() {
+        let field = format!("{at}.attestations[{i}]");
+        occurrences.extend(attestations(source, &field, suite, resolver)?);
+    }
+    Ok(
+        Request::new(read.images().to_vec(), occurrences, read.context().clone())
+            .map_err(|e| e.within(at))?
+            .with_evaluation_time(read.evaluation_time()),
+    )
+}
+
+/// The occurrences of one attestation source, the field `at`.
+fn attestations(
+    source: &AttestationSource,
+    at: &str,
+    suite: &Suite,
+    resolver: &dyn Resolver,
+) -> Result<Occurrences, InputError> {
+    let mut occurrences = Occurrences::default();
+    match source {
+        AttestationSource::File(path) => {
+            let text = resolver
+                .read(path)
+                .map_err(|m| InputError::invalid(at, m))?;
+            let read =
+                Occurrences::parse(&text).map_err(|e| e.within(&format!("{at} ({path})")))?;
+            occurrences.extend(read);
+        }
+        AttestationSource::Sign { sign } => {
+            for image in &sign.images {
+                let spec = SignSpec {
+                    key: sign.key.clone(),
+                    attestor: sign.attestor.clone(),
+                    image: image.clone(),
+                    attestor_files: suite.attestors.clone(),
+                };
                 let text = resolver
-                    .read(path)
-                    .map_err(|m| InputError::invalid(at.clone(), m))?;
-                let read =
-                    Occurrences::parse(&text).map_err(|e| e.within(&format!("{at} ({path})")))?;
-                occurrences.extend(read);
-            }
-            AttestationSource::Sign { sign } => {
-                for image in &sign.images {
-                    let spec = SignSpec {
-                        key: sign.key.clone(),
-                        attestor: sign.attestor.clone(),
-                        image: image.clone(),
-                        attestor_files: suite.attestors.clone(),
-                    };
-                    let text = resolver
-                        .sign(&spec)
-                        .map_err(|m| InputError::invalid(format!("{at}.sign"), m))?;
-                    let signed =
-                        Occurrences::parse(&text).map_err(|e| e.within(&format!("{at}.sign")))?;
-                    occurrences.extend(signed);
-                }
+                    .sign(&spec)
+                    .map_err(|m| InputError::invalid(format!("{at}.sign"), m))?;
+                let signed =
+                    Occurrences::parse(&text).map_err(|e| e.within(&format!("{at}.sign")))?;
+                occurrences.extend(signed);
             }
         }
     }
-    Ok(
-        Request::new(read.images().to_vec(), occurrences, read.context().clone())?
-            .with_evaluation_time(read.evaluation_time()),
-    )
+    Ok(occurrences)
 }
 
 /// A value's name as decisions write it (`DRY_RUN_VIOLATION`, `namespace`, ...).

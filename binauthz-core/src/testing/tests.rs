@@ -263,3 +263,23 @@ fn the_summary_shows_each_failure_escaped() {
     assert!(text.contains("+ actual:   true\n"));
     assert!(text.contains("1 passed, 1 failed, 1 errors (3 cases in 1 files)"));
 }
+
+#[test]
+fn errors_name_the_suites_fields_and_the_cases_fields() {
+    let text = format!(
+        "policy: policy.yaml\nattestors: [attestors.yaml]\nattestations: [gone.json]\ncases:\n- name: a\n  images: [{API}]\n  expect: {{allowed: true}}\n"
+    );
+    let result = run(&text);
+    assert!(
+        result.cases[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("attestations[0]: ")
+    );
+    let result = run(&suite(
+        "- name: a\n  images: [x]\n  evaluationTime: yesterday\n  expect: {allowed: true}\n",
+    ));
+    let error = result.cases[0].error.as_deref().unwrap();
+    assert!(error.starts_with("cases[0].evaluationTime: "), "{error}");
+}
