@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs `binauthz evaluate` on spec/examples and checks the outcomes spec/examples/README.md
-# documents: exit status, verdict lines and error messages.
+# documents: exit status, verdict lines and error messages; then `binauthz test` on the example
+# policy tests (spec/README.md §14), which must pass, and must fail when an expectation is wrong.
 #   bash scripts/cli-examples.sh [PATH-TO-binauthz]
 set -uo pipefail
 BIN=$(realpath "${1:-target/debug/binauthz}")
@@ -46,6 +47,11 @@ check "Cloud Run service without the annotation is not checked" 0 "^ALLOWED .*\\
   bash -c "grep -v 'binary-authorization: default' cloud-run-service.yaml | '$BIN' evaluate --policy policy.yaml --attestor attestors.yaml --manifest -"
 check "--assume-enabled evaluates it anyway" 1 "^DENIED +us-docker.pkg.dev/acme/payments/api" -- \
   bash -c "grep -v 'binary-authorization: default' cloud-run-service.yaml | '$BIN' evaluate --policy policy.yaml --attestor attestors.yaml --manifest - --assume-enabled"
+check "the example policy tests pass" 0 " 0 failed, 0 errors" -- "$BIN" test .
+check "a wrong expectation fails the policy tests" 1 "FAIL  staging only logs a violation" -- \
+  bash -c "T=\$(mktemp -d) && cp -r . \"\$T\" && sed -i 's/verdict: DRY_RUN_VIOLATION/verdict: DENIED/' \"\$T/policy_test.yaml\" && '$BIN' test \"\$T\"; s=\$?; rm -rf \"\$T\"; exit \$s"
+check "policy tests in JUnit XML" 0 "^<testsuites name=.binauthz test. tests=.[0-9]+. failures=.0. errors=.0.>" -- \
+  "$BIN" test . --output junit
 
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

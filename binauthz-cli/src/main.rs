@@ -34,6 +34,7 @@ mod payload;
 mod policy_check;
 mod replay;
 mod sign;
+mod test_cmd;
 
 use std::process::ExitCode;
 
@@ -98,6 +99,8 @@ enum Command {
     Policy(policy_check::PolicyArgs),
     /// List the images of a Kubernetes manifest that are not pinned by digest.
     LintManifest(lint_manifest::LintManifestArgs),
+    /// Run policy tests (*_test.yaml): what a policy must decide, checked without a cloud account.
+    Test(test_cmd::TestArgs),
 }
 
 fn main() -> ExitCode {
@@ -121,6 +124,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => completions::run::<Cli>(&args),
         Command::Policy(args) => policy_check::run(&args),
         Command::LintManifest(args) => lint_manifest::run(&args),
+        Command::Test(args) => test_cmd::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -109,20 +109,68 @@ impl Candidate<'_> {
 
 /// Runs the command.
 pub fn run(args: &SignArgs) -> Result<Exit, CliError> {
-    let payload = create_signature_payload(&args.artifact_url)
-        .map_err(|e| CliError::new("--artifact-url", e))?;
     let algorithm = args
         .algorithm
         .as_deref()
         .map(parse_algorithm)
         .transpose()
         .map_err(|m| CliError::new("--algorithm", m))?;
-
     let attestor_file = args.attestor.display().to_string();
     let text = read_text(&args.attestor, MAX_CONFIG_BYTES)?;
-    let mut attestors =
-        Attestor::parse_many(&text).map_err(|e| CliError::input(&attestor_file, &e))?;
-    if let Some(name) = &args.attestor_name {
+    let attestors = Attestor::parse_many(&text).map_err(|e| CliError::input(&attestor_file, &e))?;
+    let key_file = args.private_key.display().to_string();
+    let key_text = read_text(&args.private_key, MAX_PRIVATE_KEY_BYTES)?;
+    let occurrence = sign_occurrence(&Signing {
+        artifact_url: &args.artifact_url,
+        attestors,
+        attestor_file: &attestor_file,
+        attestor_name: args.attestor_name.as_deref(),
+        key_text: &key_text,
+        key_file: &key_file,
+        public_key_id: args.public_key_id.as_deref(),
+        algorithm,
+    })?;
+    let text =
+        serde_json::to_string_pretty(&occurrence).map_err(|e| CliError::new("occurrence", e))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")
+        .and_then(|()| out.flush())
+        .map_err(|e| CliError::new("standard output", format!("cannot write: {e}")))?;
+    Ok(Exit::Ok)
+}
+
+/// Reads a private key file for signing (at most 64 KiB).
+pub fn read_private_key(path: &std::path::Path) -> Result<String, CliError> {
+    read_text(path, MAX_PRIVATE_KEY_BYTES)
+}
+
+/// What to sign, with what: `binauthz sign`'s arguments once its files are read.
+pub struct Signing<'a> {
+    /// The image, by digest.
+    pub artifact_url: &'a str,
+    /// The attestors of the attestor file(s).
+    pub attestors: Vec<Attestor>,
+    /// The attestor file(s), for messages.
+    pub attestor_file: &'a str,
+    /// Sign for this attestor only.
+    pub attestor_name: Option<&'a str>,
+    /// The private key (PEM).
+    pub key_text: &'a str,
+    /// The private key's file, for messages.
+    pub key_file: &'a str,
+    /// The attestor key id to sign as.
+    pub public_key_id: Option<&'a str>,
+    /// The signature algorithm to sign with.
+    pub algorithm: Option<SignatureAlgorithm>,
+}
+
+/// Signs an image's payload and returns the verified occurrence (used by `sign` and by `test`).
+pub fn sign_occurrence(signing: &Signing<'_>) -> Result<Value, CliError> {
+    let payload = create_signature_payload(signing.artifact_url)
+        .map_err(|e| CliError::new("--artifact-url", e))?;
+    let attestor_file = signing.attestor_file;
+    let mut attestors = signing.attestors.clone();
+    if let Some(name) = signing.attestor_name {
         let known: Vec<String> = attestors.iter().map(|a| a.name().to_string()).collect();
         attestors.retain(|a| a.name().as_str() == name);
         if attestors.is_empty() {
@@ -136,15 +184,15 @@ pub fn run(args: &SignArgs) -> Result<Exit, CliError> {
         }
     }
     if attestors.is_empty() {
-        return Err(CliError::new(&attestor_file, "the file holds no attestor"));
+        return Err(CliError::new(attestor_file, "the file holds no attestor"));
     }
 
-    let key_file = args.private_key.display().to_string();
-    let key_text = read_text(&args.private_key, MAX_PRIVATE_KEY_BYTES)?;
-    let private_key = PrivateKey::from_pem(&key_text).map_err(|m| CliError::new(&key_file, m))?;
+    let key_file = signing.key_file;
+    let private_key =
+        PrivateKey::from_pem(signing.key_text).map_err(|m| CliError::new(key_file, m))?;
     let spki = private_key
         .public_spki_der()
-        .map_err(|m| CliError::new(&key_file, m))?;
+        .map_err(|m| CliError::new(key_file, m))?;
 
     let spki_ref = spki.as_slice();
     let matching: Vec<Candidate<'_>> = attestors
@@ -165,22 +213,22 @@ pub fn run(args: &SignArgs) -> Result<Exit, CliError> {
         .collect();
     if matching.is_empty() {
         return Err(CliError::new(
-            &key_file,
+            key_file,
             no_match_message(&private_key, &spki, &attestors),
         ));
     }
-    let chosen = choose(&matching, args.public_key_id.as_deref(), algorithm)?;
+    let chosen = choose(&matching, signing.public_key_id, signing.algorithm)?;
 
     let signature = private_key
         .sign(chosen.pkix.algorithm(), payload.as_bytes())
-        .map_err(|m| CliError::new(&key_file, m))?;
+        .map_err(|m| CliError::new(key_file, m))?;
     // Belt and braces: the signature must verify with the attestor's key, as `evaluate` checks it.
     chosen
         .pkix
         .verify(payload.as_bytes(), &signature)
         .map_err(|e| {
             CliError::new(
-                &key_file,
+                key_file,
                 format!("internal error: the new signature does not verify: {e}"),
             )
         })?;
@@ -193,13 +241,7 @@ pub fn run(args: &SignArgs) -> Result<Exit, CliError> {
             format!("internal error: the occurrence is not valid: {e}"),
         )
     })?;
-    let text =
-        serde_json::to_string_pretty(&occurrence).map_err(|e| CliError::new("occurrence", e))?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}")
-        .and_then(|()| out.flush())
-        .map_err(|e| CliError::new("standard output", format!("cannot write: {e}")))?;
-    Ok(Exit::Ok)
+    Ok(occurrence)
 }
 
 fn parse_algorithm(name: &str) -> Result<SignatureAlgorithm, String> {

@@ -24,6 +24,7 @@ use crate::evaluation::cache::CacheStats;
 use crate::kubernetes::Extracted;
 use crate::model::config::RawConfig;
 use crate::request::RawRequest;
+use crate::testing::{Suite, TestReport};
 
 /// Every schema file of spec/schema/: its file name and its content.
 pub fn all() -> Vec<(&'static str, Value)> {
@@ -50,6 +51,14 @@ pub fn all() -> Vec<(&'static str, Value)> {
             output::<CacheStats>("CacheStats"),
         ),
         ("extracted.schema.json", output::<Extracted>("Extracted")),
+        (
+            "test-suite.schema.json",
+            input::<Suite>("TestSuite", "A policy test file (spec §14)."),
+        ),
+        (
+            "test-report.schema.json",
+            output::<TestReport>("TestReport"),
+        ),
     ]
 }
 

@@ -26,7 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("objects", &["objects"]),
     ("requests", &["request", "gcloud"]),
     ("evaluation", &["evaluation"]),
-    ("lint", &["lint"]),
+    ("lint", &["lint", "testing"]),
     ("api", &["api", "schema"]),
 ];
 

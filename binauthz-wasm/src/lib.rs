@@ -400,6 +400,25 @@ pub fn extract_images(
     from_json(core::extract_images(&text))
 }
 
+/// Runs a policy test file (spec/README.md §14; YAML or JSON text, or an object) over the files
+/// it names, given as an object of path to text, and returns the results (`file` names the
+/// test file in them). A case that signs with a test key is an error here (signing needs the
+/// binauthz CLI); give its attestations as files. Throws a `BinauthzError` (stage `config`)
+/// when the test file is malformed, with the field path.
+#[wasm_bindgen(js_name = runTests, unchecked_return_type = "TestSuiteResult")]
+pub fn run_tests(
+    #[wasm_bindgen(unchecked_param_type = "TestSuite | string")] suite: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: JsValue,
+    file: Option<String>,
+) -> Result<JsValue, JsValue> {
+    let suite = document_text(&suite, STAGE_CONFIG, "test file", MAX_CONFIG_BYTES)
+        .map_err(|f| to_js_error(&f))?;
+    let files = json_text(&files, STAGE_CONFIG, "files", core::MAX_TEST_FILES_BYTES)
+        .map_err(|f| to_js_error(&f))?;
+    let file = file.unwrap_or_else(|| "test file".to_owned());
+    from_json(core::run_tests(&file, &suite, &files))
+}
+
 /// The payload to sign for an image, byte-identical to
 /// `gcloud container binauthz create-signature-payload --artifact-url=URL`.
 /// Throws a `BinauthzError` (code `invalid`) when the URL has no valid sha256 digest.

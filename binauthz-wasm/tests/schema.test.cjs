@@ -28,6 +28,8 @@ const ROOTS = [
   { file: "config.schema.json", types: ["Config"], output: false },
   // A request names its images or carries an object: each member of the union is a request.
   { file: "request.schema.json", types: ["ImagesRequest", "ObjectRequest"], output: false },
+  { file: "test-suite.schema.json", types: ["TestSuite"], output: false },
+  { file: "test-report.schema.json", types: ["TestReport"], output: true },
 ];
 
 /** Properties a declaration has beyond its schema, and why. */
@@ -38,7 +40,14 @@ const EXTRA = {
 
 /** Known differences, each with its reason; one that no longer occurs fails the test, so the
  * list stays true. Keyed by "Declaration.property: problem". */
-const KNOWN = {};
+const KNOWN = {
+  // A test file's attestations are a file path or `{sign}`, and its object a file path or the
+  // object: unions of a string and an object (anyOf / any value), which this comparison does not
+  // walk. tests/api.test.cjs runs test files with both forms.
+  "TestSuite.attestations[]: the schema's type undefined is not compared": "string | {sign}",
+  "TestCase.attestations[]: the schema's type undefined is not compared": "string | {sign}",
+  "TestCase.object: the schema's type undefined is not compared": "a path or an object",
+};
 
 function checker() {
   const program = ts.createProgram([DTS], { strict: true, noEmit: true, lib: ["lib.es2022.d.ts"], types: [] });

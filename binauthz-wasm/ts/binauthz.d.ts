@@ -543,3 +543,123 @@ export interface LintFinding {
   /** How to fix it, in one line. */
   fix: string;
 }
+
+// ---- policy tests (spec §14) -----------------------------------------------------------------
+
+/** A verdict a test case expects. */
+export type ExpectedVerdict = Verdict;
+
+/** A rule kind a test case expects. */
+export type ExpectedRule = RuleKind;
+
+/** Occurrences signed when the test runs (the binauthz CLI only; {@link runTests} reports such
+ * a case as an error). */
+export interface SignEntry {
+  /** The private key (PEM), relative to the test file. */
+  key: string;
+  /** The attestor to sign for, `projects/P/attestors/A`. */
+  attestor: string;
+  /** The images to sign, by digest. */
+  images: string[];
+}
+
+/** Attestations of a test: a file of occurrences, or occurrences signed with a test key. */
+export type AttestationSource = string | { sign: SignEntry };
+
+/** What one image's decision must say (at least one field). */
+export interface ImageExpectation {
+  verdict?: ExpectedVerdict;
+  rule?: ExpectedRule;
+  /** The stage that settled the image, e.g. `allowlist`. */
+  stage?: string;
+  /** Reason kinds that must all appear among the image's reasons. */
+  reasonKinds?: string[];
+}
+
+/** What a test case expects (at least one field; `allowed` or `decision`, not both). */
+export interface Expectation {
+  allowed?: boolean;
+  decision?: "allowed" | "blocked";
+  /** Keyed by the image reference as the request has it, or by its index (`"0"`). */
+  images?: Record<string, ImageExpectation>;
+}
+
+/** One test case: `images` or `object`, and an expectation. */
+export interface TestCase {
+  /** Unique within the file. */
+  name: string;
+  images?: string[];
+  /** A Kubernetes or Cloud Run object: a file relative to the test file, or the object. */
+  object?: string | KubernetesObject | CloudRunV2Object;
+  context?: Context;
+  /** RFC 3339, UTC. */
+  evaluationTime?: string;
+  /** After the suite's attestations. */
+  attestations?: AttestationSource[];
+  expect?: Expectation;
+}
+
+/** A policy test file (spec §14; spec/schema/test-suite.schema.json). */
+export interface TestSuite {
+  /** The policy file, relative to the test file. */
+  policy: string;
+  attestors?: string[];
+  /** Attestations every case has. */
+  attestations?: AttestationSource[];
+  /** At least one. */
+  cases: TestCase[];
+}
+
+/** How a test case ended. */
+export type CaseStatus = "passed" | "failed" | "error";
+
+/** One difference between a case's expectation and the decision. */
+export interface Mismatch {
+  /** The expectation's field, e.g. `images["0"].verdict`. */
+  field: string;
+  expected: string;
+  actual: string;
+}
+
+/** One image's decision, in brief. */
+export interface ImageOutcome {
+  image: string;
+  verdict: Verdict;
+  stage: Stage;
+  rule?: RuleKind;
+  /** The image's and its attestors' reason kinds, each once. */
+  reasonKinds: ReasonKind[];
+}
+
+/** The parts of a decision a case can expect. */
+export interface Outcome {
+  allowed: boolean;
+  images: ImageOutcome[];
+}
+
+/** One test case's result. */
+export interface CaseResult {
+  name: string;
+  status: CaseStatus;
+  /** When it failed. */
+  mismatches?: Mismatch[];
+  /** When it could not run. */
+  error?: string;
+  /** What the policy decided, when it ran. */
+  outcome?: Outcome;
+}
+
+/** The results of one test file ({@link runTests}). */
+export interface TestSuiteResult {
+  file: string;
+  passed: number;
+  failed: number;
+  errors: number;
+  cases: CaseResult[];
+}
+
+/** The results of every test file of a run (`binauthz test --output json`;
+ * spec/schema/test-report.schema.json). */
+export interface TestReport {
+  suites: TestSuiteResult[];
+}

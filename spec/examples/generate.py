@@ -300,6 +300,8 @@ below never change).
 | `deployment.yaml` | a Deployment in namespace `payments` | your manifests |
 | `cloud-run-service.yaml` | the api as a Cloud Run service with a sidecar | `gcloud run services describe payments-api --format export` |
 | `keys/` | the signing keys (throwaway; private keys included) | - |
+| `policy_test.yaml` | policy tests of the outcomes below (`binauthz test spec/examples`, spec/README.md §14) | - |
+| `signed_test.yaml` | policy tests that sign their attestations with `keys/` when they run | - |
 
 ## The policy
 

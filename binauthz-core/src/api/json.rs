@@ -173,3 +173,20 @@ pub fn answer_review(
     };
     to_json(&answer, ErrorStage::Request)
 }
+
+/// The most text [`run_tests`] reads as its files (all of them together).
+pub const MAX_TEST_FILES_BYTES: usize = 4 * MAX_REQUEST_BYTES;
+
+/// Runs a test file (spec §14) over files given as a JSON object of path to text, by the paths
+/// the test file names ([`super::GivenFiles`]: signing on the fly is not available here); the
+/// suite's results (a `SuiteResult` of spec/schema/test-report.schema.json). `file` names the
+/// test file in the results.
+pub fn run_tests(file: &str, suite: &str, files: &str) -> Result<String, ErrorReport> {
+    let suite = super::parse_tests(suite)?;
+    let files: std::collections::BTreeMap<String, String> =
+        document::parse(files, MAX_TEST_FILES_BYTES)
+            .and_then(document::from_value)
+            .map_err(|e| ErrorReport::one(ErrorStage::Config, "files", &e))?;
+    let result = super::run_tests(file, &suite, &super::GivenFiles::new(files));
+    to_json(&result, ErrorStage::Config)
+}

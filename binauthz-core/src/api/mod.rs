@@ -9,6 +9,7 @@
 
 mod documents;
 pub mod json;
+mod policy_tests;
 mod report;
 mod review;
 mod summary;
@@ -18,6 +19,7 @@ mod tests;
 pub use documents::{
     Checked, Document, check_documents, compile_documents, errors_of_read_documents,
 };
+pub use policy_tests::{GivenFiles, TEST_FILE, parse_tests, run_tests, test_file_error};
 pub use report::{ErrorDetail, ErrorReport};
 pub use review::{ReviewAnswer, answer_review};
 pub use summary::{

@@ -1,0 +1,321 @@
+//! Running a suite's cases against a compiled engine: each case's request built from its parts
+//! (files through the host's [`Resolver`]), evaluated, and compared with its expectation.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::InputError;
+use crate::evaluation::Engine;
+use crate::limits::MAX_REQUEST_BYTES;
+use crate::model::occurrence::Occurrences;
+use crate::request::Request;
+use crate::text::document;
+
+use super::format::{AttestationSource, Case, Expectation, ImageExpectation, ObjectSource, Suite};
+use super::result::{CaseResult, CaseStatus, Mismatch, Outcome, SuiteResult};
+use super::{Resolver, SignSpec};
+
+/// Runs every case of a suite with an engine compiled from its policy and attestors, or reports
+/// each case as an error with `engine`'s message when they did not compile.
+pub fn run_cases(
+    file: &str,
+    suite: &Suite,
+    engine: Result<&Engine, &str>,
+    resolver: &dyn Resolver,
+) -> SuiteResult {
+    let cases = suite
+        .cases
+        .iter()
+        .enumerate()
+        .map(|(i, case)| match engine {
+            Ok(engine) => run_case(suite, i, case, engine, resolver),
+            Err(message) => error(case, message.to_owned()),
+        })
+        .collect();
+    SuiteResult::new(file, cases)
+}
+
+fn error(case: &Case, message: String) -> CaseResult {
+    CaseResult {
+        name: case.name.clone(),
+        status: CaseStatus::Error,
+        mismatches: Vec::new(),
+        error: Some(message),
+        outcome: None,
+    }
+}
+
+fn run_case(
+    suite: &Suite,
+    index: usize,
+    case: &Case,
+    engine: &Engine,
+    resolver: &dyn Resolver,
+) -> CaseResult {
+    let at = format!("cases[{index}]");
+    let request = match request(suite, case, &at, resolver) {
+        Ok(request) => request,
+        Err(e) => {
+            return error(case, format!("{}: {}", e.path(), e.message()));
+        }
+    };
+    let decision = engine.evaluate(&request);
+    let outcome = Outcome::of(&decision);
+    let mismatches = match &case.expect {
+        Some(expect) => compare(expect, &outcome),
+        None => vec![Mismatch {
+            field: "expect".to_owned(),
+            expected: "an expectation".to_owned(),
+            actual: "none".to_owned(),
+        }],
+    };
+    CaseResult {
+        name: case.name.clone(),
+        status: if mismatches.is_empty() {
+            CaseStatus::Passed
+        } else {
+            CaseStatus::Failed
+        },
+        mismatches,
+        error: None,
+        outcome: Some(outcome),
+    }
+}
+
+/// The case's request; errors carry their full field paths (`at` is the case's).
+fn request(
+    suite: &Suite,
+    case: &Case,
+    at: &str,
+    resolver: &dyn Resolver,
+) -> Result<Request, InputError> {
+    let mut fields = Map::new();
+    if let Some(images) = &case.images {
+        fields.insert("images".to_owned(), images.clone().into());
+    }
+    match &case.object {
+        Some(ObjectSource::File(path)) => {
+            let text = resolver
+                .read(path)
+                .map_err(|m| InputError::invalid(format!("{at}.object"), m))?;
+            let object = document::parse(&text, MAX_REQUEST_BYTES)
+                .map_err(|e| e.within(&format!("{at}.object ({path})")))?;
+            fields.insert("object".to_owned(), object);
+        }
+        Some(ObjectSource::Inline(object)) => {
+            fields.insert("object".to_owned(), Value::Object(object.clone()));
+        }
+        None => {}
+    }
+    if let Some(context) = &case.context {
+        let value = serde_json::to_value(context)
+            .map_err(|e| InputError::invalid(format!("{at}.context"), e.to_string()))?;
+        fields.insert("context".to_owned(), value);
+    }
+    if let Some(time) = &case.evaluation_time {
+        fields.insert("evaluationTime".to_owned(), time.clone().into());
+    }
+    let read = Request::from_value(Value::Object(fields)).map_err(|e| e.within(at))?;
+    let mut occurrences = Occurrences::default();
+    // The suite's attestations are the file's own field; the case's are under the case.
+    for (i, source) in suite.attestations.iter().enumerate() {
+        let field = format!("attestations[{i}]");
+        occurrences.extend(attestations(source, &field, suite, resolver)?);
+    }
+    for (i, source) in case.attestations.iter().enumerate() {
+        let field = format!("{at}.attestations[{i}]");
+        occurrences.extend(attestations(source, &field, suite, resolver)?);
+    }
+    Ok(
+        Request::new(read.images().to_vec(), occurrences, read.context().clone())
+            .map_err(|e| e.within(at))?
+            .with_evaluation_time(read.evaluation_time()),
+    )
+}
+
+/// The occurrences of one attestation source, the field `at`.
+fn attestations(
+    source: &AttestationSource,
+    at: &str,
+    suite: &Suite,
+    resolver: &dyn Resolver,
+) -> Result<Occurrences, InputError> {
+    let mut occurrences = Occurrences::default();
+    match source {
+        AttestationSource::File(path) => {
+            let text = resolver
+                .read(path)
+                .map_err(|m| InputError::invalid(at, m))?;
+            let read =
+                Occurrences::parse(&text).map_err(|e| e.within(&format!("{at} ({path})")))?;
+            occurrences.extend(read);
+        }
+        AttestationSource::Sign { sign } => {
+            for image in &sign.images {
+                let spec = SignSpec {
+                    key: sign.key.clone(),
+                    attestor: sign.attestor.clone(),
+                    image: image.clone(),
+                    attestor_files: suite.attestors.clone(),
+                };
+                let text = resolver
+                    .sign(&spec)
+                    .map_err(|m| InputError::invalid(format!("{at}.sign"), m))?;
+                let signed =
+                    Occurrences::parse(&text).map_err(|e| e.within(&format!("{at}.sign")))?;
+                occurrences.extend(signed);
+            }
+        }
+    }
+    Ok(occurrences)
+}
+
+/// A value's name as decisions write it (`DRY_RUN_VIOLATION`, `namespace`, ...).
+fn name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(e) => format!("<{e}>"),
+    }
+}
+
+/// Every difference between an expectation and an outcome.
+pub fn compare(expect: &Expectation, outcome: &Outcome) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    let word = |admitted: bool| if admitted { "allowed" } else { "blocked" };
+    if let Some(allowed) = expect.allowed
+        && allowed != outcome.allowed
+    {
+        out.push(mismatch("allowed", allowed, outcome.allowed));
+    }
+    if let Some(decision) = expect.decision
+        && name(&decision) != word(outcome.allowed)
+    {
+        out.push(mismatch("decision", name(&decision), word(outcome.allowed)));
+    }
+    for (key, image) in &expect.images {
+        let field = format!("images[{}]", serde_json::Value::from(key.as_str()));
+        let found = match key.parse::<usize>() {
+            Ok(i) if !outcome.images.iter().any(|o| o.image == *key) => outcome.images.get(i),
+            _ => outcome.images.iter().find(|o| o.image == *key),
+        };
+        let Some(actual) = found else {
+            let all: Vec<&str> = outcome.images.iter().map(|o| o.image.as_str()).collect();
+            out.push(mismatch(
+                &field,
+                "an image of the request (its reference or index)",
+                format!("the request's images are {}", all.join(", ")),
+            ));
+            continue;
+        };
+        compare_image(&field, image, actual, &mut out);
+    }
+    out
+}
+
+fn compare_image(
+    field: &str,
+    expect: &ImageExpectation,
+    actual: &super::result::ImageOutcome,
+    out: &mut Vec<Mismatch>,
+) {
+    if let Some(verdict) = expect.verdict
+        && name(&verdict) != name(&actual.verdict)
+    {
+        out.push(mismatch(
+            &format!("{field}.verdict"),
+            name(&verdict),
+            name(&actual.verdict),
+        ));
+    }
+    if let Some(rule) = expect.rule {
+        let applied = actual.rule.map_or_else(|| "none".to_owned(), |r| name(&r));
+        if name(&rule) != applied {
+            out.push(mismatch(&format!("{field}.rule"), name(&rule), applied));
+        }
+    }
+    if let Some(stage) = &expect.stage
+        && *stage != name(&actual.stage)
+    {
+        out.push(mismatch(
+            &format!("{field}.stage"),
+            stage,
+            name(&actual.stage),
+        ));
+    }
+    let kinds: Vec<String> = actual.reason_kinds.iter().map(name).collect();
+    let missing: Vec<&String> = expect
+        .reason_kinds
+        .iter()
+        .filter(|k| !kinds.contains(k))
+        .collect();
+    if !missing.is_empty() {
+        out.push(mismatch(
+            &format!("{field}.reasonKinds"),
+            format!("to include {}", join(&missing)),
+            if kinds.is_empty() {
+                "no reasons".to_owned()
+            } else {
+                join(&kinds.iter().collect::<Vec<_>>())
+            },
+        ));
+    }
+}
+
+fn join(items: &[&String]) -> String {
+    items
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn mismatch(field: &str, expected: impl ToString, actual: impl ToString) -> Mismatch {
+    Mismatch {
+        field: field.to_owned(),
+        expected: expected.to_string(),
+        actual: actual.to_string(),
+    }
+}
+
+/// The suite with each case's expectation replaced by what the policy decided (for `binauthz
+/// test --update`); cases that could not run keep their expectation.
+pub fn with_actual(suite: &Suite, result: &SuiteResult) -> Suite {
+    let mut updated = suite.clone();
+    for (case, ran) in updated.cases.iter_mut().zip(&result.cases) {
+        let Some(outcome) = &ran.outcome else {
+            continue;
+        };
+        let mut images = BTreeMap::new();
+        for (i, image) in outcome.images.iter().enumerate() {
+            let twice = outcome
+                .images
+                .iter()
+                .filter(|o| o.image == image.image)
+                .count()
+                > 1;
+            let key = if twice {
+                i.to_string()
+            } else {
+                image.image.clone()
+            };
+            let expectation = ImageExpectation {
+                verdict: serde_json::from_value(Value::String(name(&image.verdict))).ok(),
+                rule: image
+                    .rule
+                    .and_then(|r| serde_json::from_value(Value::String(name(&r))).ok()),
+                stage: image.rule.is_none().then(|| name(&image.stage)),
+                reason_kinds: image.reason_kinds.iter().map(name).collect(),
+            };
+            images.insert(key, expectation);
+        }
+        case.expect = Some(Expectation {
+            allowed: Some(outcome.allowed),
+            decision: None,
+            images,
+        });
+    }
+    updated
+}

@@ -1,0 +1,285 @@
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::api::{GivenFiles, run_tests};
+
+fn examples() -> GivenFiles {
+    let mut files = BTreeMap::new();
+    for (name, text) in [
+        (
+            "policy.yaml",
+            include_str!("../../../spec/examples/policy.yaml"),
+        ),
+        (
+            "attestors.yaml",
+            include_str!("../../../spec/examples/attestors.yaml"),
+        ),
+        (
+            "attestations.json",
+            include_str!("../../../spec/examples/attestations.json"),
+        ),
+        (
+            "deployment.yaml",
+            include_str!("../../../spec/examples/deployment.yaml"),
+        ),
+        (
+            "cloud-run-service.yaml",
+            include_str!("../../../spec/examples/cloud-run-service.yaml"),
+        ),
+    ] {
+        files.insert(name.to_owned(), text.to_owned());
+    }
+    GivenFiles::new(files)
+}
+
+const API: &str = "us-docker.pkg.dev/acme/payments/api@sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6";
+
+fn suite(cases: &str) -> String {
+    format!(
+        "policy: policy.yaml\nattestors: [attestors.yaml]\nattestations: [attestations.json]\ncases:\n{cases}"
+    )
+}
+
+fn run(text: &str) -> SuiteResult {
+    let suite = Suite::parse(text).unwrap();
+    run_tests("t_test.yaml", &suite, &examples())
+}
+
+#[test]
+fn the_shipped_example_suite_passes() {
+    let result = run(include_str!("../../../spec/examples/policy_test.yaml"));
+    assert_eq!(result.failed + result.errors, 0, "{result:#?}");
+    assert_eq!(result.passed, result.cases.len());
+    assert!(result.passed >= 8);
+}
+
+#[test]
+fn a_wrong_expectation_fails_with_expected_and_actual() {
+    let result = run(&suite(&format!(
+        "- name: api\n  images: [{API}]\n  expect:\n    allowed: false\n    images:\n      \"0\": {{verdict: DENIED, rule: namespace, reasonKinds: [tagReference]}}\n"
+    )));
+    assert_eq!((result.passed, result.failed, result.errors), (0, 1, 0));
+    let case = &result.cases[0];
+    assert_eq!(case.status, CaseStatus::Failed);
+    let fields: Vec<&str> = case.mismatches.iter().map(|m| m.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "allowed",
+            "images[\"0\"].verdict",
+            "images[\"0\"].rule",
+            "images[\"0\"].reasonKinds"
+        ]
+    );
+    assert_eq!(case.mismatches[1].expected, "DENIED");
+    assert_eq!(case.mismatches[1].actual, "ALLOWED");
+    assert_eq!(case.mismatches[2].actual, "default");
+    assert!(case.outcome.as_ref().unwrap().allowed);
+}
+
+#[test]
+fn an_image_the_request_does_not_have_is_a_failure() {
+    let result = run(&suite(&format!(
+        "- name: api\n  images: [{API}]\n  expect:\n    images:\n      \"3\": {{verdict: ALLOWED}}\n      nginx: {{verdict: ALLOWED}}\n"
+    )));
+    assert_eq!(result.failed, 1);
+    assert_eq!(result.cases[0].mismatches.len(), 2);
+}
+
+#[test]
+fn a_missing_file_is_an_error_of_the_case_not_a_pass() {
+    let result = run(&suite(&format!(
+        "- name: api\n  images: [{API}]\n  attestations: [gone.json]\n  expect: {{allowed: true}}\n"
+    )));
+    assert_eq!((result.passed, result.failed, result.errors), (0, 0, 1));
+    let error = result.cases[0].error.as_deref().unwrap();
+    assert!(error.starts_with("cases[0].attestations[0]"), "{error}");
+    assert!(error.contains("gone.json"), "{error}");
+}
+
+#[test]
+fn a_policy_that_does_not_compile_makes_every_case_an_error() {
+    let text =
+        "policy: nowhere.yaml\ncases:\n- name: a\n  images: [x]\n  expect: {allowed: true}\n";
+    let result = run(text);
+    assert_eq!(result.errors, 1);
+    assert!(
+        result.cases[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("nowhere.yaml")
+    );
+}
+
+#[test]
+fn signing_without_the_cli_is_a_clear_error() {
+    let result = run(&suite(&format!(
+        "- name: api\n  images: [{API}]\n  attestations:\n  - sign: {{key: k.pem, attestor: projects/acme/attestors/built-by-ci, images: [{API}]}}\n  expect: {{allowed: true}}\n"
+    )));
+    assert_eq!(result.errors, 1);
+    assert!(
+        result.cases[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("signing with a test key needs the binauthz CLI")
+    );
+}
+
+fn malformed(text: &str) -> crate::error::InputError {
+    Suite::parse(text).unwrap_err()
+}
+
+#[test]
+fn an_unknown_field_is_an_error_with_its_path() {
+    let e = malformed(&suite(
+        "- name: a\n  images: [x]\n  expect: {allowed: true, verdicts: {}}\n",
+    ));
+    assert_eq!(e.path(), "cases[0].expect.verdicts", "{e}");
+    assert!(e.message().contains("verdicts"), "{e}");
+    let e = malformed("policy: p\nnotes: x\ncases: []\n");
+    assert!(e.message().contains("notes"), "{e}");
+}
+
+#[test]
+fn a_case_without_an_expectation_is_an_error() {
+    let e = malformed(&suite("- name: a\n  images: [x]\n"));
+    assert_eq!(e.path(), "cases[0].expect");
+    let e = malformed(&suite("- name: a\n  images: [x]\n  expect: {}\n"));
+    assert_eq!(e.path(), "cases[0].expect");
+    let e = malformed(&suite(
+        "- name: a\n  images: [x]\n  expect: {images: {\"0\": {}}}\n",
+    ));
+    assert_eq!(e.path(), "cases[0].expect.images.0");
+}
+
+#[test]
+fn an_empty_suite_is_an_error() {
+    let e = malformed("policy: p\ncases: []\n");
+    assert_eq!(e.path(), "cases");
+    let e = malformed("policy: p\n");
+    assert!(e.message().contains("cases"), "{e}");
+}
+
+#[test]
+fn a_bad_verdict_name_is_an_error() {
+    let e = malformed(&suite(
+        "- name: a\n  images: [x]\n  expect: {images: {\"0\": {verdict: PERMITTED}}}\n",
+    ));
+    assert_eq!(e.path(), "cases[0].expect.images.0.verdict", "{e}");
+    assert!(e.message().contains("PERMITTED"), "{e}");
+}
+
+#[test]
+fn cases_need_unique_names_and_one_request() {
+    let e = malformed(&suite(
+        "- name: a\n  images: [x]\n  expect: {allowed: true}\n- name: a\n  images: [x]\n  expect: {allowed: true}\n",
+    ));
+    assert_eq!(e.path(), "cases[1].name");
+    let e = malformed(&suite("- name: a\n  expect: {allowed: true}\n"));
+    assert_eq!(e.path(), "cases[0].images");
+    let e = malformed(&suite(
+        "- name: a\n  images: [x]\n  expect: {allowed: true, decision: allowed}\n",
+    ));
+    assert_eq!(e.path(), "cases[0].expect.decision");
+}
+
+#[test]
+fn updated_expectations_pass_against_the_same_policy() {
+    let text = suite(&format!(
+        "- name: api\n  images: [{API}, gke.gcr.io/kube-proxy:v1]\n  expect: {{allowed: false}}\n"
+    ));
+    let parsed = Suite::parse(&text).unwrap();
+    let first = run_tests("t", &parsed, &examples());
+    assert_eq!(first.failed, 1);
+    let updated = with_actual(&parsed, &first);
+    let value = serde_json::to_value(&updated).unwrap();
+    let reread = Suite::parse(&yaml(&value)).unwrap();
+    assert_eq!(reread, updated);
+    let second = run_tests("t", &reread, &examples());
+    assert_eq!(second.passed, 1, "{second:#?}");
+    let images = &reread.cases[0].expect.as_ref().unwrap().images;
+    assert_eq!(
+        images["gke.gcr.io/kube-proxy:v1"].stage.as_deref(),
+        Some("systemImage")
+    );
+}
+
+fn report() -> TestReport {
+    let text = suite(&format!(
+        "- name: passes\n  images: [{API}]\n  expect: {{allowed: true}}\n- name: \"fails <&> \\\"quoted\\\" \\u0007\"\n  images: [{API}]\n  expect: {{allowed: false}}\n- name: errs\n  object: gone.yaml\n  expect: {{allowed: true}}\n"
+    ));
+    TestReport {
+        suites: vec![run(&text)],
+    }
+}
+
+#[test]
+fn junit_escapes_names_and_counts_cases() {
+    let xml = junit(&report());
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "));
+    assert!(
+        xml.contains("tests=\"3\" failures=\"1\" errors=\"1\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("name=\"fails &lt;&amp;&gt; &quot;quoted&quot; \u{FFFD}\""),
+        "{xml}"
+    );
+    assert!(xml.contains("<failure message=\"1 expectation(s) not met: allowed\""));
+    assert!(
+        xml.contains("allowed: expected false, actual true</failure>"),
+        "{xml}"
+    );
+    assert!(xml.contains("<error message=\"cases[2].object"), "{xml}");
+    assert!(!xml.contains('\u{7}'));
+}
+
+#[test]
+fn tap_has_a_plan_and_a_diagnostic_per_failure() {
+    let tap = tap(&report());
+    let lines: Vec<&str> = tap.lines().collect();
+    assert_eq!(lines[0], "TAP version 13");
+    assert_eq!(lines[1], "1..3");
+    assert!(lines[2].starts_with("ok 1 - t_test.yaml: passes"));
+    assert!(tap.contains("not ok 2 - "));
+    assert!(tap.contains("not ok 3 - t_test.yaml: errs"));
+    assert!(
+        tap.contains("    - field: \"allowed\"\n      expected: \"false\"\n      actual: \"true\"")
+    );
+    assert_eq!(tap.matches("  ---\n").count(), 2);
+}
+
+#[test]
+fn the_summary_shows_each_failure_escaped() {
+    let text = text(&report());
+    assert!(text.contains("  PASS  passes\n"));
+    assert!(
+        text.contains("  FAIL  fails <&> \"quoted\" \\u{7}\n"),
+        "{text}"
+    );
+    assert!(text.contains("- expected: false\n"));
+    assert!(text.contains("+ actual:   true\n"));
+    assert!(text.contains("1 passed, 1 failed, 1 errors (3 cases in 1 files)"));
+}
+
+#[test]
+fn errors_name_the_suites_fields_and_the_cases_fields() {
+    let text = format!(
+        "policy: policy.yaml\nattestors: [attestors.yaml]\nattestations: [gone.json]\ncases:\n- name: a\n  images: [{API}]\n  expect: {{allowed: true}}\n"
+    );
+    let result = run(&text);
+    assert!(
+        result.cases[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("attestations[0]: ")
+    );
+    let result = run(&suite(
+        "- name: a\n  images: [x]\n  evaluationTime: yesterday\n  expect: {allowed: true}\n",
+    ));
+    let error = result.cases[0].error.as_deref().unwrap();
+    assert!(error.starts_with("cases[0].evaluationTime: "), "{error}");
+}
