@@ -172,15 +172,10 @@ pub fn run(args: &TestArgs) -> Result<Exit, CliError> {
     for file in &files {
         let name = file.display().to_string();
         let text = read_text(file, binauthz_core::limits::MAX_CONFIG_BYTES)?;
-        let mut suite = api::parse_tests(&text).map_err(|r| {
-            let first = r.errors.first();
-            match first {
-                Some(e) if !e.path.is_empty() => {
-                    CliError::new(&name, format!("{}: {}", e.path, e.message))
-                }
-                Some(e) => CliError::new(&name, &e.message),
-                None => CliError::new(&name, r.message),
-            }
+        // The detail's message already names its field path.
+        let mut suite = api::parse_tests(&text).map_err(|r| match r.errors.first() {
+            Some(e) => CliError::new(&name, &e.message),
+            None => CliError::new(&name, r.message),
         })?;
         if let Some(pattern) = &args.run {
             suite.cases.retain(|c| c.name.contains(pattern.as_str()));

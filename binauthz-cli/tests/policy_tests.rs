@@ -106,7 +106,8 @@ fn a_malformed_test_file_exits_2_with_its_field_path() {
     let run = binauthz(&["test", &s(&dir)]);
     assert_eq!(run.status, 2);
     assert!(
-        run.stderr.contains("bad_test.yaml: cases[0].expect.verdit"),
+        run.stderr
+            .contains("bad_test.yaml: `cases[0].expect.verdit`"),
         "{}",
         run.stderr
     );
