@@ -4,7 +4,7 @@ import init, * as binauthz from "../pkg-web/binauthz_wasm.js";
 import { examples } from "../pkg-web/examples.js";
 
 const $ = (id) => document.getElementById(id);
-const EDITORS = ["policy", "attestors", "attestations", "manifest", "images"];
+const EDITORS = ["policy", "attestors", "attestations", "manifest", "images", "tests"];
 const CONTEXT_FIELDS = ["cluster", "namespace", "serviceAccount", "istioIdentity"];
 const RULE_PHRASE = {
   default: "default admission rule",
@@ -259,6 +259,107 @@ function showNoDecision(text) {
   $("audit-box").hidden = true;
 }
 
+// ---- policy tests (spec/README.md §14): a test file run against the editors' current text ----
+
+const API_REF = "us-docker.pkg.dev/acme/payments/api@sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6";
+const WORKER_REF = "us-docker.pkg.dev/acme/payments/worker@sha256:f902dfc35a58ee5073167c3776c130f250af83d09e7e21548f3ce6c8f9125cff";
+// A small suite for the pre-filled example policy (spec/examples/policy_test.yaml has more).
+const EXAMPLE_TESTS = `# Policy tests for the policy above (spec/README.md §14; \`binauthz test\` runs the same file).
+policy: policy.yaml
+attestors: [attestors.yaml]
+attestations: [attestations.json]
+cases:
+- name: an image attested by both attestors is admitted
+  images: [${API_REF}]
+  context: {namespace: payments}
+  expect:
+    allowed: true
+    images:
+      "0": {verdict: ALLOWED, rule: default, reasonKinds: [attested]}
+
+- name: an image without the security-scan attestation is blocked
+  images: [${WORKER_REF}]
+  context: {namespace: payments}
+  expect:
+    decision: blocked
+    images:
+      "0": {verdict: DENIED, rule: default, reasonKinds: [noAttestation]}
+
+- name: staging needs only the CI attestation
+  images: [${WORKER_REF}]
+  context: {namespace: staging}
+  expect:
+    allowed: true
+    images:
+      "0": {verdict: ALLOWED, rule: namespace}
+
+- name: allowlisted base images need no attestation
+  images: [us-docker.pkg.dev/acme/base-images/migrate:1.2]
+  expect:
+    allowed: true
+    images:
+      "0": {verdict: ALLOWED, stage: allowlist}
+
+- name: the deployment is blocked by its worker image
+  object: deployment.yaml
+  expect:
+    allowed: false
+    images:
+      ${WORKER_REF}: {verdict: DENIED}
+`;
+
+/** A BinauthzError of the test file with its code and the field at fault. */
+function describeTestError(e) {
+  if (e && e.name === "BinauthzError" && e.path && !e.message.includes(e.path)) {
+    return `${e.path}: ${e.message}  [code: ${e.code}]`;
+  }
+  return describeError(e);
+}
+
+function caseItem(c) {
+  const item = el("li", c.status, el("span", "badge", c.status === "passed" ? "PASS" : c.status === "failed" ? "FAIL" : "ERROR"), el("span", "name", c.name));
+  item.dataset.testid = "case";
+  item.dataset.status = c.status;
+  if (c.mismatches?.length) {
+    const table = el("table", "mismatches", el("thead", null, el("tr", null, el("th", null, "field"), el("th", null, "expected"), el("th", null, "actual"))));
+    const body = el("tbody");
+    for (const m of c.mismatches) {
+      body.append(el("tr", null, el("td", null, el("code", null, m.field)), el("td", null, m.expected), el("td", null, m.actual)));
+    }
+    table.append(body);
+    item.append(table);
+  }
+  if (c.error) item.append(el("p", "case-error", c.error));
+  return item;
+}
+
+function runPolicyTests() {
+  const suite = $("tests").value;
+  if (!suite.trim()) {
+    setStatus("tests-status", "", "no test file");
+    $("tests-out").replaceChildren();
+    return;
+  }
+  // The files a test file may name, from the editors (a test file's own paths are its business).
+  const files = {
+    "policy.yaml": $("policy").value,
+    "attestors.yaml": $("attestors").value,
+    "attestations.json": $("attestations").value,
+    "deployment.yaml": $("manifest").value,
+  };
+  let result;
+  try {
+    result = binauthz.runTests(suite, files, "policy_test.yaml");
+  } catch (e) {
+    setStatus("tests-status", "error", describeTestError(e));
+    $("tests-out").replaceChildren();
+    return;
+  }
+  const summary = `${result.passed} passed, ${result.failed} failed, ${result.errors} error${result.errors === 1 ? "" : "s"}`;
+  setStatus("tests-status", result.failed || result.errors ? "error" : "ok", (result.failed || result.errors ? "✗ " : "✓ ") + summary);
+  $("tests-out").replaceChildren(...result.cases.map(caseItem));
+}
+
 // ---- the loop: re-evaluate shortly after every edit ----
 
 function evaluate() {
@@ -286,6 +387,7 @@ function evaluate() {
       showNoDecision("fix the request first (see the message under the editor)");
     }
   }
+  runPolicyTests();
   document.body.dataset.state = "ready";
   document.body.dataset.evaluations = String(Number(document.body.dataset.evaluations ?? 0) + 1);
 }
@@ -314,6 +416,7 @@ async function main() {
   $("attestors").value = examples.attestors;
   $("attestations").value = examples.attestations;
   $("manifest").value = examples.manifest;
+  $("tests").value = EXAMPLE_TESTS;
   const pod = binauthz.extractImages(examples.manifest);
   $("images").value = pod.images.join("\n");
   $("namespace").value = pod.context.namespace ?? "";
