@@ -49,7 +49,8 @@ async function edit(page, selector, text) {
   await page.waitForFunction((n) => Number(document.body.dataset.evaluations) > n, before);
 }
 
-test("the preview page decides as the engine does, and follows edits", { timeout: 120_000 }, async (t) => {
+/** Opens the page in a fresh Chromium, waits until it has evaluated; closes both after the test. */
+async function openPage(t) {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`);
   assert.ok(fs.existsSync(path.join(HERE, "pkg-web", "examples.js")), "pkg-web/ is missing (bash binauthz-wasm/build.sh)");
   const { chromium } = require("playwright-core");
@@ -68,6 +69,21 @@ test("the preview page decides as the engine does, and follows edits", { timeout
 
   await page.goto(`${origin}/www/index.html`);
   await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
+  return { page, problems };
+}
+
+/** The example policy with its default rule replaced by ALWAYS_DENY. */
+function alwaysDeny(policy) {
+  const denyAll = policy.replace(
+    /defaultAdmissionRule:\n(?: {2}.*\n|\s*\n)+?(?=\S)/,
+    "defaultAdmissionRule:\n  evaluationMode: ALWAYS_DENY\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n\n",
+  );
+  assert.notEqual(denyAll, policy);
+  return denyAll;
+}
+
+test("the preview page decides as the engine does, and follows edits", { timeout: 120_000 }, async (t) => {
+  const { page, problems } = await openPage(t);
   assert.match(await page.textContent("#version"), /^binauthz \d+\.\d+\.\d+/);
 
   // Pre-filled from spec/examples: the Deployment in namespace payments is blocked by the worker.
@@ -85,12 +101,7 @@ test("the preview page decides as the engine does, and follows edits", { timeout
   // Change the policy to ALWAYS_DENY: the api image flips from ALLOWED to DENIED; the allowlist
   // still admits the base image.
   const policy = await page.inputValue("#policy");
-  const denyAll = policy.replace(
-    /defaultAdmissionRule:\n(?: {2}.*\n|\s*\n)+?(?=\S)/,
-    "defaultAdmissionRule:\n  evaluationMode: ALWAYS_DENY\n  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n\n",
-  );
-  assert.notEqual(denyAll, policy);
-  await edit(page, "#policy", denyAll);
+  await edit(page, "#policy", alwaysDeny(policy));
   assert.deepStrictEqual(await verdicts(page), { [API]: "DENIED", [WORKER]: "DENIED", [MIGRATE]: "ALLOWED" });
   const api = page.locator(`[data-testid="image"][data-image="${API}"]`);
   assert.deepStrictEqual(await api.locator(".reasons li").evaluateAll((l) => l.map((x) => x.dataset.kind)), ["alwaysDeny"]);
@@ -141,6 +152,61 @@ test("the preview page decides as the engine does, and follows edits", { timeout
   assert.equal(await page.locator('[data-testid="image"] .reasons li[data-kind="notEnabled"]').count(), 0);
   assert.deepStrictEqual(await verdicts(page), { [API]: "ALLOWED", [ENVOY]: "ALLOWED" });
   await page.screenshot({ path: path.join(ARTIFACTS, "preview-cloud-run.png"), fullPage: true });
+
+  assert.deepStrictEqual(problems, []);
+});
+
+/** Each test case row of the policy-tests panel: its badge and name. */
+async function cases(page) {
+  return page.$$eval('#tests-out [data-testid="case"]', (rows) =>
+    rows.map((r) => ({ badge: r.querySelector(".badge").textContent, name: r.querySelector(".name").textContent })),
+  );
+}
+
+test("the policy-tests panel runs a test file against the page's editors", { timeout: 120_000 }, async (t) => {
+  const { page, problems } = await openPage(t);
+
+  // The pre-filled suite tests the pre-filled policy: every case passes.
+  assert.ok(await page.isVisible("#tests"), "the test-file editor is shown");
+  assert.match(await page.inputValue("#tests"), /^policy: policy\.yaml$/m);
+  const passing = await cases(page);
+  assert.ok(passing.length >= 4, `cases shown: ${JSON.stringify(passing)}`);
+  assert.deepStrictEqual(passing.filter((c) => c.badge !== "PASS"), []);
+  assert.ok(passing.some((c) => c.name === "the deployment is blocked by its worker image"), "the case on deployment.yaml");
+  assert.equal(await page.textContent("#tests-status"), `✓ ${passing.length} passed, 0 failed, 0 errors`);
+  assert.equal(await page.getAttribute("#tests-status", "role"), "status");
+
+  // The tests run against the policy editor's text: ALWAYS_DENY fails the case that expects
+  // the attested api image to be admitted, with each mismatch's field, expectation and result.
+  const policy = await page.inputValue("#policy");
+  await edit(page, "#policy", alwaysDeny(policy));
+  const failing = page.locator('#tests-out [data-testid="case"][data-status="failed"]', { hasText: "an image attested by both attestors is admitted" });
+  assert.equal(await failing.count(), 1);
+  assert.equal(await failing.locator(".badge").textContent(), "FAIL");
+  const mismatches = await failing.locator("tbody tr").evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+  assert.ok(mismatches.some(([field, expected, actual]) => field === "allowed" && expected === "true" && actual === "false"), JSON.stringify(mismatches));
+  assert.ok(mismatches.some(([field, expected, actual]) => field === 'images["0"].verdict' && expected === "ALLOWED" && actual === "DENIED"), JSON.stringify(mismatches));
+  assert.match(await page.textContent("#tests-status"), /^✗ \d+ passed, [1-9]\d* failed, 0 errors$/);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.locator(".tests").screenshot({ path: path.join(ARTIFACTS, "preview-policy-tests.png") });
+
+  // Back to the example policy: everything passes again.
+  await edit(page, "#policy", policy);
+  assert.deepStrictEqual((await cases(page)).filter((c) => c.badge !== "PASS"), []);
+
+  // A malformed test file (a misspelt field) shows the engine's error with its path, and no rows.
+  const suite = await page.inputValue("#tests");
+  await edit(page, "#tests", suite.replace("    allowed: true\n", "    allowd: true\n"));
+  assert.match(await page.textContent("#tests-status"), /cases\[0\]\.expect\.allowd.*\[code: invalid\]/s);
+  assert.match(await page.getAttribute("#tests-status", "class"), /\berror\b/);
+  assert.equal(await page.locator('#tests-out [data-testid="case"]').count(), 0);
+  // The decision panel is not affected by the test file.
+  assert.match(await page.textContent("#overall"), /^BLOCKED/);
+
+  // Text from the test file is shown as text, never as markup.
+  await edit(page, "#tests", suite.replace("- name: an image attested by both attestors is admitted", '- name: "<img src=x onerror=alert(1)>"'));
+  assert.equal((await cases(page))[0].name, "<img src=x onerror=alert(1)>");
+  assert.equal(await page.locator("#tests-out img").count(), 0);
 
   assert.deepStrictEqual(problems, []);
 });
