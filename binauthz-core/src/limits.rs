@@ -15,6 +15,10 @@ pub const MAX_OCCURRENCES: usize = 4096;
 pub const MAX_SIGNATURES: usize = 64;
 /// Most attestors in one config (GCP's per-project limit).
 pub const MAX_ATTESTORS: usize = 200;
+
+/// Cases in one policy-test file (spec §14): each is a whole evaluation, so a file's cost is
+/// bounded by this many requests' budgets.
+pub const MAX_TEST_CASES: usize = 1_000;
 /// Most public keys in one attestor (GCP's limit).
 pub const MAX_KEYS_PER_ATTESTOR: usize = 1000;
 /// Longest image reference, in bytes.

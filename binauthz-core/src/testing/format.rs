@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::error::ErrorCode;
 use crate::error::InputError;
-use crate::limits::MAX_CONFIG_BYTES;
+use crate::limits::{MAX_CONFIG_BYTES, MAX_TEST_CASES};
 use crate::model::context::Context;
 use crate::text::document;
 
@@ -213,10 +214,18 @@ impl Suite {
                 "the suite has no cases; an empty suite would pass without testing anything",
             ));
         }
+        if self.cases.len() > MAX_TEST_CASES {
+            return Err(InputError::new(
+                ErrorCode::Limit,
+                "cases",
+                format!("more than {MAX_TEST_CASES} cases in one test file; split it"),
+            ));
+        }
+        let mut names = std::collections::BTreeSet::new();
         for (i, case) in self.cases.iter().enumerate() {
             let at = format!("cases[{i}]");
             case.validate().map_err(|e| e.within(&at))?;
-            if self.cases.iter().take(i).any(|c| c.name == case.name) {
+            if !names.insert(case.name.as_str()) {
                 return Err(InputError::invalid(
                     format!("{at}.name"),
                     format!("`{}` names an earlier case too", case.name),

@@ -25,13 +25,17 @@ pub fn run_cases(
     engine: Result<&Engine, &str>,
     resolver: &dyn Resolver,
 ) -> SuiteResult {
+    // The suite's own attestations are read (and signed) once, not once per case; each case
+    // still reports their error where it did, after its own fields.
+    let shared = engine.is_ok().then(|| suite_attestations(suite, resolver));
     let cases = suite
         .cases
         .iter()
         .enumerate()
-        .map(|(i, case)| match engine {
-            Ok(engine) => run_case(suite, i, case, engine, resolver),
-            Err(message) => error(case, message.to_owned()),
+        .map(|(i, case)| match (engine, &shared) {
+            (Ok(engine), Some(shared)) => run_case(suite, i, case, shared, engine, resolver),
+            (Err(message), _) => error(case, message.to_owned()),
+            (Ok(_), None) => error(case, "the suite's attestations were not read".to_owned()),
         })
         .collect();
     SuiteResult::new(file, cases)
@@ -51,11 +55,12 @@ fn run_case(
     suite: &Suite,
     index: usize,
     case: &Case,
+    shared: &Result<Occurrences, InputError>,
     engine: &Engine,
     resolver: &dyn Resolver,
 ) -> CaseResult {
     let at = format!("cases[{index}]");
-    let request = match request(suite, case, &at, resolver) {
+    let request = match request(suite, case, &at, shared, resolver) {
         Ok(request) => request,
         Err(e) => {
             return error(case, format!("{}: {}", e.path(), e.message()));
@@ -89,6 +94,7 @@ fn request(
     suite: &Suite,
     case: &Case,
     at: &str,
+    shared: &Result<Occurrences, InputError>,
     resolver: &dyn Resolver,
 ) -> Result<Request, InputError> {
     let mut fields = Map::new();
@@ -118,15 +124,10 @@ fn request(
         fields.insert("evaluationTime".to_owned(), time.clone().into());
     }
     let read = Request::from_value(Value::Object(fields)).map_err(|e| e.within(at))?;
-    let mut occurrences = Occurrences::default();
-    // The suite's attestations are the file's own field; the case's are under the case.
-    for (i, source) in suite.attestations.iter().enumerate() {
-        let field = format!("attestations[{i}]");
-        occurrences.extend(attestations(source, &field, suite, resolver)?);
-    }
+    let mut occurrences = shared.clone()?;
     for (i, source) in case.attestations.iter().enumerate() {
         let field = format!("{at}.attestations[{i}]");
-        occurrences.extend(attestations(source, &field, suite, resolver)?);
+        occurrences.extend(attestations(source, &field, &suite.attestors, resolver)?);
     }
     Ok(
         Request::new(read.images().to_vec(), occurrences, read.context().clone())
@@ -135,11 +136,22 @@ fn request(
     )
 }
 
-/// The occurrences of one attestation source, the field `at`.
+/// The suite's own attestations: the file's field `attestations`, for every case.
+fn suite_attestations(suite: &Suite, resolver: &dyn Resolver) -> Result<Occurrences, InputError> {
+    let mut occurrences = Occurrences::default();
+    for (i, source) in suite.attestations.iter().enumerate() {
+        let field = format!("attestations[{i}]");
+        occurrences.extend(attestations(source, &field, &suite.attestors, resolver)?);
+    }
+    Ok(occurrences)
+}
+
+/// The occurrences of one attestation source, the field `at`; signing names the suite's
+/// attestor files.
 fn attestations(
     source: &AttestationSource,
     at: &str,
-    suite: &Suite,
+    attestor_files: &[String],
     resolver: &dyn Resolver,
 ) -> Result<Occurrences, InputError> {
     let mut occurrences = Occurrences::default();
@@ -158,7 +170,7 @@ fn attestations(
                     key: sign.key.clone(),
                     attestor: sign.attestor.clone(),
                     image: image.clone(),
-                    attestor_files: suite.attestors.clone(),
+                    attestor_files: attestor_files.to_vec(),
                 };
                 let text = resolver
                     .sign(&spec)

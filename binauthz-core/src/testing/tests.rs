@@ -283,3 +283,68 @@ fn errors_name_the_suites_fields_and_the_cases_fields() {
     let error = result.cases[0].error.as_deref().unwrap();
     assert!(error.starts_with("cases[0].evaluationTime: "), "{error}");
 }
+
+mod bounded {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::ErrorCode;
+    use crate::limits::MAX_TEST_CASES;
+
+    /// The example files, counting every read by path.
+    struct Counting {
+        files: GivenFiles,
+        reads: RefCell<BTreeMap<String, usize>>,
+    }
+
+    impl Resolver for Counting {
+        fn read(&self, path: &str) -> Result<String, String> {
+            *self.reads.borrow_mut().entry(path.to_owned()).or_default() += 1;
+            self.files.read(path)
+        }
+
+        fn sign(&self, spec: &SignSpec) -> Result<String, String> {
+            self.files.sign(spec)
+        }
+    }
+
+    fn cases(n: usize) -> String {
+        (0..n)
+            .map(|i| format!("- name: c{i}\n  images: [{API}]\n  expect: {{allowed: true}}\n"))
+            .collect()
+    }
+
+    #[test]
+    fn a_test_file_with_more_cases_than_the_limit_is_refused_before_any_runs() {
+        let text = suite(&cases(MAX_TEST_CASES + 1));
+        let e = Suite::parse(&text).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Limit);
+        assert_eq!(e.path(), "cases");
+        // Through the JSON layer (WebAssembly's runTests) too.
+        let report = crate::api::json::run_tests("t_test.yaml", &text, "{}").unwrap_err();
+        assert_eq!(report.code, ErrorCode::Limit);
+        assert!(Suite::parse(&suite(&cases(MAX_TEST_CASES))).is_ok());
+    }
+
+    #[test]
+    fn the_suite_s_attestations_are_read_once_however_many_cases() {
+        let counting = Counting {
+            files: examples(),
+            reads: RefCell::new(BTreeMap::new()),
+        };
+        let suite = Suite::parse(&suite(&cases(50))).unwrap();
+        let result = run_tests("t_test.yaml", &suite, &counting);
+        assert_eq!(result.passed, 50, "{result:#?}");
+        assert_eq!(counting.reads.borrow().get("attestations.json"), Some(&1));
+    }
+
+    #[test]
+    fn duplicate_case_names_are_found_in_a_full_file() {
+        let mut text = suite(&cases(MAX_TEST_CASES - 1));
+        text.push_str(&format!(
+            "- name: c0\n  images: [{API}]\n  expect: {{allowed: true}}\n"
+        ));
+        let e = Suite::parse(&text).unwrap_err();
+        assert_eq!(e.path(), format!("cases[{}].name", MAX_TEST_CASES - 1));
+    }
+}
