@@ -80,33 +80,32 @@ pub fn validate_attestors(attestors: &str) -> Result<String, ErrorReport> {
     to_json(&summaries, ErrorStage::Config)
 }
 
+/// The optional attestor document, named `attestors` in errors.
+fn attestor_documents(attestors: Option<&str>) -> Vec<Document<'_>> {
+    attestors
+        .map(|a| Document::new("attestors", a))
+        .into_iter()
+        .collect()
+}
+
 /// Checks a policy with an attestor document ([`super::check_documents`]: every error,
 /// attestors defined twice, attestors the policy names but none defines); the policy summary.
 pub fn check_policy(policy: &str, attestors: Option<&str>) -> Result<String, ErrorReport> {
-    let attestors: Vec<Document<'_>> = attestors
-        .map(|a| Document::new("attestors", a))
-        .into_iter()
-        .collect();
+    let attestors = attestor_documents(attestors);
     let checked = super::check_documents(Document::new("policy", policy), &attestors)?;
     to_json(&PolicySummary::of(&checked.policy), ErrorStage::Config)
 }
 
 /// Lints a policy and, when given, an attestor document (spec/lint.md); the findings.
 pub fn lint_policy(policy: &str, attestors: Option<&str>) -> Result<String, ErrorReport> {
-    let attestors: Vec<Document<'_>> = attestors
-        .map(|a| Document::new("attestors", a))
-        .into_iter()
-        .collect();
+    let attestors = attestor_documents(attestors);
     let findings = super::lint_documents(Document::new("policy", policy), &attestors)?;
     to_json(&findings, ErrorStage::Config)
 }
 
 /// Compiles a policy document with an attestor document ([`super::compile_documents`]).
 pub fn compile_documents(policy: &str, attestors: Option<&str>) -> Result<Engine, ErrorReport> {
-    let attestors: Vec<Document<'_>> = attestors
-        .map(|a| Document::new("attestors", a))
-        .into_iter()
-        .collect();
+    let attestors = attestor_documents(attestors);
     super::compile_documents(Document::new("policy", policy), &attestors)
 }
 
