@@ -7,7 +7,7 @@ use binauthz_core::Occurrences;
 use binauthz_core::api;
 use binauthz_core::kubernetes::{self, Refusal, ReviewEcho, Workload};
 use binauthz_core::limits::MAX_REQUEST_BYTES;
-use binauthz_core::untrusted::{escape, shown};
+use binauthz_core::untrusted::escape;
 use binauthz_core::{Context, Decision, Engine, ImageRef, Request, Timestamp};
 use clap::{ArgGroup, Args, ValueEnum};
 use serde_json::{Value, json};
@@ -178,17 +178,7 @@ fn evaluate_workload(
     source: &str,
     now: Timestamp,
 ) -> Result<Decision, CliError> {
-    // As in a request (spec §4): text that is not an image reference is decided, denied unless
-    // the rule admits every image; only a reference over the length limit is an error.
-    let images = workload
-        .images()
-        .iter()
-        .map(|i| {
-            ImageRef::from_request(i)
-                .map_err(|e| CliError::new(format!("{source}: image `{}`", shown(i)), e))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let request = Request::new(images, occurrences, workload.context(fallback))
+    let request = Request::for_workload(workload, occurrences, fallback)
         .map_err(|e| CliError::new(source, e))?
         .with_evaluation_time(Some(now));
     Ok(engine.evaluate(&request))

@@ -8,10 +8,12 @@ use crate::error::{ErrorCode, InputError, InputResult};
 use crate::limits::{MAX_IMAGES, MAX_OCCURRENCES, MAX_REQUEST_BYTES};
 use crate::model::image::ImageRef;
 use crate::model::occurrence::{Occurrence, Occurrences};
+use crate::model::workload::Workload;
 use crate::objects::cloud_run;
 use crate::objects::kubernetes;
 use crate::text::document;
 use crate::time::Timestamp;
+use crate::untrusted::shown;
 
 pub use crate::model::context::Context;
 
@@ -55,6 +57,31 @@ pub struct Request {
 }
 
 impl Request {
+    /// The request for a workload read from an object (a manifest or an AdmissionReview's): its
+    /// images and its context completed by `fallback` ([`Workload::context`]). As in a request
+    /// (spec §4), text that is not an image reference is decided; only a reference over the
+    /// length limit is an error, naming the image.
+    pub fn for_workload(
+        workload: &Workload,
+        attestations: impl Into<Occurrences>,
+        fallback: &Context,
+    ) -> InputResult<Self> {
+        let images = workload
+            .images()
+            .iter()
+            .map(|image| {
+                ImageRef::from_request(image).map_err(|e| {
+                    InputError::new(
+                        e.code(),
+                        e.path(),
+                        format!("image `{}`: {}", shown(image), e.message()),
+                    )
+                })
+            })
+            .collect::<InputResult<Vec<_>>>()?;
+        Self::new(images, attestations, workload.context(fallback))
+    }
+
     /// Builds a request from parts. An empty image list is an error: it must never be "allowed".
     /// `attestations` is a list of occurrences, or [`Occurrences`] as read from attestations
     /// documents, with the occurrences they skipped or ignored (spec §5).

@@ -9,12 +9,10 @@ use serde_json::Value;
 use crate::decision::Decision;
 use crate::error::InputError;
 use crate::evaluation::Engine;
-use crate::model::image::ImageRef;
 use crate::model::occurrence::Occurrences;
 use crate::objects::kubernetes::{self, Refusal, ReviewEcho};
 use crate::request::{Context, Request};
 use crate::time::Timestamp;
-use crate::untrusted::shown;
 
 use super::report::ErrorReport;
 use crate::error::ErrorStage;
@@ -77,24 +75,7 @@ pub fn answer_review(
         Ok(parsed) => parsed,
         Err(e) => return refuse(fail(&e)),
     };
-    let workload = &parsed.workload;
-    // As in a request (spec §4): text that is not an image reference is decided, denied unless
-    // the rule admits every image; only a reference over the length limit is an error.
-    let mut images = Vec::new();
-    for image in workload.images() {
-        match ImageRef::from_request(&image) {
-            Ok(i) => images.push(i),
-            Err(e) => {
-                let e = InputError::new(
-                    e.code(),
-                    e.path(),
-                    format!("image `{}`: {}", shown(&image), e.message()),
-                );
-                return refuse(fail(&e));
-            }
-        }
-    }
-    let request = match Request::new(images, attestations, workload.context(fallback)) {
+    let request = match Request::for_workload(&parsed.workload, attestations, fallback) {
         Ok(r) => r.with_evaluation_time(evaluation_time),
         Err(e) => return refuse(fail(&e)),
     };
