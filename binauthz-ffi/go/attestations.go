@@ -36,7 +36,7 @@ type Attestations struct {
 
 // ReadAttestations splits an attestations document as gcloud prints it (a YAML stream or a JSON
 // list, one occurrence, or a Container Analysis ListOccurrencesResponse), within the engine's
-// limits for a request's attestations (8 MiB, 10,000 occurrences, 64 levels), into its
+// limits for a request's attestations (8 MiB, 4,096 occurrences, 64 levels), into its
 // attestation occurrences, each with the digest it concerns: for a host that files occurrences
 // by image before any review arrives (binauthz-webhook's attestation directory). The error is a
 // *Error naming the path in the document.

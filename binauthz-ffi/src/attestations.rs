@@ -10,7 +10,7 @@ use crate::panic::returning_string;
 use crate::strings::input_text;
 
 /// Reads an attestations document as gcloud prints it (YAML or JSON: one occurrence, a list, a
-/// Container Analysis list response, or a YAML stream of these; at most 8 MiB and 10,000
+/// Container Analysis list response, or a YAML stream of these; at most 8 MiB and 4,096
 /// occurrences, as a request's attestations) and stores, as JSON in `*entries_json_out` (free
 /// with `binauthz_string_free`), `{"entries": [{"digest", "occurrence"}], "notes": [...]}`:
 /// every occurrence that is or may be an attestation, as JSON, with the `sha256:` digest its
