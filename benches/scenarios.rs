@@ -272,3 +272,78 @@ pub fn attestor_keys(n: usize) -> Result<Scenario, String> {
         request: single_image_request(0)?,
     })
 }
+
+/// An AdmissionReview (admission.k8s.io/v1, CREATE) of a Pod in `namespace` running `images`.
+pub fn pod_review(uid: &str, namespace: &str, images: &[String]) -> Value {
+    let containers: Vec<Value> = images
+        .iter()
+        .enumerate()
+        .map(|(i, image)| json!({"name": format!("c{i}"), "image": image}))
+        .collect();
+    let pod = json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "bench", "namespace": namespace},
+        "spec": {"serviceAccountName": "default", "containers": containers}
+    });
+    json!({
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "request": {
+            "uid": uid,
+            "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "namespace": namespace,
+            "operation": "CREATE",
+            "userInfo": {"username": "bench"},
+            "object": pod
+        }
+    })
+}
+
+/// The files of the webhook load test (benches/webhook-load.sh), as binauthz-webhook reads them:
+/// `policy.json` (five attestors by default; attestor 0 alone in namespace `one`),
+/// `attestors.json`, `attestations/attestations.json` (every occurrence), and two reviews:
+/// `pod-1.json` (one image in namespace `one`, one signature) and `pod-8x5.json` (the
+/// [`pod`] scenario's eight images in namespace `default`, forty signatures). Both are admitted.
+pub fn webhook_files() -> Result<Vec<(&'static str, String)>, String> {
+    let atts = attestors(5)?;
+    let names: Vec<String> = atts.iter().map(|a| a.name.clone()).collect();
+    let docs: Vec<Value> = atts
+        .iter()
+        .map(BenchAttestor::document)
+        .collect::<Result<_, _>>()?;
+    let pod_images: Vec<String> = (0..8).map(image).collect();
+    let single = image(8);
+    let mut occurrences = Vec::new();
+    for (i, img) in pod_images.iter().enumerate() {
+        for (j, a) in atts.iter().enumerate() {
+            occurrences.push(a.occurrence(img, i * atts.len() + j)?);
+        }
+    }
+    if let Some(first) = atts.first() {
+        occurrences.push(first.occurrence(&single, 100)?);
+    }
+    let policy = json!({
+        "name": "projects/bench/policy",
+        "defaultAdmissionRule": rule(&names),
+        "kubernetesNamespaceAdmissionRules": {"one": rule(names.get(..1).unwrap_or_default())}
+    });
+    let pretty = |v: &Value| serde_json::to_string_pretty(v).map_err(|e| e.to_string());
+    Ok(vec![
+        ("policy.json", pretty(&policy)?),
+        ("attestors.json", pretty(&Value::Array(docs))?),
+        (
+            "attestations/attestations.json",
+            pretty(&Value::Array(occurrences))?,
+        ),
+        (
+            "pod-1.json",
+            pod_review("bench-1", "one", std::slice::from_ref(&single)).to_string(),
+        ),
+        (
+            "pod-8x5.json",
+            pod_review("bench-8x5", "default", &pod_images).to_string(),
+        ),
+    ])
+}

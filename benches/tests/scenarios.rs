@@ -83,3 +83,29 @@ fn the_key_scenarios_verify_with_the_last_of_n_keys() {
         assert_eq!(d.diagnostics.cache_misses, 1);
     }
 }
+
+#[test]
+fn the_webhook_files_admit_one_image_with_one_signature_and_the_pod_with_forty() {
+    use binauthz_core::api::json;
+    let files: std::collections::HashMap<_, _> =
+        scenarios::webhook_files().unwrap().into_iter().collect();
+    let engine = json::compile_documents(&files["policy.json"], Some(&files["attestors.json"]))
+        .unwrap()
+        .with_cache_capacity(0);
+    let attestations = &files["attestations/attestations.json"];
+    for (review, uid, signatures) in [
+        ("pod-1.json", "bench-1", 1),
+        ("pod-8x5.json", "bench-8x5", 40),
+    ] {
+        let answer: serde_json::Value = serde_json::from_str(
+            &json::answer_review(&engine, &files[review], Some(attestations), None, None).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(answer["response"]["response"]["uid"], uid);
+        assert_eq!(answer["response"]["response"]["allowed"], true, "{answer}");
+        assert_eq!(
+            answer["decision"]["diagnostics"]["cacheMisses"], signatures,
+            "{review}"
+        );
+    }
+}
