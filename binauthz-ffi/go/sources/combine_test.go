@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 
 	"example.invalid/binauthz/binauthz-ffi/go/webhook"
@@ -70,7 +71,7 @@ func TestCombineBound(t *testing.T) {
 	}
 	src := Combine(Named{"a", fixed(half, nil)}, Named{"b", fixed(half, nil)})
 	_, err := src.Attestations(context.Background(), []string{imageA})
-	mustError(t, err, "b: more than 10000 attestations for the request in all")
+	mustError(t, err, fmt.Sprintf("b: more than %d attestations for the request in all", MaxRequestAttestations))
 	got, err := Combine(Named{"a", fixed(half, nil)}).Attestations(context.Background(), []string{imageA})
 	if err != nil || len(got) != len(half) {
 		t.Errorf("%d, %v", len(got), err)

@@ -38,8 +38,9 @@ type ContainerAnalysis struct {
 	Timeout time.Duration
 }
 
-// The bounds of one image's lookup. The pages bound times the page size is the request bound,
-// so a complete answer always fits; anything more is an error, not a truncated list.
+// The bounds of one image's lookup. The pages bound times the page size is more than the
+// request bound, so a complete answer always fits; anything more is an error, not a truncated
+// list.
 const (
 	caPageSize       = 500
 	caMaxPages       = 20

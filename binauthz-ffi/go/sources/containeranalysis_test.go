@@ -79,7 +79,7 @@ func (f *fakeCA) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var matching []json.RawMessage
 	for _, o := range occurrences {
-		// A byte search, not a decode: the bound tests serve 10,000 occurrences per page.
+		// A byte search, not a decode: the bound tests serve thousands of occurrences.
 		if strings.Contains(string(o), `"resourceUri":"`+resource+`"`) {
 			matching = append(matching, o)
 		}
@@ -305,7 +305,7 @@ func TestContainerAnalysisBounds(t *testing.T) {
 }
 
 func TestContainerAnalysisTooManyOccurrences(t *testing.T) {
-	// 10,001 occurrences over pages of 500: the lookup fails, it does not truncate.
+	// One more occurrence than a request may have: the lookup fails, it does not truncate.
 	var all []json.RawMessage
 	for i := 0; i <= MaxRequestAttestations; i++ {
 		all = append(all, occurrence(imageA, i))
@@ -313,7 +313,7 @@ func TestContainerAnalysisTooManyOccurrences(t *testing.T) {
 	f, ca := newFakeCA(t, map[string][]json.RawMessage{"acme": all})
 	f.pageSize = 1000 // more than asked for, so that the pages bound is not reached first
 	_, err := ca.Attestations(context.Background(), []string{imageA})
-	mustError(t, err, "more than 10000 attestations")
+	mustError(t, err, fmt.Sprintf("more than %d attestations", MaxRequestAttestations))
 	// Exactly the bound is fine.
 	f.projects["acme"] = all[:MaxRequestAttestations]
 	got, err := ca.Attestations(context.Background(), []string{imageA})

@@ -28,9 +28,10 @@ import (
 )
 
 // MaxRequestAttestations is the most occurrences a source returns for one request: the engine
-// refuses a request with more (its limit), so a larger answer is an error here, named after the
-// source, rather than an engine limit error that names nothing.
-const MaxRequestAttestations = 10000
+// refuses a request with more (spec/README.md §1: 4,096 attestation occurrences per request), so
+// a larger answer is an error here, named after the source, rather than an engine limit error
+// that names nothing.
+const MaxRequestAttestations = 4096
 
 // maxConcurrentLookups bounds the per-image lookups one request runs at once, so that a pod
 // with many containers does not open that many upstream connections.
