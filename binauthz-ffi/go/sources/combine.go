@@ -14,9 +14,21 @@ import (
 // Named is a source with the name its errors are reported under ("container analysis",
 // "directory /etc/attestations").
 type Named struct {
-	Name   string
+	// Name prefixes the source's errors.
+	Name string
+	// Source is asked for the attestations (nil: skipped).
 	Source webhook.AttestationSource
 }
+
+// Every source of this package is an AttestationSource; the per-image ones are ImageSources,
+// so that a Cache can wrap them.
+var (
+	_ webhook.AttestationSource = (*Directory)(nil)
+	_ webhook.AttestationSource = (*ContainerAnalysis)(nil)
+	_ webhook.AttestationSource = (*Cache)(nil)
+	_ ImageSource               = (*ContainerAnalysis)(nil)
+	_ ImageSource               = (*Cache)(nil)
+)
 
 // SourceError is the error of one source in a combined lookup: which source failed, and how.
 type SourceError struct {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -129,6 +130,8 @@ type metadataToken struct {
 	sem     chan struct{}
 	token   string
 	expires time.Time // when to stop using token: shortly before it expires
+
+	waiting atomic.Int64 // callers waiting for sem (observed by tests)
 }
 
 // metadataTokenMargin is how long before its expiry a token stops being used: a token handed
@@ -137,9 +140,12 @@ const metadataTokenMargin = 5 * time.Minute
 
 // Token implements TokenSource.
 func (m *metadataToken) Token(ctx context.Context) (string, error) {
+	m.waiting.Add(1)
 	select {
 	case m.sem <- struct{}{}:
+		m.waiting.Add(-1)
 	case <-ctx.Done():
+		m.waiting.Add(-1)
 		return "", fmt.Errorf("metadata server: waiting for the token: %w", ctx.Err())
 	}
 	defer func() { <-m.sem }()

@@ -187,6 +187,12 @@ func TestMetadataTokenOneFetchAtATime(t *testing.T) {
 			got[i], _ = m.Token(context.Background())
 		}()
 	}
+	// One fetch reached the server (and waits for the gate) while every other caller waits
+	// for it; only then does the server answer. (Should a second fetch reach the server, the
+	// wait ends and the count below fails.)
+	for n := f.fetches.Load(); n == 0 || n == 1 && m.waiting.Load() < callers-1; n = f.fetches.Load() {
+		time.Sleep(time.Millisecond)
+	}
 	close(f.gate)
 	wg.Wait()
 	for i, g := range got {
