@@ -36,9 +36,11 @@
  * The version of the C ABI this header describes: 1 was the first release; 2 added the error
  * reports (`binauthz_error_json`), `binauthz_abi_version`, `binauthz_engine_new_from_documents`,
  * `binauthz_check_policy`, `binauthz_lint_policy`, `binauthz_engine_answer_review` and
- * `binauthz_refuse_review`. Compare it with `binauthz_abi_version()`, the linked library's.
+ * `binauthz_refuse_review`; 3 added `binauthz_engine_new_from_documents_with_cache` and
+ * `binauthz_read_attestations` (for webhooks). Compare it with `binauthz_abi_version()`, the
+ * linked library's.
  */
-#define BINAUTHZ_ABI_VERSION 2
+#define BINAUTHZ_ABI_VERSION 3
 
 /**
  * Status codes. Every fallible function returns one of these as an `int`; 0 is success.
@@ -160,6 +162,21 @@ int binauthz_engine_new_from_documents(const uint8_t *policy,
                                        size_t attestors_len,
                                        struct BinauthzEngine **engine_out,
                                        char **error_out);
+
+/**
+ * Like `binauthz_engine_new_from_documents`, with a verification cache of at most
+ * `cache_entries` entries (0 turns it off), as `binauthz_engine_new_with_cache`.
+ *
+ * # Safety
+ * As for `binauthz_engine_new_from_documents`.
+ */
+int binauthz_engine_new_from_documents_with_cache(const uint8_t *policy,
+                                                  size_t policy_len,
+                                                  const uint8_t *attestors,
+                                                  size_t attestors_len,
+                                                  size_t cache_entries,
+                                                  struct BinauthzEngine **engine_out,
+                                                  char **error_out);
 
 /**
  * Checks a policy document with an attestor document (as for
@@ -400,6 +417,26 @@ int binauthz_extract_images(const uint8_t *object,
  */
 int binauthz_test_panic(char **error_out);
 #endif
+
+/**
+ * Reads an attestations document as gcloud prints it (YAML or JSON: one occurrence, a list, a
+ * Container Analysis list response, or a YAML stream of these; at most 8 MiB and 10,000
+ * occurrences, as a request's attestations) and stores, as JSON in `*entries_json_out` (free
+ * with `binauthz_string_free`), `{"entries": [{"digest", "occurrence"}], "notes": [...]}`:
+ * every occurrence that is or may be an attestation, as JSON, with the `sha256:` digest its
+ * resource URI names (null when none can be read), so that a host can give each image's
+ * occurrences back with the requests for that image; and the notes a decision would make about
+ * the document (occurrences that cannot be read, other kinds, further pages). Errors concern the
+ * document as a whole (its syntax and limits, an entry that is not a mapping), with path.
+ *
+ * # Safety
+ * `document` is NULL (only with `document_len` 0) or points to `document_len` readable bytes;
+ * `entries_json_out` and `error_out` are NULL or writable.
+ */
+int binauthz_read_attestations(const uint8_t *document,
+                               size_t document_len,
+                               char **entries_json_out,
+                               char **error_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -7,6 +7,7 @@
 //! `scripts/test-ffi.sh` fails when the checked-in header drifts.
 //!
 //! This file holds the entry points; the rest is split by concern:
+//! - `attestations.rs`: attestations documents split by image, for a host that files them;
 //! - `error.rs`: the status codes and the failures (the core's error report, or an error of how
 //!   the API was called, with the report it gets);
 //! - `panic.rs`: the panic guard every entry point runs behind;
@@ -26,6 +27,7 @@
 //! This is the only crate of the workspace allowed `unsafe` code; each unsafe block is one
 //! operation with a `// SAFETY:` comment.
 
+mod attestations;
 mod error;
 mod panic;
 mod strings;
@@ -40,6 +42,7 @@ use binauthz_core::ErrorStage;
 use binauthz_core::api::{self, json};
 use binauthz_core::kubernetes::{Refusal, ReviewEcho, refusal_response};
 
+pub use attestations::binauthz_read_attestations;
 pub use error::BinauthzStatus;
 use error::Failure;
 use panic::{returning_engine, returning_string};
@@ -48,8 +51,10 @@ use strings::{input_bytes, input_c_str, input_text, optional_text};
 /// The version of the C ABI this header describes: 1 was the first release; 2 added the error
 /// reports (`binauthz_error_json`), `binauthz_abi_version`, `binauthz_engine_new_from_documents`,
 /// `binauthz_check_policy`, `binauthz_lint_policy`, `binauthz_engine_answer_review` and
-/// `binauthz_refuse_review`. Compare it with `binauthz_abi_version()`, the linked library's.
-pub const BINAUTHZ_ABI_VERSION: c_int = 2;
+/// `binauthz_refuse_review`; 3 added `binauthz_engine_new_from_documents_with_cache` and
+/// `binauthz_read_attestations` (for webhooks). Compare it with `binauthz_abi_version()`, the
+/// linked library's.
+pub const BINAUTHZ_ABI_VERSION: c_int = 3;
 
 /// A compiled policy with its attestors (opaque). Immutable and thread-safe: build one with
 /// `binauthz_engine_new`, share it between threads without locking, free it once with
@@ -149,6 +154,31 @@ pub unsafe extern "C" fn binauthz_engine_new_from_documents(
         let (policy, attestors) =
             unsafe { documents(policy, policy_len, attestors, attestors_len) }?;
         Ok(json::compile_documents(policy, attestors)?)
+    };
+    // SAFETY: the caller guarantees `engine_out` and `error_out` are NULL or writable.
+    unsafe { returning_engine(engine_out, error_out, body) }
+}
+
+/// Like `binauthz_engine_new_from_documents`, with a verification cache of at most
+/// `cache_entries` entries (0 turns it off), as `binauthz_engine_new_with_cache`.
+///
+/// # Safety
+/// As for `binauthz_engine_new_from_documents`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn binauthz_engine_new_from_documents_with_cache(
+    policy: *const u8,
+    policy_len: usize,
+    attestors: *const u8,
+    attestors_len: usize,
+    cache_entries: usize,
+    engine_out: *mut *mut BinauthzEngine,
+    error_out: *mut *mut c_char,
+) -> c_int {
+    let body = || {
+        // SAFETY: the caller guarantees the bytes of both documents.
+        let (policy, attestors) =
+            unsafe { documents(policy, policy_len, attestors, attestors_len) }?;
+        Ok(json::compile_documents(policy, attestors)?.with_cache_capacity(cache_entries))
     };
     // SAFETY: the caller guarantees `engine_out` and `error_out` are NULL or writable.
     unsafe { returning_engine(engine_out, error_out, body) }

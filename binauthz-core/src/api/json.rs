@@ -114,6 +114,12 @@ pub fn extract_images(object: &str) -> Result<String, ErrorReport> {
     to_json(&super::extract_images(object)?, ErrorStage::Request)
 }
 
+/// An attestations document split into its attestation occurrences, each with the digest it
+/// concerns ([`super::read_attestations`]): `{"entries": [{"digest", "occurrence"}], "notes"}`.
+pub fn read_attestations(text: &str) -> Result<String, ErrorReport> {
+    to_json(&super::read_attestations(text)?, ErrorStage::Request)
+}
+
 /// The engine's verification-cache counters (spec §7.1).
 pub fn cache_stats(engine: &Engine) -> Result<String, ErrorReport> {
     to_json(&engine.cache_stats(), ErrorStage::Request)

@@ -7,6 +7,7 @@
 //! Every error is an [`ErrorReport`]: a stage (`config` or `request`), the first error's code,
 //! path and sentence, and every error found.
 
+mod attestations;
 mod documents;
 pub mod json;
 mod policy_tests;
@@ -16,6 +17,7 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
+pub use attestations::{AttestationEntries, AttestationEntry, read_attestations};
 pub use documents::{
     Checked, Document, check_documents, compile_documents, errors_of_read_documents,
 };

@@ -385,3 +385,74 @@ mod review {
         );
     }
 }
+
+/// The digest of an image reference `…@sha256:<hex>`.
+fn digest_of(image: &str) -> &str {
+    image.rsplit_once('@').unwrap().1
+}
+
+#[test]
+fn an_attestations_document_splits_into_occurrences_filed_by_digest() {
+    let split = json(&read_attestations(ATTESTATIONS).unwrap());
+    let all = json(ATTESTATIONS);
+    let entries = split["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), all.as_array().unwrap().len());
+    assert_eq!(split["notes"], serde_json::json!([]));
+    for (entry, original) in entries.iter().zip(all.as_array().unwrap()) {
+        let uri = original["resourceUri"].as_str().unwrap();
+        assert_eq!(entry["digest"], digest_of(uri));
+        assert_eq!(&entry["occurrence"], original);
+    }
+
+    // A host that keeps only an image's own entries decides as with the whole document.
+    let engine = compile_documents(POLICY, Some(ATTESTORS)).unwrap();
+    for image in [API, WORKER] {
+        let own: Vec<&Value> = entries
+            .iter()
+            .filter(|e| e["digest"] == digest_of(image))
+            .map(|e| &e["occurrence"])
+            .collect();
+        let own = serde_json::to_string(&own).unwrap();
+        let images = serde_json::to_string(&[image]).unwrap();
+        let with_own = json(&evaluate_parts(&engine, &images, Some(&own), None, None).unwrap());
+        let with_all =
+            json(&evaluate_parts(&engine, &images, Some(ATTESTATIONS), None, None).unwrap());
+        assert_eq!(with_own["images"], with_all["images"], "{image}");
+    }
+}
+
+#[test]
+fn an_unreadable_occurrence_is_still_filed_under_its_image_and_others_kinds_are_noted() {
+    let hex = digest_of(API).strip_prefix("sha256:").unwrap();
+    let stream = format!(
+        "kind: ATTESTATION\nnoteName: projects/acme/notes/built-by-ci\nresourceUri: https://x.io/a@sha256:{}\nattestation: {{serializedPayload: '!!'}}\n---\nkind: VULNERABILITY\nresourceUri: https://x.io/a@sha256:{hex}\n---\nkind: ATTESTATION\nresource_uri: no-digest-here\n",
+        hex.to_ascii_uppercase()
+    );
+    let split = json(&read_attestations(&stream).unwrap());
+    let entries = split["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{split}");
+    assert_eq!(entries[0]["digest"], digest_of(API));
+    assert_eq!(entries[0]["occurrence"]["kind"], "ATTESTATION");
+    // Field names as the API writes them, so the engine reads the entry as it read the file.
+    assert_eq!(entries[1]["digest"], Value::Null);
+    assert_eq!(entries[1]["occurrence"]["resourceUri"], "no-digest-here");
+    let notes = split["notes"].to_string();
+    assert!(
+        notes.contains("2 attestation occurrences could not be read"),
+        "{notes}"
+    );
+    assert!(notes.contains("VULNERABILITY"), "{notes}");
+}
+
+#[test]
+fn an_attestations_document_is_read_within_the_request_limits() {
+    let f = read_attestations("[1]").unwrap_err();
+    assert_eq!((f.code.as_str(), f.stage.as_str()), ("invalid", "request"));
+    assert_eq!(f.path, "[0]");
+    let deep = "[".repeat(100_000);
+    let f = read_attestations(&deep).unwrap_err();
+    assert_eq!(f.code.as_str(), "limit", "{}", f.message);
+    let many = format!("[{}]", vec!["{}"; 10_001].join(","));
+    let f = read_attestations(&many).unwrap_err();
+    assert_eq!(f.code.as_str(), "limit", "{}", f.message);
+}

@@ -891,6 +891,54 @@ static void *thread_main(void *arg) {
   return NULL;
 }
 
+/* What a webhook needs beside the engine: an attestations document split by digest (YAML stream,
+   an unreadable occurrence still filed under its image, another kind only noted), and an engine
+   from documents with its own cache size. */
+static void test_host_support(void) {
+  char *error, *out;
+  const char *digest = "sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6";
+  const char *stream = "kind: ATTESTATION\nnoteName: projects/p/notes/n\n"
+                       "resourceUri: https://gcr.io/p/a@sha256:CC3EE79228B782D6DA9F514307292A5C017ED8C67615686DABFFF7C05FDD3CE6\n"
+                       "attestation: {serializedPayload: '!!'}\n---\n"
+                       "kind: VULNERABILITY\nresourceUri: https://gcr.io/p/a\n";
+  int status = binauthz_read_attestations((const uint8_t *)stream, strlen(stream), &out, &error);
+  jval *r = out ? json_parse(out, strlen(out), NULL, 0) : NULL;
+  const jval *entries = json_get(r, "entries");
+  const jval *notes = json_get(r, "notes");
+  check(status == BINAUTHZ_STATUS_OK && error == NULL && entries != NULL && entries->count == 1 &&
+            strcmp(text_of(json_get(entries->items[0], "digest")), digest) == 0 &&
+            strcmp(text_of(at(entries->items[0], "occurrence", "kind", NULL)), "ATTESTATION") == 0 &&
+            notes != NULL && notes->count == 2,
+        "read_attestations(stream): %s %s %s", binauthz_status_name(status), str_or(error), str_or(out));
+  json_free(r);
+  binauthz_string_free(out);
+  status = binauthz_read_attestations((const uint8_t *)"[1]", 3, &out, &error);
+  r = report_of(error);
+  check(status == BINAUTHZ_STATUS_INVALID && out == NULL && report_shaped(r, error) &&
+            strcmp(text_of(json_get(r, "path")), "[0]") == 0 &&
+            strcmp(text_of(json_get(r, "stage")), "request") == 0,
+        "read_attestations([1]): %s %s", binauthz_status_name(status), str_or(error));
+  json_free(r);
+  binauthz_string_free(error);
+  status = binauthz_read_attestations(NULL, 0, &out, &error);
+  check(status == BINAUTHZ_STATUS_OK && out != NULL && contains(out, "\"entries\":[]"),
+        "read_attestations(empty): %s %s", binauthz_status_name(status), str_or(out));
+  binauthz_string_free(out);
+
+  const char *good = "defaultAdmissionRule:\n  evaluationMode: ALWAYS_DENY\n"
+                     "  enforcementMode: ENFORCED_BLOCK_AND_AUDIT_LOG\n";
+  BinauthzEngine *engine = NULL;
+  status = binauthz_engine_new_from_documents_with_cache((const uint8_t *)good, strlen(good), NULL, 0, 0, &engine,
+                                                         &error);
+  check(status == BINAUTHZ_STATUS_OK && engine != NULL, "new_from_documents_with_cache: %s %s",
+        binauthz_status_name(status), str_or(error));
+  if (engine == NULL) return;
+  status = binauthz_engine_cache_stats(engine, &out, &error);
+  check(status == BINAUTHZ_STATUS_OK && contains(out, "\"capacity\":0"), "cache off: %s", str_or(out));
+  binauthz_string_free(out);
+  binauthz_engine_free(engine);
+}
+
 static void test_threads(char **paths, size_t n) {
   thread_case cases[MAX_THREAD_CASES];
   size_t count = 0;
@@ -1089,6 +1137,7 @@ int main(int argc, char **argv) {
   printf("error paths: %d failed\n", failed - before);
   before = failed;
   test_api();
+  test_host_support();
   printf("error reports and the API entry points: %d failed\n", failed - before);
   test_threads(paths, n);
   test_cache(paths, n);

@@ -55,19 +55,8 @@ impl SkippedOccurrence {
                 .find_map(|k| value.get(*k).and_then(Value::as_str))
                 .map(str::to_owned)
         };
-        let uri = text(&["resourceUri", "resource_uri"]).or_else(|| {
-            value
-                .get("resource")
-                .and_then(|r| r.get("uri"))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
-        // Read leniently, only to say which images and attestors the occurrence could concern:
-        // the digest case aside, as a hand-edited upper-case digest is still recognisable.
-        let digest = uri
-            .as_deref()
-            .and_then(|u| u.rsplit_once('@'))
-            .and_then(|(_, d)| Digest::parse(&d.to_ascii_lowercase()));
+        let uri = resource_uri(value).map(str::to_owned);
+        let digest = lenient_digest(value);
         let label = text(&["name"]).or(uri);
         SkippedOccurrence {
             label: label.as_deref().map(OccurrenceLabel::new),
@@ -176,6 +165,9 @@ pub struct Occurrences {
     /// A list response had a `nextPageToken`: further pages were not given.
     more_pages: bool,
     unreachable: NamesSeen,
+    /// Every entry that is or may be an attestation occurrence, as read (field names as the API
+    /// writes them): kept only by [`Occurrences::parse_keeping_entries`].
+    kept: Option<Vec<Value>>,
 }
 
 impl From<Vec<Occurrence>> for Occurrences {
@@ -204,18 +196,36 @@ impl Occurrences {
     /// list). Errors concern the document: its syntax and limits, a document or list entry that
     /// is not a mapping, a malformed list response. An occurrence that cannot be read is skipped.
     pub fn parse(text: &str) -> InputResult<Self> {
+        Occurrences::default().read_text(text)
+    }
+
+    /// [`Self::parse`], also returning every entry that is or may be an attestation occurrence
+    /// (readable or skipped, not those of other kinds) as JSON, with field names as the API
+    /// writes them: for a host that files occurrences by image before any request is made (a
+    /// webhook's directory of occurrence files). The entries are given back to the engine in a
+    /// request, which reads them again, so a skipped one is still explained where it matters.
+    pub fn parse_keeping_entries(text: &str) -> InputResult<(Self, Vec<Value>)> {
+        let keeping = Occurrences {
+            kept: Some(Vec::new()),
+            ..Occurrences::default()
+        };
+        let mut out = keeping.read_text(text)?;
+        let kept = out.kept.take().unwrap_or_default();
+        Ok((out, kept))
+    }
+
+    fn read_text(mut self, text: &str) -> InputResult<Self> {
         let documents = document::parse_all(text, MAX_REQUEST_BYTES)?;
         let many = documents.len() > 1;
-        let mut out = Occurrences::default();
         for (d, value) in documents.into_iter().enumerate() {
             let at = if many {
                 format!("document {}", d + 1)
             } else {
                 String::new()
             };
-            out.read_document(value, &at)?;
+            self.read_document(value, &at)?;
         }
-        Ok(out)
+        Ok(self)
     }
 
     /// [`Self::parse`] for one document already parsed.
@@ -434,6 +444,9 @@ impl Occurrences {
     fn read_entry(&mut self, mut value: Value, position: String) {
         let renamed = fields::to_json_names(&mut value);
         let kind = renamed.and_then(|()| kind_of(&value));
+        if let (Some(kept), false) = (&mut self.kept, matches!(kind, Ok(Kind::Other(_)))) {
+            kept.push(value.clone());
+        }
         match kind {
             Ok(Kind::Other(kind)) => self.other_kinds.add(&kind),
             Ok(Kind::Attestation) => {
@@ -452,6 +465,23 @@ impl Occurrences {
                 .push(SkippedOccurrence::new(&value, e, position)),
         }
     }
+}
+
+/// An occurrence's resource URI under any of the names it is written with.
+fn resource_uri(value: &Value) -> Option<&str> {
+    ["resourceUri", "resource_uri"]
+        .iter()
+        .find_map(|k| value.get(*k).and_then(Value::as_str))
+        .or_else(|| value.get("resource")?.get("uri")?.as_str())
+}
+
+/// The sha256 digest an occurrence's resource URI names, read leniently: only to say which
+/// images the occurrence could concern (a skipped one is explained there; a host files it under
+/// that image), so a hand-edited upper-case digest is still recognisable. It never makes an
+/// occurrence valid.
+pub(crate) fn lenient_digest(value: &Value) -> Option<Digest> {
+    let (_, digest) = resource_uri(value)?.rsplit_once('@')?;
+    Digest::parse(&digest.to_ascii_lowercase())
 }
 
 /// The fields a skipped occurrence is described by, copied out of the occurrence.

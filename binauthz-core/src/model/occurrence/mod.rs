@@ -18,6 +18,7 @@ mod fields;
 mod list;
 
 pub(crate) use list::describe;
+pub(crate) use list::lenient_digest;
 pub use list::{Occurrences, SkippedOccurrence};
 
 /// Fields gcloud prints that binauthz does not use (`createTime`, `updateTime`, …) are accepted

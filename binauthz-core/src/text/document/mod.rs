@@ -92,6 +92,10 @@ fn json_within(text: &str, max_bytes: usize) -> InputResult<Value> {
     parsed.map_err(|e| {
         if budget.used.get() > budget.max {
             InputError::new(ErrorCode::Limit, "", budget.message())
+        } else if e.to_string().starts_with("recursion limit exceeded") {
+            // serde_json stops at 128 levels, before the check of our own 64 can run: the same
+            // limit, so the same error (a `syntax` error here once hid it).
+            too_deep()
         } else {
             InputError::new(ErrorCode::Syntax, "", format!("invalid JSON: {e}"))
         }
@@ -349,15 +353,19 @@ fn check_depth(value: &Value) -> InputResult<()> {
             _ => continue,
         };
         if depth > MAX_DEPTH {
-            return Err(InputError::new(
-                ErrorCode::Limit,
-                "",
-                format!("document nests deeper than the limit of {MAX_DEPTH} levels"),
-            ));
+            return Err(too_deep());
         }
         stack.extend(children.map(|c| (c, depth + 1)));
     }
     Ok(())
+}
+
+fn too_deep() -> InputError {
+    InputError::new(
+        ErrorCode::Limit,
+        "",
+        format!("document nests deeper than the limit of {MAX_DEPTH} levels"),
+    )
 }
 
 /// The YAML loader against the JSON reader and serde_yaml, on generated documents.
@@ -411,6 +419,10 @@ mod tests {
         assert_eq!(parse(&text, 10_000).unwrap_err().code(), ErrorCode::Limit);
         let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(parse(&ok, 10_000).is_ok());
+        // Deeper than serde_json's own stop (128), even unterminated: the same limit.
+        let e = parse(&"[".repeat(100_000), 1 << 20).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Limit, "{e}");
+        assert!(e.message().contains("deeper than the limit of 64"), "{e}");
     }
 
     #[test]
