@@ -63,9 +63,7 @@ type config struct {
 	shutdownTimeout time.Duration
 }
 
-// defaultCacheEntries is the engine's own default verification cache (binauthz.NewEngine): with
-// it the engine is compiled from the documents directly; any other value goes through a config
-// document, since the C ABI has no "from documents with cache" constructor.
+// defaultCacheEntries is the engine's own default verification cache (binauthz.NewEngine).
 const defaultCacheEntries = 10000
 
 // parseFlags reads the command line; errors are usage errors.

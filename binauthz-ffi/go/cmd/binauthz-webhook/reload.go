@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -190,83 +187,9 @@ func (p *policyHolder) compile(contents [][]byte, fingerprint string) (*engineSt
 	return newEngineState(engine, cluster, fingerprint), nil
 }
 
-// compileEngine compiles the documents. The documents are always compiled as they are first, so
-// that errors name the policy and attestor documents and their own lines; a cache size other
-// than the engine's default then needs a config document, as only NewEngineWithCache takes one.
+// compileEngine compiles the documents with a verification cache of cacheEntries entries.
 func compileEngine(policy, attestors []byte, cacheEntries int) (*binauthz.Engine, error) {
-	engine, err := binauthz.NewEngineFromDocuments(policy, attestors)
-	if err != nil || cacheEntries == defaultCacheEntries {
-		return engine, err
-	}
-	engine.Close()
-	config, err := configDocument(policy, attestors)
-	if err != nil {
-		return nil, err
-	}
-	return binauthz.NewEngineWithCache(config, cacheEntries)
-}
-
-// configDocument builds {policy, attestors} (spec/README.md §2) from the two documents: as JSON
-// when both are JSON, else as YAML with each document indented under its key, which works for a
-// single YAML document (not for a stream with `---` separators or directives, refused here).
-func configDocument(policy, attestors []byte) ([]byte, error) {
-	attestors = bytes.TrimSpace(attestors)
-	if json.Valid(policy) && (len(attestors) == 0 || json.Valid(attestors)) {
-		var b bytes.Buffer
-		b.WriteString(`{"policy":`)
-		b.Write(policy)
-		if len(attestors) > 0 {
-			b.WriteString(`,"attestors":`)
-			if attestors[0] != '[' {
-				b.WriteByte('[') // one attestor: the config holds a list
-				b.Write(attestors)
-				b.WriteByte(']')
-			} else {
-				b.Write(attestors)
-			}
-		}
-		b.WriteByte('}')
-		return b.Bytes(), nil
-	}
-	var b bytes.Buffer
-	for _, doc := range []struct {
-		key  string
-		text []byte
-	}{{"policy", policy}, {"attestors", attestors}} {
-		if len(bytes.TrimSpace(doc.text)) == 0 {
-			continue
-		}
-		indented, err := indentYAML(doc.text)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v (a --cache-entries other than %d needs single-document files)",
-				doc.key, err, defaultCacheEntries)
-		}
-		b.WriteString(doc.key + ":\n" + indented)
-	}
-	return b.Bytes(), nil
-}
-
-// indentYAML indents a single YAML document by two spaces; a leading `---` is dropped, other
-// document markers and directives are refused.
-func indentYAML(text []byte) (string, error) {
-	var b strings.Builder
-	started := false
-	for _, line := range strings.Split(strings.ReplaceAll(string(text), "\r\n", "\n"), "\n") {
-		trimmed := strings.TrimSpace(line)
-		marker := line == "---" || strings.HasPrefix(line, "--- ") || line == "..." || strings.HasPrefix(line, "%")
-		if marker && !started && line == "---" {
-			started = true
-			continue
-		}
-		if marker {
-			return "", errors.New("a YAML stream with document markers or directives")
-		}
-		if trimmed != "" && !strings.HasPrefix(trimmed, "#") {
-			started = true
-		}
-		b.WriteString("  " + line + "\n")
-	}
-	return b.String(), nil
+	return binauthz.NewEngineFromDocumentsWithCache(policy, attestors, cacheEntries)
 }
 
 // swap puts st in service and retires the state it replaces.
