@@ -6,11 +6,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -166,12 +168,45 @@ func TestEndToEnd(t *testing.T) {
 	}
 	hitsBefore := m[`binauthz_webhook_engine_cache_hits_total`]
 
-	// Policy reload: always-deny replaces the example policy; the same pod is now denied.
+	// Policy reload: always-deny replaces the example policy; the same pod is now denied. Reviews
+	// sent meanwhile are each answered by one policy or the other, never refused (the old
+	// engine is closed only after the reviews running on it).
+	stop := make(chan struct{})
+	var hammering sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		hammering.Add(1)
+		go func() {
+			defer hammering.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				res, err := c.Post(validate, "application/json",
+					bytes.NewReader(review("admission.k8s.io/v1", "uid-during", "payments", pod(nil, api))))
+				if err != nil {
+					t.Errorf("during the reload: %v", err)
+					return
+				}
+				var out Response
+				err = json.NewDecoder(res.Body).Decode(&out)
+				res.Body.Close()
+				if err != nil || res.StatusCode != http.StatusOK ||
+					!(out.Response.Allowed || out.Response.Status != nil && out.Response.Status.Code == http.StatusForbidden) {
+					t.Errorf("during the reload: %d %v %+v %q", res.StatusCode, err, out.Response, out.message())
+					return
+				}
+			}
+		}()
+	}
 	config.update(map[string][]byte{"policy.yaml": []byte(alwaysDeny), "attestors.yaml": attestorsYAML})
 	waitFor(t, "the always-deny policy", func() (bool, string) {
 		_, res := post(t, c, validate, review("admission.k8s.io/v1", "uid-reload", "payments", pod(nil, api)))
 		return !res.Response.Allowed && strings.Contains(res.message(), "denied by Binary Authorization default admission rule"), res.message()
 	})
+	close(stop)
+	hammering.Wait()
 	// A broken policy: the always-deny one stays in service; /readyz says ready but reports it.
 	config.update(map[string][]byte{"policy.yaml": []byte(brokenPolicy), "attestors.yaml": attestorsYAML})
 	waitFor(t, "the failed reload on /readyz", func() (bool, string) {
