@@ -24,6 +24,7 @@ const (
 	dirMaxTotalBytes  = 64 << 20
 	dirMaxOccurrences = 100000
 	dirMaxNotes       = 100
+	dirMaxAnyImage    = 64
 )
 
 // Directory serves attestations read from the files of a directory: *.json, *.yaml and *.yml,
@@ -47,7 +48,13 @@ type Directory struct {
 
 // dirIndex is what one load read.
 type dirIndex struct {
-	byDigest    map[string][]json.RawMessage
+	byDigest map[string][]json.RawMessage
+	// anyImage are the occurrences whose resourceUri names no digest that can be read (filed
+	// against a tag, say). The engine skips such an occurrence and lists it, as the reason it could
+	// not help, for every image it could concern, which is every image (spec §5.1): so they go
+	// with every request that has an image by digest, and a denial caused by an attestation filed
+	// against a tag says so. At most dirMaxAnyImage are kept; the rest are noted.
+	anyImage    []json.RawMessage
 	count       int
 	fingerprint string
 	notes       []string
@@ -151,6 +158,12 @@ func (d *Directory) Attestations(ctx context.Context, images []string) ([]json.R
 		}
 		out = append(out, found...)
 	}
+	if len(seen) > 0 && len(idx.anyImage) > 0 {
+		if len(out)+len(idx.anyImage) > MaxRequestAttestations {
+			return nil, fmt.Errorf("directory %s: more than %d attestations for the request", d.dir, MaxRequestAttestations)
+		}
+		out = append(out, idx.anyImage...)
+	}
 	return out, nil
 }
 
@@ -158,7 +171,7 @@ func (d *Directory) Attestations(ctx context.Context, images []string) ([]json.R
 func (d *Directory) Len() int { return d.loaded().count }
 
 // Notes are what the last successful load reported, each naming its file: occurrences that
-// name no image digest (attached to no request), duplicates, and what binauthz.ReadAttestations
+// name no image digest (sent with every request), duplicates, and what binauthz.ReadAttestations
 // noted (occurrences of other kinds, a next page token, …). At most 100, then a count.
 func (d *Directory) Notes() []string {
 	return append([]string(nil), d.loaded().notes...)
@@ -246,18 +259,23 @@ func (d *Directory) load(files []string) (*dirIndex, error) {
 		if err != nil {
 			return nil, fail(err)
 		}
-		unattached, duplicates := 0, 0
+		unattached, dropped, duplicates := 0, 0, 0
 		for _, e := range read.Entries {
-			if !validDigest(e.Digest) {
-				unattached++
-				continue
-			}
 			key := e.Digest + "\x00" + string(e.Occurrence)
 			if seen[key] {
 				duplicates++
 				continue
 			}
 			seen[key] = true
+			if !validDigest(e.Digest) {
+				if len(idx.anyImage) == dirMaxAnyImage {
+					dropped++
+					continue
+				}
+				unattached++
+				idx.anyImage = append(idx.anyImage, e.Occurrence)
+				continue
+			}
 			if idx.count == dirMaxOccurrences {
 				return nil, fmt.Errorf("directory %s: more than %d occurrences in all", d.dir, dirMaxOccurrences)
 			}
@@ -265,7 +283,10 @@ func (d *Directory) load(files []string) (*dirIndex, error) {
 			idx.count++
 		}
 		if unattached > 0 {
-			note("file %s: %d occurrence(s) name no image digest in resourceUri; they are attached to no request", name, unattached)
+			note("file %s: %d occurrence(s) name no image digest in resourceUri; the engine cannot use them, and they go with every request so that its decisions say why", name, unattached)
+		}
+		if dropped > 0 {
+			note("file %s: %d more occurrence(s) name no image digest and are left out (at most %d are kept)", name, dropped, dirMaxAnyImage)
 		}
 		if duplicates > 0 {
 			note("file %s: %d occurrence(s) already read are left out", name, duplicates)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	binauthz "example.invalid/binauthz/binauthz-ffi/go"
 )
 
 // digestC is a third digest, of an image the YAML stream attests.
@@ -26,7 +28,7 @@ func exampleAttestations(t *testing.T) []byte {
 }
 
 // yamlStream is a gcloud-style YAML stream: one attestation of the batch image (digestC), one
-// whose resourceUri has no digest (attached to no request), and a build occurrence (ignored).
+// whose resourceUri has no digest (sent with every request that has an image by digest, so that its decisions can say why it does not count), and a build occurrence (ignored).
 const yamlStream = `attestation:
   serializedPayload: e30K
   signatures:
@@ -105,18 +107,23 @@ func TestDirectoryIndexesByDigest(t *testing.T) {
 	if d.Len() != 4 {
 		t.Errorf("Len %d, want 4 (3 in the list, 1 in the stream)", d.Len())
 	}
-	a := lookup(t, d, imageA)
+	// An image's own occurrences, then the one filed against a tag (yaml-2), which every request
+	// with an image by digest gets: the engine then says why it does not count.
+	a := strings.TrimSuffix(lookup(t, d, imageA), " yaml-2")
 	if !strings.HasPrefix(a, occA1+" ") || strings.Count(a, " ") != 1 {
 		t.Errorf("imageA: %q", a)
 	}
 	// Each digest once, in the order of the images; another repository with the same digest
 	// gets the same occurrences; tags get none.
 	if got := lookup(t, d, imageB, "nginx:latest", "mirror.example/api@"+digestA, imageA,
-		"us-docker.pkg.dev/acme/payments/batch@"+digestC); got != occB+" "+a+" yaml-1" {
+		"us-docker.pkg.dev/acme/payments/batch@"+digestC); got != occB+" "+a+" yaml-1 yaml-2" {
 		t.Errorf("several images: %q", got)
 	}
-	if got := lookup(t, d, "nginx", "x@sha256:"+strings.Repeat("0", 64)); got != "" {
+	if got := lookup(t, d, "nginx", "x@sha256:"+strings.Repeat("0", 64)); got != "yaml-2" {
 		t.Errorf("no attestations: %q", got)
+	}
+	if got := lookup(t, d, "nginx", "nginx:latest"); got != "" {
+		t.Errorf("tags only: %q", got)
 	}
 	notes := strings.Join(d.Notes(), "\n")
 	for _, want := range []string{
@@ -162,7 +169,7 @@ func TestDirectoryReloadKeepsTheOldIndexOnError(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "list.json")); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Reload(); err != nil || d.Len() != 1 || lookup(t, d, imageA) != "" {
+	if err := d.Reload(); err != nil || d.Len() != 1 || lookup(t, d, imageA) != "yaml-2" {
 		t.Errorf("removed a file: %d, %v", d.Len(), err)
 	}
 }
@@ -345,5 +352,41 @@ func TestDirectoryWatchEmptied(t *testing.T) {
 	mustError(t, nextReload(t, reloads), "directory "+dir, "no such file or directory")
 	if d.Len() != 3 {
 		t.Errorf("the index was dropped: %d", d.Len())
+	}
+}
+
+// An attestation filed against a tag cannot satisfy anything, but the denial of the image it was
+// meant for must say why: the directory sends it with the request, and the engine explains it.
+func TestAnOccurrenceFiledAgainstATagIsExplainedInTheDenial(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "stream.yaml"), []byte(yamlStream))
+	d, err := NewDirectory(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string) []byte {
+		data, err := os.ReadFile(filepath.Join("..", "..", "..", "spec", "examples", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	engine, err := binauthz.NewEngineFromDocuments(read("policy.yaml"), read("attestors.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer engine.Close()
+	image := "us-docker.pkg.dev/acme/payments/batch@" + digestC
+	attestations, err := d.Attestations(context.Background(), []string{image})
+	if err != nil {
+		t.Fatal(err)
+	}
+	decision, err := engine.Evaluate(context.Background(), &binauthz.Request{Images: []string{image}, Attestations: attestations})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if decision.Allowed || !strings.Contains(string(decision.JSON), "occurrenceMalformed") ||
+		!strings.Contains(string(decision.JSON), "batch:latest") {
+		t.Errorf("the denial does not explain the occurrence filed against the tag: %s", decision.JSON)
 	}
 }
