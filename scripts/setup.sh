@@ -13,6 +13,7 @@
 #   wasm  the wasm32-unknown-unknown target, wasm-bindgen-cli of the version in Cargo.lock,
 #         Debian's chromium, and the npm packages of binauthz-wasm/package-lock.json; checks
 #         for Node.js 20 or newer                           (test-wasm.sh, binauthz-wasm/build.sh)
+#   webhook  Debian's wrk, curl, openssl and python3-yaml  (test-deploy.sh, benches/webhook-load.sh)
 #   fuzz  cargo-fuzz 0.13.2, with a nightly toolchain only  (fuzz.sh)
 #   miri  the nightly toolchain's miri and rust-src         (miri.sh)
 # Without a nightly toolchain (none can be installed on some machines), fuzz and miri are
@@ -32,7 +33,7 @@ CBINDGEN_VERSION=0.29.4
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 NODE_MIN_MAJOR=20
 
-ALL_PARTS=(base ffi wasm fuzz miri)
+ALL_PARTS=(base ffi webhook wasm fuzz miri)
 PARTS=("$@")
 ((${#PARTS[@]})) || PARTS=("${ALL_PARTS[@]}")
 for part in "${PARTS[@]}"; do
@@ -67,6 +68,10 @@ fi
 if want ffi; then
   need cc gcc libc6-dev; need valgrind valgrind; need pkg-config pkg-config
   need python3 python3; need openssl openssl; need go golang-go
+fi
+if want webhook; then
+  need wrk wrk; need curl curl; need openssl openssl
+  if python3 -c 'import yaml' 2>/dev/null; then present+=(python3-yaml); else missing+=(python3-yaml); fi
 fi
 if want wasm; then
   need chromium chromium

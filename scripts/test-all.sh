@@ -63,6 +63,8 @@ bash scripts/cli-examples.sh target/debug/binauthz
 # ---- C ABI + Go (binauthz-ffi) and WASM + Node + Chromium (binauthz-wasm) ----
 step "C ABI and Go: scripts/test-ffi.sh"
 bash scripts/test-ffi.sh
+step "binauthz-webhook as shipped: scripts/test-deploy.sh (static build, deploy/ manifests run as written)"
+bash scripts/test-deploy.sh
 step "WASM, Node and the browser preview: scripts/test-wasm.sh"
 bash scripts/test-wasm.sh
 
