@@ -7,8 +7,10 @@ package binauthz
 import "C"
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -147,10 +149,31 @@ type ReviewAnswer struct {
 	Response json.RawMessage
 	// Allowed is the response's `allowed`.
 	Allowed bool
-	// Decision is the decision, nil when none was made (a DELETE or CONNECT, or a refusal).
-	Decision *Decision
+	// Audit is the decision's audit record (spec/README.md §8.3): whether it was allowed, by
+	// breakglass or in dry run, and each image's verdict, rule and verifying attestations. Nil
+	// when no decision was made (a DELETE or CONNECT, or a refusal).
+	Audit *AuditRecord
+	// AuditJSON is the audit record exactly as the engine wrote it, for a host to log as it is.
+	AuditJSON json.RawMessage
+	// DecisionJSON is the decision exactly as the engine wrote it (§8.2), nil when none was made.
+	// It is left undecoded: for a pod of many attestations it is tens of kilobytes, whose
+	// decoding would cost more than the engine's whole answer. Decision decodes it.
+	DecisionJSON json.RawMessage
 	// Error says why the review was refused, nil otherwise.
 	Error *Error
+}
+
+// Decision decodes DecisionJSON; nil, nil when no decision was made.
+func (a *ReviewAnswer) Decision() (*Decision, error) {
+	if len(a.DecisionJSON) == 0 {
+		return nil, nil
+	}
+	d := &Decision{}
+	if err := json.Unmarshal(a.DecisionJSON, d); err != nil {
+		return nil, fmt.Errorf("binauthz: decoding the decision: %w", err)
+	}
+	d.JSON = a.DecisionJSON
+	return d, nil
 }
 
 // AnswerReview answers an admission.k8s.io AdmissionReview as a validating webhook must
@@ -169,11 +192,7 @@ func (e *Engine) AnswerReview(ctx context.Context, review []byte, attestations [
 	}
 	var parts [3][]byte
 	if attestations != nil {
-		b, err := json.Marshal(attestations)
-		if err != nil {
-			return nil, fmt.Errorf("binauthz: encoding the attestations: %w", err)
-		}
-		parts[0] = b
+		parts[0] = jsonList(attestations)
 	}
 	if where != nil {
 		b, err := json.Marshal(where)
@@ -203,38 +222,107 @@ func (e *Engine) AnswerReview(ctx context.Context, review []byte, attestations [
 	return decodeAnswer(take(out))
 }
 
-// decodeAnswer reads `{"response", "decision", "error"}`.
+// jsonList writes a JSON list of the occurrences as they are. The engine reads every one as
+// untrusted input, within its limits, so they are not validated here first (encoding/json's
+// Marshal would validate and compact each, which cost more than the engine's whole answer for a
+// pod of 40 attestations); an entry that is not JSON makes the answer a refusal that says so.
+func jsonList(items []json.RawMessage) []byte {
+	n := 2
+	for _, item := range items {
+		n += len(item) + 1
+	}
+	out := make([]byte, 0, n)
+	out = append(out, '[')
+	for i, item := range items {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		if len(item) == 0 {
+			out = append(out, "null"...) // as json.Marshal writes a nil RawMessage
+		} else {
+			out = append(out, item...)
+		}
+	}
+	return append(out, ']')
+}
+
+// decodeAnswer reads `{"response", "error", "audit", "decision"}`. The engine writes the decision
+// last (spec/README.md §10), so it is taken as the rest of the text without being scanned;
+// everything before it is decoded.
 func decodeAnswer(raw []byte) (*ReviewAnswer, error) {
-	var parts struct {
-		Response json.RawMessage `json:"response"`
-		Decision json.RawMessage `json:"decision"`
-		Error    json.RawMessage `json:"error"`
+	answer := &ReviewAnswer{}
+	var report json.RawMessage
+	sawAudit := false
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("binauthz: decoding the answer: not an object (%v)", err)
 	}
-	if err := json.Unmarshal(raw, &parts); err != nil {
-		return nil, fmt.Errorf("binauthz: decoding the answer: %w", err)
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("binauthz: decoding the answer: %w", err)
+		}
+		var into interface{}
+		switch t {
+		case "response":
+			into = &answer.Response
+		case "error":
+			into = &report
+		case "audit":
+			into, sawAudit = &answer.AuditJSON, true
+		case "decision":
+			if !sawAudit {
+				// Not the layout that puts the decision last (an older library): read it whole.
+				into = &answer.DecisionJSON
+				break
+			}
+			// The last member: after the key, a colon, the decision, and the closing brace.
+			rest := bytes.TrimSpace(raw[dec.InputOffset():])
+			if len(rest) < 3 || rest[0] != ':' || rest[len(rest)-1] != '}' {
+				return nil, errors.New("binauthz: decoding the answer: the decision is not its last member")
+			}
+			answer.DecisionJSON = bytes.TrimSpace(rest[1 : len(rest)-1])
+			return answer.finish(report)
+		default:
+			into = new(json.RawMessage)
+		}
+		if err := dec.Decode(into); err != nil {
+			return nil, fmt.Errorf("binauthz: decoding the answer's %v: %w", t, err)
+		}
 	}
+	return answer.finish(report)
+}
+
+// finish decodes what decodeAnswer kept raw: the response's `allowed`, the audit record and the
+// error report.
+func (a *ReviewAnswer) finish(report json.RawMessage) (*ReviewAnswer, error) {
 	var allowed struct {
 		Response struct {
 			Allowed bool `json:"allowed"`
 		} `json:"response"`
 	}
-	if err := json.Unmarshal(parts.Response, &allowed); err != nil {
+	if err := json.Unmarshal(a.Response, &allowed); err != nil {
 		return nil, fmt.Errorf("binauthz: decoding the response: %w", err)
 	}
-	answer := &ReviewAnswer{Response: parts.Response, Allowed: allowed.Response.Allowed}
-	if len(parts.Decision) > 0 && string(parts.Decision) != "null" {
-		answer.Decision = &Decision{}
-		if err := json.Unmarshal(parts.Decision, answer.Decision); err != nil {
-			return nil, fmt.Errorf("binauthz: decoding the decision: %w", err)
-		}
-		answer.Decision.JSON = parts.Decision
+	a.Allowed = allowed.Response.Allowed
+	if string(a.AuditJSON) == "null" {
+		a.AuditJSON = nil
 	}
-	report, err := reportError(parts.Error)
+	if string(a.DecisionJSON) == "null" {
+		a.DecisionJSON = nil
+	}
+	if len(a.AuditJSON) > 0 {
+		a.Audit = &AuditRecord{}
+		if err := json.Unmarshal(a.AuditJSON, a.Audit); err != nil {
+			return nil, fmt.Errorf("binauthz: decoding the audit record: %w", err)
+		}
+	}
+	e, err := reportError(report)
 	if err != nil {
 		return nil, fmt.Errorf("binauthz: decoding the error: %w", err)
 	}
-	answer.Error = report
-	return answer, nil
+	a.Error = e
+	return a, nil
 }
 
 // RefuseReview refuses an AdmissionReview the host could not evaluate for a reason of its own

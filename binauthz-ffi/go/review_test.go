@@ -1,6 +1,7 @@
 package binauthz
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -141,16 +142,33 @@ func TestAnswerReview(t *testing.T) {
 		t.Fatal(err)
 	}
 	if answer.Allowed || res.Response.Allowed || res.Response.UID != "705ab4f5-6393-11e8-b7cc-42010a800002" ||
-		res.Response.Status == nil || res.Response.Status.Code != 403 || answer.Decision == nil ||
-		answer.Decision.Audit.Context.Cluster != "us-east1.prod" || answer.Decision.Audit.Context.Namespace != "payments" ||
-		answer.Error != nil || len(answer.Decision.JSON) == 0 {
-		t.Fatalf("answer: %s %+v", answer.Response, answer)
+		res.Response.Status == nil || res.Response.Status.Code != 403 || answer.Audit == nil ||
+		answer.Audit.Context.Cluster != "us-east1.prod" || answer.Audit.Context.Namespace != "payments" ||
+		answer.Error != nil || len(answer.DecisionJSON) == 0 {
+		t.Fatalf("answer: %s audit %s error %v", answer.Response, answer.AuditJSON, answer.Error)
 	}
-	// The host's context cannot be used: a 500 refusal, with the error.
-	answer, err = engine.AnswerReview(ctx, review, []json.RawMessage{json.RawMessage(`"not an occurrence"`)}, nil, "")
-	if err != nil || answer.Allowed || answer.Decision != nil || answer.Error == nil || answer.Error.Stage != "request" ||
-		!strings.Contains(string(answer.Response), `"code":500`) {
-		t.Fatalf("bad attestations: %v %s %+v", err, answer.Response, answer)
+	// The audit record is the decision's own, and the decision decodes on demand, whole.
+	decision, err := answer.Decision()
+	if err != nil || decision.Allowed || len(decision.Images) != len(answer.Audit.Images) ||
+		decision.Audit.Context != answer.Audit.Context || string(decision.JSON) != string(answer.DecisionJSON) {
+		t.Fatalf("decision: %v %d images, audit %s", err, len(decision.Images), answer.AuditJSON)
+	}
+	var whole struct {
+		Audit json.RawMessage `json:"audit"`
+	}
+	if err := json.Unmarshal(answer.DecisionJSON, &whole); err != nil || !bytes.Equal(whole.Audit, answer.AuditJSON) {
+		t.Fatalf("the audit record differs from the decision's: %v\n%s\n%s", err, whole.Audit, answer.AuditJSON)
+	}
+	// The host's attestations cannot be used: a 500 refusal, with the error; no decision.
+	for _, bad := range []json.RawMessage{json.RawMessage(`"not an occurrence"`), json.RawMessage(`{"unclosed": `), nil} {
+		answer, err = engine.AnswerReview(ctx, review, []json.RawMessage{bad}, nil, "")
+		if err != nil || answer.Allowed || answer.Audit != nil || answer.DecisionJSON != nil || answer.Error == nil ||
+			answer.Error.Stage != "request" || !strings.Contains(string(answer.Response), `"code":500`) {
+			t.Fatalf("bad attestations %q: %v %s %.200s", bad, err, answer.Response, answer.DecisionJSON)
+		}
+		if d, err := answer.Decision(); d != nil || err != nil {
+			t.Fatalf("a refusal has a decision: %+v %v", d, err)
+		}
 	}
 	// Not a review: a 400 refusal.
 	answer, err = engine.AnswerReview(ctx, []byte(`{"kind": "Pod"}`), nil, nil, "")

@@ -259,14 +259,15 @@ int binauthz_engine_evaluate(const struct BinauthzEngine *engine,
  * `context_len` 0: none) and evaluation time (a JSON string, RFC 3339, e.g.
  * `"2025-01-01T00:00:00Z"` with its quotes; `evaluation_time_len` 0: now).
  *
- * Stores `{"response": ..., "decision": ..., "error": ...}` as JSON in `*answer_json_out` (free
+ * Stores `{"response": ..., "error": ..., "audit": ..., "decision": ...}` as JSON in `*answer_json_out` (free
  * with `binauthz_string_free`). `response` is always the AdmissionReview to send back, for the
  * review's uid: the decision's answer (403 with the escaped denial, warnings for dry-run and
  * breakglass violations, the audit annotations); an admission of a `DELETE` or `CONNECT`,
  * unevaluated; a 400 `BadRequest` refusal when the review cannot be evaluated; a 500
  * `InternalError` refusal when the host's attestations, context or time cannot be read.
- * `decision` is the decision (null when none was made), `error` the error report of a refusal
- * (else null).
+ * `error` is the error report of a refusal (else null); `audit` is the decision's audit record
+ * and `decision` the decision (both null when none was made). The audit record comes first so
+ * that a webhook can log and classify the answer without reading the decision, its largest part.
  *
  * A failure status means no answer at all: a NULL argument, a document that is not UTF-8, a
  * panic; the host must then refuse the review itself (or answer with an HTTP error and let the

@@ -127,9 +127,12 @@ pub fn cache_stats(engine: &Engine) -> Result<String, ErrorReport> {
 
 /// Answers an AdmissionReview ([`super::answer_review`]) with the host's attestations document,
 /// context (JSON; its cluster and anything the object does not say) and evaluation time (a
-/// JSON string, RFC 3339): `{"response", "decision", "error"}`, where `response` is always the
-/// AdmissionReview to send back. When the host's own inputs cannot be read, the response is a
-/// 500 `InternalError` refusal and `error` says why.
+/// JSON string, RFC 3339): `{"response", "error", "audit", "decision"}`, where `response` is
+/// always the AdmissionReview to send back. When the host's own inputs cannot be read, the
+/// response is a 500 `InternalError` refusal and `error` says why. `audit` is the decision's
+/// audit record (null without a decision), written again beside the decision and before it: a
+/// webhook logs the record and classifies the answer from it, and can leave the decision, the
+/// largest part by far (tens of kilobytes for a pod of 40 attestations), unread.
 pub fn answer_review(
     engine: &Engine,
     review: &str,
@@ -176,7 +179,27 @@ pub fn answer_review(
         ),
         Err(e) => super::review::refuse_internal(review, e),
     };
-    to_json(&answer, ErrorStage::Request)
+    to_json(&AnswerJson::from(&answer), ErrorStage::Request)
+}
+
+/// The JSON of an AdmissionReview answer, in the order a reader that stops early wants it.
+#[derive(Serialize)]
+struct AnswerJson<'a> {
+    response: &'a Value,
+    error: Option<&'a ErrorReport>,
+    audit: Option<&'a crate::decision::AuditRecord>,
+    decision: Option<&'a crate::decision::Decision>,
+}
+
+impl<'a> From<&'a super::ReviewAnswer> for AnswerJson<'a> {
+    fn from(answer: &'a super::ReviewAnswer) -> Self {
+        AnswerJson {
+            response: &answer.response,
+            error: answer.error.as_ref(),
+            audit: answer.decision.as_ref().map(|d| &d.audit),
+            decision: answer.decision.as_ref(),
+        }
+    }
 }
 
 /// The most text [`run_tests`] reads as its files (all of them together).

@@ -339,6 +339,27 @@ mod review {
     }
 
     #[test]
+    fn the_audit_record_comes_before_the_decision_so_a_webhook_can_stop_reading_there() {
+        let engine = compile_documents(POLICY, Some(ATTESTORS)).unwrap();
+        let text = answer_review(&engine, REVIEW, Some(ATTESTATIONS), None, None).unwrap();
+        let at = |key: &str| text.find(&format!("\"{key}\":")).unwrap();
+        assert!(
+            at("response") < at("error") && at("error") < at("audit"),
+            "{text}"
+        );
+        let decision = text.rfind(",\"decision\":{").unwrap();
+        assert!(at("audit") < decision);
+        let v = json(&text);
+        assert_eq!(v["audit"], v["decision"]["audit"]);
+        // The decision is the last member: what follows its key is the decision, whole.
+        let rest = &text[decision + ",\"decision\":".len()..text.len() - 1];
+        assert_eq!(json(rest), v["decision"]);
+
+        let refused = answer("{}", None, None);
+        assert!(refused["audit"].is_null() && refused["decision"].is_null());
+    }
+
+    #[test]
     fn delete_and_connect_start_nothing_and_are_admitted_unevaluated() {
         for operation in ["DELETE", "CONNECT"] {
             let mut review: Value = json(REVIEW);

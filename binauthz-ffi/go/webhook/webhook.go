@@ -49,9 +49,11 @@ type Handler struct {
 	Attestations AttestationSource
 	// Cluster is this cluster's LOCATION.CLUSTER_ID, for cluster-specific rules (optional).
 	Cluster string
-	// Audit, when set, receives the review and every decision made (log decision.Audit as it
-	// is). It is called from concurrent requests.
-	Audit func(review []byte, decision *binauthz.Decision)
+	// Audit, when set, receives the review and the answer of every review that was decided
+	// (answer.Audit is not nil): log answer.AuditJSON, the engine's audit record, as it is;
+	// answer.Decision() decodes the whole decision, at a price (tens of kilobytes for a pod of
+	// many attestations). It is called from concurrent requests.
+	Audit func(review []byte, answer *binauthz.ReviewAnswer)
 }
 
 // maxBody bounds a review: the engine's request limit plus room for the envelope.
@@ -99,8 +101,8 @@ func (h *Handler) answer(ctx context.Context, review []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if answer.Decision != nil && h.Audit != nil {
-		h.Audit(review, answer.Decision)
+	if answer.Audit != nil && h.Audit != nil {
+		h.Audit(review, answer)
 	}
 	return answer.Response, nil
 }

@@ -133,12 +133,12 @@ const (
 
 func TestAdmissionReviews(t *testing.T) {
 	source := newSource(t)
-	var audited []*binauthz.Decision
+	var audited []*binauthz.AuditRecord
 	handler := &Handler{
 		Engine:       exampleEngine(t),
 		Attestations: source,
 		Cluster:      "us-east1.prod",
-		Audit:        func(_ []byte, d *binauthz.Decision) { audited = append(audited, d) },
+		Audit:        func(_ []byte, a *binauthz.ReviewAnswer) { audited = append(audited, a.Audit) },
 	}
 	server := httptest.NewServer(handler)
 	defer server.Close()
@@ -155,9 +155,9 @@ func TestAdmissionReviews(t *testing.T) {
 		t.Fatalf("the source was asked for %v", source.asked)
 	}
 	last := audited[len(audited)-1]
-	if last.Audit.Context.Namespace != "payments" || last.Audit.Context.ServiceAccount != "payments" ||
-		last.Audit.Context.Cluster != "us-east1.prod" || last.Images[0].Verdict != binauthz.VerdictAllowed {
-		t.Fatalf("audit: %s", last.JSON)
+	if last.Context.Namespace != "payments" || last.Context.ServiceAccount != "payments" ||
+		last.Context.Cluster != "us-east1.prod" || last.Images[0].Verdict != binauthz.VerdictAllowed {
+		t.Fatalf("audit: %+v", last)
 	}
 
 	// The api image alone is admitted.

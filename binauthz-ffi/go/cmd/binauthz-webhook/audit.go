@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -67,15 +69,15 @@ const (
 // outcomes lists them in the order the metrics print them.
 var outcomes = []string{outcomeAllowed, outcomeDenied, outcomeDryRun, outcomeBreakglass, outcomeRefused}
 
-// outcomeOf classifies a decision. A denial wins (a dry-run violation beside a denied image is
-// still a denial); breakglass admits everything, so it is checked before dry run.
-func outcomeOf(d *binauthz.Decision) string {
+// outcomeOf classifies a decision by its audit record. A denial wins (a dry-run violation beside
+// a denied image is still a denial); breakglass admits everything, so it is checked before dry run.
+func outcomeOf(a *binauthz.AuditRecord) string {
 	switch {
-	case !d.Allowed:
+	case !a.Allowed:
 		return outcomeDenied
-	case d.Breakglass || d.Audit.Breakglass:
+	case a.Breakglass:
 		return outcomeBreakglass
-	case d.Audit.DryRun:
+	case a.DryRun:
 		return outcomeDryRun
 	default:
 		return outcomeAllowed
@@ -141,25 +143,37 @@ type auditor struct {
 	enabled bool
 }
 
-// decision logs one decision: the engine's audit record exactly as the engine wrote it (the
-// `audit` of the decision JSON), the outcome, the review's identity and the latency.
-func (a *auditor) decision(review []byte, d *binauthz.Decision, latency time.Duration) {
+// decision logs one decision: the engine's audit record exactly as the engine wrote it, the
+// outcome, the review's identity and the latency. The message is what the response told the
+// client: the denial text, else the warnings (dry run, breakglass), else how many images were
+// admitted; the decision itself is not decoded (it can be tens of kilobytes).
+func (a *auditor) decision(review []byte, answer *binauthz.ReviewAnswer, latency time.Duration) {
 	if !a.enabled {
 		return
 	}
-	outcome := outcomeOf(d)
-	var parts struct {
-		Audit json.RawMessage `json:"audit"`
+	outcome := outcomeOf(answer.Audit)
+	var told struct {
+		Response struct {
+			Status *struct {
+				Message string `json:"message"`
+			} `json:"status"`
+			Warnings []string `json:"warnings"`
+		} `json:"response"`
 	}
-	if err := json.Unmarshal(d.JSON, &parts); err != nil || len(parts.Audit) == 0 {
-		parts.Audit, _ = json.Marshal(d.Audit) // the decoded record, should the raw one be missing
+	_ = json.Unmarshal(answer.Response, &told) // the engine's own response: it decodes
+	message := fmt.Sprintf("%d image(s) admitted", len(answer.Audit.Images))
+	switch {
+	case told.Response.Status != nil && told.Response.Status.Message != "":
+		message = told.Response.Status.Message
+	case len(told.Response.Warnings) > 0:
+		message = strings.Join(told.Response.Warnings, "; ")
 	}
-	a.out.log(severityOf(outcome), outcome+": "+d.Message,
+	a.out.log(severityOf(outcome), outcome+": "+message,
 		"logging.googleapis.com/labels", map[string]string{outcomeLabel: outcome},
 		outcomeLabel, outcome,
 		"review", readReviewInfo(review),
 		"latencySeconds", latency.Seconds(),
-		"audit", parts.Audit)
+		"audit", answer.AuditJSON)
 }
 
 // refusal logs a review answered without a decision (refused, or an HTTP error), with the

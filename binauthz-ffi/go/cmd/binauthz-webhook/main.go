@@ -149,29 +149,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	lg := newLogger(stderr)
-	m := newMetrics()
 	lg.log("INFO", "starting", "version", binauthz.Version(), "args", args)
 
 	// The watchers (policy, certificate, attestations) stop with watchCtx, after the server.
 	watchCtx, stopWatching := context.WithCancel(context.Background())
 	defer stopWatching()
-
-	certs := &certHolder{certFile: c.tlsCert, keyFile: c.tlsKey, log: lg, metrics: m}
-	if err := certs.load(); err != nil {
-		return err
-	}
-	policy := &policyHolder{policyFile: c.policy, attestorsFile: c.attestors, clusterFile: c.clusterFile,
-		cluster: c.cluster, cacheEntries: c.cacheEntries, log: lg, metrics: m}
-	policy.check()
-	defer policy.close()
-	source, err := buildSources(watchCtx, c, lg, m)
+	s, err := newServer(watchCtx, c, lg, stdout)
 	if err != nil {
 		return err
 	}
-	s := &server{policy: policy, certs: certs, source: source, metrics: m,
-		audit: &auditor{out: newLogger(stdout), enabled: c.audit}, log: lg, requestTimeout: c.requestTimeout}
-	m.collect(s.writeMetrics)
-	m.collect(certs.writeMetrics)
+	defer s.policy.close()
+	policy, certs := s.policy, s.certs
 
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
@@ -215,6 +203,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	lg.log("INFO", "stopped")
 	return nil
+}
+
+// newServer loads what the server serves: the certificate (an error when it cannot be loaded),
+// the policy (one that does not compile leaves the server unready, not an error) and the
+// attestation sources, whose watchers stop with ctx. The caller closes s.policy.
+func newServer(ctx context.Context, c *config, lg *logger, stdout io.Writer) (*server, error) {
+	m := newMetrics()
+	certs := &certHolder{certFile: c.tlsCert, keyFile: c.tlsKey, log: lg, metrics: m}
+	if err := certs.load(); err != nil {
+		return nil, err
+	}
+	policy := &policyHolder{policyFile: c.policy, attestorsFile: c.attestors, clusterFile: c.clusterFile,
+		cluster: c.cluster, cacheEntries: c.cacheEntries, log: lg, metrics: m}
+	policy.check()
+	source, err := buildSources(ctx, c, lg, m)
+	if err != nil {
+		policy.close()
+		return nil, err
+	}
+	s := &server{policy: policy, certs: certs, source: source, metrics: m,
+		audit: &auditor{out: newLogger(stdout), enabled: c.audit}, log: lg, requestTimeout: c.requestTimeout}
+	m.collect(s.writeMetrics)
+	m.collect(certs.writeMetrics)
+	return s, nil
 }
 
 // logWriter passes the http.Server's own log lines (TLS handshake errors, ...) into the JSON log.

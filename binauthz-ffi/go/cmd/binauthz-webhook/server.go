@@ -91,11 +91,11 @@ func (s *server) validate(w http.ResponseWriter, r *http.Request) {
 	rec := &recorder{ResponseWriter: w, code: http.StatusOK}
 
 	var review []byte
-	var decision *binauthz.Decision
+	var decided *binauthz.ReviewAnswer
 	if st := s.policy.acquire(); st != nil {
 		// A Handler per request: its Audit hook hands this request's decision back here.
 		h := webhook.Handler{Engine: st.engine, Attestations: s.source, Cluster: st.cluster,
-			Audit: func(r []byte, d *binauthz.Decision) { review, decision = r, d }}
+			Audit: func(r []byte, a *binauthz.ReviewAnswer) { review, decided = r, a }}
 		h.ServeHTTP(rec, r)
 		st.release()
 	} else {
@@ -103,10 +103,9 @@ func (s *server) validate(w http.ResponseWriter, r *http.Request) {
 	}
 	latency := time.Since(start)
 
-	if decision != nil {
-		outcome := outcomeOf(decision)
-		s.metrics.observe(outcome, latency)
-		s.audit.decision(review, decision, latency)
+	if decided != nil {
+		s.metrics.observe(outcomeOf(decided.Audit), latency)
+		s.audit.decision(review, decided, latency)
 		return
 	}
 	// No decision: an admission without evaluation (DELETE, CONNECT), a refusal in an
