@@ -313,8 +313,9 @@ static void expect_no_answer(const char *what, answered a, int want, const char 
  * `pad` bytes (to size the document). */
 static char *review_of(size_t images, const char *(*image)(size_t, void *), void *arg, size_t pad) {
   jbuf b = {0};
-  jbuf_puts(&b, "{\"apiVersion\": \"admission.k8s.io/v1\", \"kind\": \"AdmissionReview\", \"request\": {\"uid\": \"u-7\", "
-                "\"namespace\": \"payments\", \"operation\": \"CREATE\", \"object\": {\"kind\": \"Pod\", \"metadata\": "
+  jbuf_puts(&b, "{\"apiVersion\": \"admission.k8s.io/v1\", \"kind\": \"AdmissionReview\", "
+                "\"request\": {\"uid\": \"u-7\", \"namespace\": \"payments\", \"operation\": \"CREATE\", "
+                "\"object\": {\"kind\": \"Pod\", \"metadata\": "
                 "{\"name\": \"p\", \"annotations\": {\"pad\": \"");
   for (size_t i = 0; i < pad; i++) jbuf_put(&b, "z", 1);
   jbuf_puts(&b, "\"}}, \"spec\": {\"containers\": [");
@@ -456,8 +457,8 @@ static void test_answer_review_documents(const BinauthzEngine *engine, const cha
                  "400", "", "syntax");
   free(nul_review);
   static const char raw_nul[] = "{\"request\": {\"uid\": \"u-\0\", \"object\": {}}}";
-  expect_refusal("raw NUL in the uid", answer_parts(engine, (part){raw_nul, sizeof raw_nul - 1}, none, none, none), "400", "",
-                 "syntax");
+  expect_refusal("raw NUL in the uid", answer_parts(engine, (part){raw_nul, sizeof raw_nul - 1}, none, none, none),
+                 "400", "", "syntax");
   /* An escaped NUL in the uid is echoed whole (JSON escapes it; the C string is not cut). */
   const char *escaped =
       "{\"apiVersion\": \"admission.k8s.io/v1\", \"kind\": \"AdmissionReview\", \"request\": {\"uid\": \"a\\u0000b\", "
