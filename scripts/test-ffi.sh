@@ -58,7 +58,7 @@ echo "$(wc -l <"$OUT/so.syms") functions: $(tr '\n' ' ' <"$OUT/so.syms")"
 
 # ---- 3. the C suite ----
 CFLAGS=(-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Wpedantic -Werror -g -I"$FFI/include")
-SRC=("$FFI/tests/c/test_ffi.c" "$FFI/tests/c/hostile.c" "$FFI/tests/c/json.c")
+SRC=("$FFI/tests/c/test_ffi.c" "$FFI/tests/c/hostile.c" "$FFI/tests/c/hostile_review.c" "$FFI/tests/c/json.c")
 LIBS=(-lpthread -ldl -lm)
 # Rust prints the panic of the panic-guard test to stderr; keep it short.
 export RUST_BACKTRACE=0

@@ -54,18 +54,34 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 /// [`escape`], and cut to [`MAX_SHOWN_CHARS`] characters (saying how long the text was), so
 /// that one long name cannot make every message that quotes it long.
 pub fn shown(text: &str) -> Cow<'_, str> {
+    match head(text) {
+        None => escape(text),
+        Some(head) => Cow::Owned(format!("{}… ({} bytes in all)", escape(head), text.len())),
+    }
+}
+
+/// Like [`shown`], but not escaped: how a decision's JSON writes a name from the input (a key
+/// id, an occurrence label), which JSON escapes itself.
+pub fn cut(text: &str) -> Cow<'_, str> {
+    match head(text) {
+        None => Cow::Borrowed(text),
+        Some(head) => Cow::Owned(format!("{head}… ({} bytes in all)", text.len())),
+    }
+}
+
+/// The first [`MAX_SHOWN_CHARS`] characters of `text`, or `None` when that is all of it.
+fn head(text: &str) -> Option<&str> {
     if text.len() <= MAX_SHOWN_CHARS {
-        return escape(text);
+        return None;
     }
     let cut = text
         .char_indices()
         .nth(MAX_SHOWN_CHARS)
         .map_or(text.len(), |(i, _)| i);
     if cut == text.len() {
-        return escape(text);
+        return None;
     }
-    let head = text.get(..cut).unwrap_or_default();
-    Cow::Owned(format!("{}… ({} bytes in all)", escape(head), text.len()))
+    text.get(..cut)
 }
 
 #[cfg(test)]
@@ -106,6 +122,16 @@ mod tests {
         assert!(s.ends_with("… (10000 bytes in all)"), "{s}");
         let exact = "b".repeat(MAX_SHOWN_CHARS);
         assert_eq!(shown(&exact), exact);
+        // `cut` cuts the same, and escapes nothing (JSON escapes what it writes).
+        assert_eq!(cut(&exact), exact);
+        let long = format!("\u{1b}{}", "c".repeat(MAX_SHOWN_CHARS));
+        assert_eq!(
+            cut(&long),
+            format!(
+                "\u{1b}{}… (257 bytes in all)",
+                "c".repeat(MAX_SHOWN_CHARS - 1)
+            )
+        );
         // Multi-byte characters are cut on a character boundary.
         let wide = "é".repeat(MAX_SHOWN_CHARS + 1);
         assert!(shown(&wide).starts_with(&"é".repeat(MAX_SHOWN_CHARS)));

@@ -122,8 +122,9 @@ test("huge input is refused with code limit", () => {
   // Too many images, attestations; too deep; an alias bomb.
   throwsBinauthz(() => engine.evaluate({ images: Array(1025).fill(API) }), { code: "limit", stage: "request" });
   throwsBinauthz(() => engine.evaluateImages([API], Array(4097).fill(JSON.parse(attestations)[0])), { code: "limit", stage: "request" });
+  // Nesting is a limit (spec §1) in JSON as in YAML, also beyond serde_json's own stop at 128.
   throwsBinauthz(() => engine.evaluate(`{"images": ["a"], "context": ${"[".repeat(100000)}${"]".repeat(100000)}}`), {
-    code: "syntax",
+    code: "limit",
     stage: "request",
   });
   throwsBinauthz(() => engine.evaluate(`images: ["a"]\ncontext: ${"[".repeat(70)}${"]".repeat(70)}`), { code: "limit", stage: "request" });

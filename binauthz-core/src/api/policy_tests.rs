@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{ErrorStage, InputError};
 use crate::evaluation::Engine;
+use crate::limits::MAX_CONFIG_BYTES;
 use crate::testing::{Resolver, SignSpec, Suite, SuiteResult, run_cases};
 
 use super::report::ErrorReport;
@@ -32,13 +33,22 @@ fn compile(suite: &Suite, resolver: &dyn Resolver) -> Result<Engine, String> {
     let policy = resolver
         .read(&suite.policy)
         .map_err(|m| format!("policy: {m}"))?;
+    // The attestor files are one config's attestors: at most its size together (spec §1), so
+    // that naming one large file many times cannot multiply it.
     let mut attestors = Vec::new();
+    let mut bytes = 0usize;
     for (i, path) in suite.attestors.iter().enumerate() {
-        attestors.push(
-            resolver
-                .read(path)
-                .map_err(|m| format!("attestors[{i}]: {m}"))?,
-        );
+        let text = resolver
+            .read(path)
+            .map_err(|m| format!("attestors[{i}]: {m}"))?;
+        bytes = bytes.saturating_add(text.len());
+        if bytes > MAX_CONFIG_BYTES {
+            return Err(format!(
+                "attestors[{i}]: the attestor files are {bytes} bytes so far, more than a \
+                 config's limit of {MAX_CONFIG_BYTES} bytes"
+            ));
+        }
+        attestors.push(text);
     }
     let documents: Vec<Document<'_>> = suite
         .attestors

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::error::ErrorCode;
 use crate::error::InputError;
-use crate::limits::{MAX_CONFIG_BYTES, MAX_TEST_CASES};
+use crate::limits::{MAX_ATTESTORS, MAX_CONFIG_BYTES, MAX_TEST_CASES};
 use crate::model::context::Context;
 use crate::text::document;
 
@@ -212,6 +212,16 @@ impl Suite {
             return Err(InputError::invalid(
                 "cases",
                 "the suite has no cases; an empty suite would pass without testing anything",
+            ));
+        }
+        if self.attestors.len() > MAX_ATTESTORS {
+            // Each file holds at least one attestor, and a config at most this many.
+            return Err(InputError::new(
+                ErrorCode::Limit,
+                "attestors",
+                format!(
+                    "more than {MAX_ATTESTORS} attestor files (a config holds at most {MAX_ATTESTORS} attestors)"
+                ),
             ));
         }
         if self.cases.len() > MAX_TEST_CASES {

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::error::InputError;
+use crate::error::{ErrorCode, InputError};
 use crate::evaluation::Engine;
-use crate::limits::MAX_REQUEST_BYTES;
+use crate::limits::{MAX_OCCURRENCES, MAX_REQUEST_BYTES};
 use crate::model::occurrence::Occurrences;
 use crate::request::Request;
 use crate::text::document;
@@ -55,7 +55,7 @@ fn run_case(
     suite: &Suite,
     index: usize,
     case: &Case,
-    shared: &Result<Occurrences, InputError>,
+    shared: &Result<Attestations, InputError>,
     engine: &Engine,
     resolver: &dyn Resolver,
 ) -> CaseResult {
@@ -94,7 +94,7 @@ fn request(
     suite: &Suite,
     case: &Case,
     at: &str,
-    shared: &Result<Occurrences, InputError>,
+    shared: &Result<Attestations, InputError>,
     resolver: &dyn Resolver,
 ) -> Result<Request, InputError> {
     let mut fields = Map::new();
@@ -127,61 +127,106 @@ fn request(
     let mut occurrences = shared.clone()?;
     for (i, source) in case.attestations.iter().enumerate() {
         let field = format!("{at}.attestations[{i}]");
-        occurrences.extend(attestations(source, &field, &suite.attestors, resolver)?);
+        occurrences.read(source, &field, &suite.attestors, resolver)?;
     }
-    Ok(
-        Request::new(read.images().to_vec(), occurrences, read.context().clone())
-            .map_err(|e| e.within(at))?
-            .with_evaluation_time(read.evaluation_time()),
+    Ok(Request::new(
+        read.images().to_vec(),
+        occurrences.occurrences,
+        read.context().clone(),
     )
+    .map_err(|e| e.within(at))?
+    .with_evaluation_time(read.evaluation_time()))
 }
 
 /// The suite's own attestations: the file's field `attestations`, for every case.
-fn suite_attestations(suite: &Suite, resolver: &dyn Resolver) -> Result<Occurrences, InputError> {
-    let mut occurrences = Occurrences::default();
+fn suite_attestations(suite: &Suite, resolver: &dyn Resolver) -> Result<Attestations, InputError> {
+    let mut attestations = Attestations::default();
     for (i, source) in suite.attestations.iter().enumerate() {
         let field = format!("attestations[{i}]");
-        occurrences.extend(attestations(source, &field, &suite.attestors, resolver)?);
+        attestations.read(source, &field, &suite.attestors, resolver)?;
     }
-    Ok(occurrences)
+    Ok(attestations)
 }
 
-/// The occurrences of one attestation source, the field `at`; signing names the suite's
-/// attestor files.
-fn attestations(
-    source: &AttestationSource,
-    at: &str,
-    attestor_files: &[String],
-    resolver: &dyn Resolver,
-) -> Result<Occurrences, InputError> {
-    let mut occurrences = Occurrences::default();
-    match source {
-        AttestationSource::File(path) => {
-            let text = resolver
-                .read(path)
-                .map_err(|m| InputError::invalid(at, m))?;
-            let read =
-                Occurrences::parse(&text).map_err(|e| e.within(&format!("{at} ({path})")))?;
-            occurrences.extend(read);
-        }
-        AttestationSource::Sign { sign } => {
-            for image in &sign.images {
-                let spec = SignSpec {
-                    key: sign.key.clone(),
-                    attestor: sign.attestor.clone(),
-                    image: image.clone(),
-                    attestor_files: attestor_files.to_vec(),
-                };
+/// The attestations of one case (the suite's, then its own), with the text they were read from.
+/// They are one request's (spec §14.1): at most [`MAX_REQUEST_BYTES`] of text and
+/// [`MAX_OCCURRENCES`] occurrences together, counted as each file is read, so that a test file
+/// naming one large file many times costs one request, not that many.
+#[derive(Debug, Clone, Default)]
+struct Attestations {
+    occurrences: Occurrences,
+    bytes: usize,
+}
+
+impl Attestations {
+    /// Reads one attestation source, the field `at`; signing names the suite's attestor files.
+    fn read(
+        &mut self,
+        source: &AttestationSource,
+        at: &str,
+        attestor_files: &[String],
+        resolver: &dyn Resolver,
+    ) -> Result<(), InputError> {
+        match source {
+            AttestationSource::File(path) => {
                 let text = resolver
-                    .sign(&spec)
-                    .map_err(|m| InputError::invalid(format!("{at}.sign"), m))?;
-                let signed =
-                    Occurrences::parse(&text).map_err(|e| e.within(&format!("{at}.sign")))?;
-                occurrences.extend(signed);
+                    .read(path)
+                    .map_err(|m| InputError::invalid(at, m))?;
+                self.count(&text, at)?;
+                let read =
+                    Occurrences::parse(&text).map_err(|e| e.within(&format!("{at} ({path})")))?;
+                self.add(read, at)?;
+            }
+            AttestationSource::Sign { sign } => {
+                for image in &sign.images {
+                    let spec = SignSpec {
+                        key: sign.key.clone(),
+                        attestor: sign.attestor.clone(),
+                        image: image.clone(),
+                        attestor_files: attestor_files.to_vec(),
+                    };
+                    let text = resolver
+                        .sign(&spec)
+                        .map_err(|m| InputError::invalid(format!("{at}.sign"), m))?;
+                    self.count(&text, at)?;
+                    let signed =
+                        Occurrences::parse(&text).map_err(|e| e.within(&format!("{at}.sign")))?;
+                    self.add(signed, at)?;
+                }
             }
         }
+        Ok(())
     }
-    Ok(occurrences)
+
+    /// Counts `text` against the request's size limit.
+    fn count(&mut self, text: &str, at: &str) -> Result<(), InputError> {
+        self.bytes = self.bytes.saturating_add(text.len());
+        if self.bytes > MAX_REQUEST_BYTES {
+            return Err(InputError::new(
+                ErrorCode::Limit,
+                at,
+                format!(
+                    "the attestations of one case are {} bytes so far, more than a request's \
+                     limit of {MAX_REQUEST_BYTES} bytes",
+                    self.bytes
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Adds occurrences, within the request's limit on their number.
+    fn add(&mut self, read: Occurrences, at: &str) -> Result<(), InputError> {
+        self.occurrences.extend(read);
+        if self.occurrences.entries() > MAX_OCCURRENCES {
+            return Err(InputError::new(
+                ErrorCode::Limit,
+                at,
+                format!("more than {MAX_OCCURRENCES} attestation occurrences in one case"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A value's name as decisions write it (`DRY_RUN_VIOLATION`, `namespace`, ...).
@@ -192,6 +237,9 @@ fn name<T: Serialize>(value: &T) -> String {
         Err(e) => format!("<{e}>"),
     }
 }
+
+/// Images of the request named in the mismatch of an expected image it does not have.
+const LISTED_IMAGES: usize = 4;
 
 /// Every difference between an expectation and an outcome.
 pub fn compare(expect: &Expectation, outcome: &Outcome) -> Vec<Mismatch> {
@@ -214,11 +262,27 @@ pub fn compare(expect: &Expectation, outcome: &Outcome) -> Vec<Mismatch> {
             _ => outcome.images.iter().find(|o| o.image == *key),
         };
         let Some(actual) = found else {
-            let all: Vec<&str> = outcome.images.iter().map(|o| o.image.as_str()).collect();
+            // A few of the images, each cut: a test file may expect many images the request
+            // does not have, and listing all 1,024 in each mismatch would cost their product.
+            let listed: Vec<_> = outcome
+                .images
+                .iter()
+                .take(LISTED_IMAGES)
+                .map(|o| crate::untrusted::cut(&o.image))
+                .collect();
+            let more = outcome.images.len().saturating_sub(LISTED_IMAGES);
             out.push(mismatch(
                 &field,
                 "an image of the request (its reference or index)",
-                format!("the request's images are {}", all.join(", ")),
+                format!(
+                    "the request's images are {}{}",
+                    listed.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ),
             ));
             continue;
         };

@@ -289,7 +289,7 @@ mod bounded {
 
     use super::*;
     use crate::ErrorCode;
-    use crate::limits::MAX_TEST_CASES;
+    use crate::limits::{MAX_ATTESTORS, MAX_TEST_CASES};
 
     /// The example files, counting every read by path.
     struct Counting {
@@ -336,6 +336,103 @@ mod bounded {
         let result = run_tests("t_test.yaml", &suite, &counting);
         assert_eq!(result.passed, 50, "{result:#?}");
         assert_eq!(counting.reads.borrow().get("attestations.json"), Some(&1));
+    }
+
+    /// The example files and `extra`, counting reads.
+    fn counting(extra: &[(&str, String)]) -> Counting {
+        let mut files = BTreeMap::new();
+        for name in ["policy.yaml", "attestors.yaml", "attestations.json"] {
+            files.insert(name.to_owned(), examples().read(name).unwrap());
+        }
+        for (name, text) in extra {
+            files.insert((*name).to_owned(), text.clone());
+        }
+        Counting {
+            files: GivenFiles::new(files),
+            reads: RefCell::new(BTreeMap::new()),
+        }
+    }
+
+    #[test]
+    fn a_case_s_attestation_files_are_one_request_however_often_they_are_named() {
+        // A 3 MiB file named 40 times: the third makes 9 MiB, an error of the case; the rest are
+        // never read (before, each was read, parsed and kept).
+        let big = format!(
+            r#"[{{"name": "{}", "resourceUri": "https://{API}", "noteName": "projects/acme/notes/built-by-ci", "attestation": {{"serializedPayload": "e30=", "signatures": []}}}}]"#,
+            "n".repeat(3 << 20)
+        );
+        let files = counting(&[("big.json", big)]);
+        let names = vec!["big.json"; 40].join(", ");
+        let text = format!(
+            "policy: policy.yaml\nattestors: [attestors.yaml]\ncases:\n- name: a\n  images: [{API}]\n  attestations: [{names}]\n  expect: {{allowed: false}}\n"
+        );
+        let result = run_tests("t_test.yaml", &Suite::parse(&text).unwrap(), &files);
+        let error = result.cases[0].error.as_deref().unwrap();
+        assert!(error.starts_with("cases[0].attestations[2]: "), "{error}");
+        assert!(
+            error.contains("more than a request's limit of 8388608 bytes"),
+            "{error}"
+        );
+        assert_eq!(files.reads.borrow().get("big.json"), Some(&3));
+        // A small file named 5,000 times: stopped by the occurrences it adds (3 each).
+        let files = counting(&[]);
+        let names = vec!["attestations.json"; 5000].join(", ");
+        let text = suite(&format!(
+            "- name: a\n  images: [{API}]\n  attestations: [{names}]\n  expect: {{allowed: false}}\n"
+        ));
+        let result = run_tests("t_test.yaml", &Suite::parse(&text).unwrap(), &files);
+        let error = result.cases[0].error.as_deref().unwrap();
+        assert!(
+            error.contains("more than 4096 attestation occurrences in one case"),
+            "{error}"
+        );
+        assert!(files.reads.borrow()["attestations.json"] <= 4096 / 3 + 2);
+    }
+
+    #[test]
+    fn the_attestor_files_are_one_config_however_often_they_are_named() {
+        let many = vec!["attestors.yaml"; MAX_ATTESTORS + 1].join(", ");
+        let text = format!(
+            "policy: policy.yaml\nattestors: [{many}]\ncases:\n- name: a\n  images: [x]\n  expect: {{allowed: true}}\n"
+        );
+        let e = Suite::parse(&text).unwrap_err();
+        assert_eq!((e.code(), e.path()), (ErrorCode::Limit, "attestors"));
+        // 200 names of a 20 KiB file: over the 2 MiB of a config before the 103rd is read.
+        let big = format!(
+            "# {}\n{}",
+            "x".repeat(20 * 1024),
+            examples().read("attestors.yaml").unwrap()
+        );
+        let files = counting(&[("big.yaml", big)]);
+        let many = vec!["big.yaml"; MAX_ATTESTORS].join(", ");
+        let text = format!(
+            "policy: policy.yaml\nattestors: [{many}]\ncases:\n- name: a\n  images: [x]\n  expect: {{allowed: true}}\n"
+        );
+        let result = run_tests("t_test.yaml", &Suite::parse(&text).unwrap(), &files);
+        let error = result.cases[0].error.as_deref().unwrap();
+        assert!(
+            error.contains("more than a config's limit of 2097152 bytes"),
+            "{error}"
+        );
+        assert!(files.reads.borrow()["big.yaml"] < 103);
+    }
+
+    #[test]
+    fn a_missing_image_lists_a_few_of_the_request_s_images() {
+        let long = format!("gcr.io/p/{}:1", "a".repeat(1500));
+        let images = vec![long.as_str(); 1024].join(", ");
+        let expected: String = (0..50)
+            .map(|i| format!("      gone{i}: {{verdict: DENIED}}\n"))
+            .collect();
+        let result = run(&suite(&format!(
+            "- name: a\n  images: [{images}]\n  expect:\n    images:\n{expected}"
+        )));
+        let mismatches = &result.cases[0].mismatches;
+        assert_eq!(mismatches.len(), 50, "{result:#?}");
+        for m in mismatches {
+            assert!(m.actual.len() < 2000, "{}", m.actual.len());
+            assert!(m.actual.ends_with(" and 1020 more"), "{}", m.actual);
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@
 #define MAX_REQUEST (8u << 20)
 
 /* The parsed conformance case whose "name" is `name` (NULL when absent; caller frees). */
-static jval *load_case(char **paths, size_t n, const char *name) {
+jval *load_case(char **paths, size_t n, const char *name) {
   for (size_t i = 0; i < n; i++) {
     if (strstr(paths[i], name) == NULL) continue;
     size_t len;
@@ -32,7 +32,7 @@ static const jval *item(const jval *array, size_t i) {
   return array != NULL && array->type == J_ARRAY && i < array->count ? array->items[i] : NULL;
 }
 
-static const char *text_at(const jval *v) { return v != NULL && v->type == J_STRING ? v->text : ""; }
+const char *text_at(const jval *v) { return v != NULL && v->type == J_STRING ? v->text : ""; }
 
 static char *json_text(const jval *v) {
   jbuf b = {0};
@@ -40,7 +40,7 @@ static char *json_text(const jval *v) {
   return b.data;
 }
 
-static void put_base64(jbuf *b, const unsigned char *data, size_t len) {
+void put_base64(jbuf *b, const unsigned char *data, size_t len) {
   static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   for (size_t i = 0; i < len; i += 3) {
     unsigned v = (unsigned)data[i] << 16;

@@ -1145,6 +1145,9 @@ int main(int argc, char **argv) {
   before = failed;
   test_hostile(paths, n);
   printf("hostile inputs: %d failed\n", failed - before);
+  before = failed;
+  test_hostile_review(paths, n);
+  printf("hostile inputs to the review and document entry points: %d failed\n", failed - before);
   for (size_t i = 0; i < n; i++) free(paths[i]);
   free(paths);
   printf("%d passed, %d failed\n", passed, failed);

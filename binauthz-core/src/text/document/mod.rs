@@ -93,9 +93,9 @@ fn json_within(text: &str, max_bytes: usize) -> InputResult<Value> {
         if budget.used.get() > budget.max {
             InputError::new(ErrorCode::Limit, "", budget.message())
         } else if e.to_string().starts_with("recursion limit exceeded") {
-            // serde_json stops at 128 levels, before the check of our own 64 can run: the same
-            // limit, so the same error (a `syntax` error here once hid it).
-            too_deep()
+            // serde_json's own stop at 128 levels: our nesting limit (spec §1), a `limit` error
+            // like the one `check_depth` gives between 65 and 128 levels.
+            InputError::new(ErrorCode::Limit, "", depth_message())
         } else {
             InputError::new(ErrorCode::Syntax, "", format!("invalid JSON: {e}"))
         }
@@ -343,6 +343,10 @@ fn clean_path(path: &str) -> String {
     }
 }
 
+fn depth_message() -> String {
+    format!("document nests deeper than the limit of {MAX_DEPTH} levels")
+}
+
 fn check_depth(value: &Value) -> InputResult<()> {
     // Iterative, so that checking depth cannot itself overflow the stack.
     let mut stack: Vec<(&Value, usize)> = vec![(value, 1)];
@@ -353,19 +357,11 @@ fn check_depth(value: &Value) -> InputResult<()> {
             _ => continue,
         };
         if depth > MAX_DEPTH {
-            return Err(too_deep());
+            return Err(InputError::new(ErrorCode::Limit, "", depth_message()));
         }
         stack.extend(children.map(|c| (c, depth + 1)));
     }
     Ok(())
-}
-
-fn too_deep() -> InputError {
-    InputError::new(
-        ErrorCode::Limit,
-        "",
-        format!("document nests deeper than the limit of {MAX_DEPTH} levels"),
-    )
 }
 
 /// The YAML loader against the JSON reader and serde_yaml, on generated documents.
@@ -419,10 +415,19 @@ mod tests {
         assert_eq!(parse(&text, 10_000).unwrap_err().code(), ErrorCode::Limit);
         let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(parse(&ok, 10_000).is_ok());
-        // Deeper than serde_json's own stop (128), even unterminated: the same limit.
-        let e = parse(&"[".repeat(100_000), 1 << 20).unwrap_err();
-        assert_eq!(e.code(), ErrorCode::Limit, "{e}");
-        assert!(e.message().contains("deeper than the limit of 64"), "{e}");
+        // Beyond serde_json's own stop at 128 levels too, closed or not, arrays or objects.
+        for deep in [
+            "[".repeat(100_000),
+            format!("{}{}", "[".repeat(200), "]".repeat(200)),
+            "{\"a\": ".repeat(100_000),
+        ] {
+            let e = parse(&deep, 1_000_000).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::Limit, "{e}");
+            assert!(
+                e.message().contains("nests deeper than the limit of 64"),
+                "{e}"
+            );
+        }
     }
 
     #[test]
