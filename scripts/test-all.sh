@@ -73,6 +73,9 @@ step "benchmarks, quick: cargo bench -p binauthz-benches -- --quick"
 cargo bench --locked -p binauthz-benches --bench verify --bench evaluate --bench memory --bench hostile \
   -- --quick --warm-up-time 1
 
+step "binauthz-webhook under load, quick: QUICK=1 benches/webhook-load.sh (wrk over HTTPS; results in target/)"
+QUICK=1 RESULTS="${CARGO_TARGET_DIR:-$ROOT/target}/webhook-load-results.md" bash benches/webhook-load.sh
+
 # ---- fuzz smoke, and miri over the core's non-crypto unit tests ----
 if ((HAVE_NIGHTLY)); then
   make_room
