@@ -71,6 +71,9 @@ def manifests(docs, binary):
     args = dict(a[2:].split("=", 1) for a in container["args"])
     timeout = float(args["request-timeout"].rstrip("s"))
     check(timeout < webhook["timeoutSeconds"], "--request-timeout is below the webhook's timeoutSeconds")
+    grace = deployment["spec"]["template"]["spec"].get("terminationGracePeriodSeconds", 30)
+    delay = float(args.get("shutdown-delay", "0s").rstrip("s"))
+    check(delay + timeout + 2 < grace, "--shutdown-delay and the running reviews fit in terminationGracePeriodSeconds")
     usage = subprocess.run([binary, "-h"], capture_output=True, text=True).stderr
     known = set(re.findall(r"^\s+-([a-z-]+)", usage, re.M))
     check(set(args) <= known, f"every flag of the Deployment exists ({sorted(set(args) - known)} unknown)")

@@ -69,7 +69,7 @@ func (c *ContainerAnalysis) ImageAttestations(ctx context.Context, image string)
 	if _, ok := ImageDigest(image); !ok {
 		return nil, nil
 	}
-	if err := c.check(); err != nil {
+	if err := c.Check(); err != nil {
 		return nil, err
 	}
 	if strings.ContainsAny(image, "\"\\") || strings.IndexFunc(image, unicode.IsControl) >= 0 {
@@ -110,8 +110,9 @@ func (c *ContainerAnalysis) ImageAttestations(ctx context.Context, image string)
 	return all, nil
 }
 
-// check reports a configuration that cannot work.
-func (c *ContainerAnalysis) check() error {
+// Check reports a configuration that cannot work (no project, a project that is not an ID, no
+// token source), as every lookup would; a host checks it at startup.
+func (c *ContainerAnalysis) Check() error {
 	if len(c.Projects) == 0 {
 		return errors.New("container analysis: no project is configured")
 	}

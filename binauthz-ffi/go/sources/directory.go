@@ -100,7 +100,9 @@ func (d *Directory) Reload() error {
 // modification times of its attestation files. onReload (optional) is called with each
 // reload's result, nil for a success, and with an error when the directory cannot be listed;
 // the same failure is reported once, not at every tick, and files that failed to load are not
-// read again until they change. Watch blocks: run it in its own goroutine.
+// read again until they change. When, after a failure, the files are again those in service,
+// nil is reported though nothing is reloaded: the failure is over. Watch blocks: run it in its
+// own goroutine.
 func (d *Directory) Watch(ctx context.Context, every time.Duration, onReload func(error)) {
 	if every <= 0 {
 		every = 2 * time.Second
@@ -111,6 +113,13 @@ func (d *Directory) Watch(ctx context.Context, every time.Duration, onReload fun
 	ticker := time.NewTicker(every)
 	defer ticker.Stop()
 	lastScanError := ""
+	// failing: the last report was a failure, so a return to the files in service is reported
+	// too (the failure is over, though nothing was reloaded).
+	failing := false
+	report := func(err error) {
+		failing = err != nil
+		onReload(err)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -121,16 +130,26 @@ func (d *Directory) Watch(ctx context.Context, every time.Duration, onReload fun
 		if err != nil {
 			if err.Error() != lastScanError {
 				lastScanError = err.Error()
-				onReload(err)
+				report(err)
 			}
 			continue
 		}
 		lastScanError = ""
 		d.mu.Lock()
-		unchanged := fingerprint == d.loaded().fingerprint || fingerprint == d.failed
+		inService, failedBefore := fingerprint == d.loaded().fingerprint, fingerprint == d.failed
 		d.mu.Unlock()
-		if !unchanged {
-			onReload(d.Reload())
+		switch {
+		case inService:
+			if failing {
+				// A later return to the failed files is a new failure: read them again then.
+				d.mu.Lock()
+				d.failed = ""
+				d.mu.Unlock()
+				report(nil)
+			}
+		case failedBefore:
+		default:
+			report(d.Reload())
 		}
 	}
 }

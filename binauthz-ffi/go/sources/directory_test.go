@@ -279,6 +279,14 @@ func TestDirectoryWatchConfigMapSwap(t *testing.T) {
 	if got := lookup(t, d, "worker@"+digestC); got != occB {
 		t.Errorf("v2 not kept: %q", got)
 	}
+	// Back to v2, the version in service: nothing is reloaded, but the end of the failure is
+	// reported; broken again is a failure again.
+	swapSymlink(t, filepath.Join(dir, "..data"), "..v2")
+	if err := nextReload(t, reloads); err != nil {
+		t.Errorf("back to v2: %v", err)
+	}
+	swapSymlink(t, filepath.Join(dir, "..data"), "..v3")
+	mustError(t, nextReload(t, reloads), "file attestations.json")
 	swapSymlink(t, filepath.Join(dir, "..data"), "..v1")
 	if err := nextReload(t, reloads); err != nil {
 		t.Errorf("back to v1: %v", err)

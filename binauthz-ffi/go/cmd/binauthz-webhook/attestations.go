@@ -35,7 +35,7 @@ func (s countingSource) Attestations(ctx context.Context, images []string) ([]js
 // --source-cache-entries is 0), or both, combined so that a failure of either refuses the review
 // with the failing source named. nil when no source is configured: only rules that need no
 // attestation can then admit.
-func buildSources(ctx context.Context, c *config, log *logger, m *metrics) (webhook.AttestationSource, error) {
+func buildSources(ctx context.Context, c *config, log *logger, m *metrics, status *dirStatus) (webhook.AttestationSource, error) {
 	var named []sources.Named
 	if c.attestationsDir != "" {
 		dir, err := sources.NewDirectory(c.attestationsDir)
@@ -46,6 +46,7 @@ func buildSources(ctx context.Context, c *config, log *logger, m *metrics) (webh
 			"directory", c.attestationsDir, "occurrences", dir.Len())
 		go dir.Watch(ctx, c.reloadInterval, func(err error) {
 			m.reloaded(reloadAttestations, err)
+			status.record(err)
 			if err != nil {
 				log.log("ERROR", "attestations reload failed; the previous attestations stay in service",
 					"what", reloadAttestations, "directory", c.attestationsDir, "error", err.Error())
@@ -70,6 +71,9 @@ func buildSources(ctx context.Context, c *config, log *logger, m *metrics) (webh
 			token = sources.MetadataToken(c.metadataEndpoint)
 		}
 		ca := &sources.ContainerAnalysis{Endpoint: c.caEndpoint, Projects: c.caProjects, Token: token, Timeout: c.caTimeout}
+		if err := ca.Check(); err != nil {
+			return nil, err // a mistyped project refuses to start rather than refusing every review
+		}
 		var source webhook.AttestationSource = ca
 		if c.sourceCacheEntries > 0 {
 			cache := sources.NewCache(ca, c.sourceCacheEntries, c.sourceCacheTTL)
@@ -87,6 +91,35 @@ func buildSources(ctx context.Context, c *config, log *logger, m *metrics) (webh
 		return nil, nil
 	}
 	return sources.Combine(named...), nil
+}
+
+// dirStatus is how the attestations directory's last reload went, for /readyz: a failed
+// reload keeps the previous attestations in service, so the webhook stays ready, and says so.
+type dirStatus struct {
+	failed atomic.Pointer[string] // nil after a reload that worked
+}
+
+func (r *dirStatus) record(err error) {
+	if r == nil {
+		return
+	}
+	if err == nil {
+		r.failed.Store(nil)
+		return
+	}
+	message := err.Error()
+	r.failed.Store(&message)
+}
+
+// problem is the last reload's error, "" when it worked (or there was none).
+func (r *dirStatus) problem() string {
+	if r == nil {
+		return ""
+	}
+	if p := r.failed.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // writeSourceCacheMetrics exports a source cache's counters.

@@ -281,4 +281,17 @@ func TestEndToEnd(t *testing.T) {
 	if _, res := post(t, c, validate, review("admission.k8s.io/v1", "uid-att", "payments", pod(nil, api))); !res.Response.Allowed {
 		t.Fatalf("the previous attestations should still serve: %+v %q", res.Response, res.message())
 	}
+	// Still ready (the previous attestations serve), and /readyz says why they are not the new ones.
+	if code, body := get(t, c, in.url+"/readyz"); code != http.StatusOK ||
+		!strings.Contains(body, "last attestations reload failed") || !strings.Contains(body, "broken.json") {
+		t.Fatalf("/readyz after a failed attestations reload: %d %s", code, body)
+	}
+	// Mended: the problem is gone from /readyz.
+	if err := os.Remove(filepath.Join(attestations, "broken.json")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the mended attestations reload", func() (bool, string) {
+		_, body := get(t, c, in.url+"/readyz")
+		return !strings.Contains(body, "last attestations reload failed"), body
+	})
 }

@@ -61,6 +61,7 @@ type config struct {
 
 	audit           bool
 	shutdownTimeout time.Duration
+	shutdownDelay   time.Duration
 }
 
 // defaultCacheEntries is the engine's own default verification cache (binauthz.NewEngine).
@@ -92,6 +93,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.sourceCacheTTL, "source-cache-ttl", 30*time.Second, "how long a cached Container Analysis answer is used")
 	fs.BoolVar(&c.audit, "audit", true, "log one JSON line per decision on stdout")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 0, "how long SIGTERM waits for running reviews (0: --request-timeout plus 2s)")
+	fs.DurationVar(&c.shutdownDelay, "shutdown-delay", 0, "after SIGTERM, keep serving this long with /readyz failing, so that the Service stops sending reviews before the listener closes")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -127,6 +129,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if len(c.caProjects) == 0 && (c.tokenFile != "" || c.metadataToken || c.caEndpoint != "") {
 		problems = append(problems, "--token-file, --metadata-token and --containeranalysis-endpoint need --containeranalysis-projects")
+	}
+	if c.shutdownDelay < 0 {
+		problems = append(problems, "--shutdown-delay must be 0 or more")
 	}
 	if c.shutdownTimeout == 0 {
 		c.shutdownTimeout = c.requestTimeout + 2*time.Second
@@ -192,6 +197,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case <-ctx.Done():
 	}
 	s.stopping.Store(true)
+	if c.shutdownDelay > 0 {
+		// Endpoints learn that this replica is going only when /readyz fails or the pod is
+		// removed; reviews sent meanwhile must still be answered, not refused by a closed port.
+		lg.log("INFO", "unready; serving until the delay ends", "delay", c.shutdownDelay.String())
+		select {
+		case <-time.After(c.shutdownDelay):
+		case err := <-served:
+			return fmt.Errorf("serving: %w", err)
+		}
+	}
 	lg.log("INFO", "shutting down", "timeout", c.shutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
 	defer cancel()
@@ -217,12 +232,13 @@ func newServer(ctx context.Context, c *config, lg *logger, stdout io.Writer) (*s
 	policy := &policyHolder{policyFile: c.policy, attestorsFile: c.attestors, clusterFile: c.clusterFile,
 		cluster: c.cluster, cacheEntries: c.cacheEntries, log: lg, metrics: m}
 	policy.check()
-	source, err := buildSources(ctx, c, lg, m)
+	attestations := &dirStatus{}
+	source, err := buildSources(ctx, c, lg, m, attestations)
 	if err != nil {
 		policy.close()
 		return nil, err
 	}
-	s := &server{policy: policy, certs: certs, source: source, metrics: m,
+	s := &server{policy: policy, certs: certs, source: source, attestations: attestations, metrics: m,
 		audit: &auditor{out: newLogger(stdout), enabled: c.audit}, log: lg, requestTimeout: c.requestTimeout}
 	m.collect(s.writeMetrics)
 	m.collect(certs.writeMetrics)

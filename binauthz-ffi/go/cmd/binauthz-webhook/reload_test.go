@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -116,5 +117,45 @@ func TestCacheEntries(t *testing.T) {
 	}
 	if _, err := compileEngine([]byte(brokenPolicy), nil, 7); err == nil || !strings.Contains(err.Error(), "SOMETIMES") {
 		t.Fatalf("broken policy: %v", err)
+	}
+}
+
+// With --shutdown-delay, SIGTERM (here: the context) first makes /readyz fail while reviews are
+// still answered, so that the Service stops sending them before the listener closes.
+func TestShutdownDelayKeepsServingWhileUnready(t *testing.T) {
+	certPEM, keyPEM := certificate(t)
+	secret := newMount(t, map[string][]byte{"tls.crt": certPEM, "tls.key": keyPEM})
+	config := newMount(t, map[string][]byte{"policy.yaml": []byte(alwaysDeny)})
+	in := start(t, "--tls-cert", secret.path("tls.crt"), "--tls-key", secret.path("tls.key"),
+		"--policy", config.path("policy.yaml"), "--shutdown-delay", "5s")
+	c := client(t, certPEM)
+	stopped := make(chan error, 1)
+	go func() { stopped <- in.stop() }()
+	waitFor(t, "the unready line", func() (bool, string) {
+		return strings.Contains(in.stderr.String(), "unready; serving until the delay ends"), in.stderr.String()
+	})
+	if code, body := get(t, c, in.url+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, `"stopping": true`) {
+		t.Fatalf("/readyz during the delay: %d %s", code, body)
+	}
+	if _, res := post(t, c, in.url+"/validate", review("admission.k8s.io/v1", "late", "default", pod(nil, api))); res.Response.UID != "late" ||
+		res.Response.Allowed || res.Response.Status == nil || res.Response.Status.Code != http.StatusForbidden {
+		t.Fatalf("a review during the delay: %+v", res.Response)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A Container Analysis project that is not a project ID stops the start, rather than refusing
+// every review later.
+func TestABadProjectStopsTheStart(t *testing.T) {
+	certPEM, keyPEM := certificate(t)
+	secret := newMount(t, map[string][]byte{"tls.crt": certPEM, "tls.key": keyPEM})
+	config := newMount(t, map[string][]byte{"policy.yaml": []byte(alwaysDeny), "token": []byte("t")})
+	err := run(context.Background(), []string{"--listen", "127.0.0.1:0", "--tls-cert", secret.path("tls.crt"),
+		"--tls-key", secret.path("tls.key"), "--policy", config.path("policy.yaml"),
+		"--containeranalysis-projects", "acme,projects/acme", "--token-file", config.path("token")}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `"projects/acme" is not a project ID`) {
+		t.Fatalf("run: %v", err)
 	}
 }

@@ -19,6 +19,7 @@ type server struct {
 	policy         *policyHolder
 	certs          *certHolder
 	source         webhook.AttestationSource
+	attestations   *dirStatus // the attestations directory's last reload
 	metrics        *metrics
 	audit          *auditor
 	log            *logger
@@ -166,6 +167,9 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	if l := rd.TLS.LastReload; l != nil && !l.OK {
 		rd.Problems = append(rd.Problems, "last TLS certificate reload failed: "+l.Error)
+	}
+	if p := s.attestations.problem(); p != "" {
+		rd.Problems = append(rd.Problems, "last attestations reload failed (the previous attestations are in service): "+p)
 	}
 	body, _ := json.MarshalIndent(rd, "", "  ")
 	w.Header().Set("Content-Type", "application/json")
