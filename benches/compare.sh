@@ -394,12 +394,16 @@ if os.path.exists(results):
     text = open(results).read()
 else:
     text = "# Benchmark results\n\n"
-begin = text.find("<!-- BEGIN generated: benches/compare.sh -->")
+# Only a marker alone on its line counts: prose that quotes a marker (the page's introduction
+# does) once made a rerun replace everything from the prose on, and a stale copy of the
+# hand-written sections stayed behind.
+rows = text.split("\n")
+begin_marker = "<!-- BEGIN generated: benches/compare.sh -->"
 end_marker = "<!-- END generated: benches/compare.sh -->"
-end = text.find(end_marker)
-if begin >= 0 and end > begin:
-    rest = text[end + len(end_marker):].lstrip("\n")
-    text = text[:begin] + section + ("\n" + rest if rest else "")
+if begin_marker in rows and end_marker in rows and rows.index(begin_marker) < rows.index(end_marker):
+    i, j = rows.index(begin_marker), rows.index(end_marker)
+    rest = "\n".join(rows[j + 1:]).lstrip("\n")
+    text = "\n".join(rows[:i]) + ("\n" if i else "") + section + ("\n" + rest if rest else "")
 else:
     text = text.rstrip("\n") + "\n\n" + section
 with open(results + ".tmp", "w") as f:

@@ -149,14 +149,18 @@ pub unsafe extern "C" fn binauthz_engine_new_from_documents(
     engine_out: *mut *mut BinauthzEngine,
     error_out: *mut *mut c_char,
 ) -> c_int {
-    let body = || {
-        // SAFETY: the caller guarantees the bytes of both documents.
-        let (policy, attestors) =
-            unsafe { documents(policy, policy_len, attestors, attestors_len) }?;
-        Ok(json::compile_documents(policy, attestors)?)
-    };
-    // SAFETY: the caller guarantees `engine_out` and `error_out` are NULL or writable.
-    unsafe { returning_engine(engine_out, error_out, body) }
+    // SAFETY: the caller's guarantees are the ones this call needs.
+    unsafe {
+        binauthz_engine_new_from_documents_with_cache(
+            policy,
+            policy_len,
+            attestors,
+            attestors_len,
+            Engine::DEFAULT_CACHE_ENTRIES,
+            engine_out,
+            error_out,
+        )
+    }
 }
 
 /// Like `binauthz_engine_new_from_documents`, with a verification cache of at most

@@ -184,8 +184,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          log.New(logWriter{lg}, "", 0),
 	}
-	go policy.watch(watchCtx, c.reloadInterval)
-	go certs.watch(watchCtx, c.reloadInterval)
+	go watch(watchCtx, c.reloadInterval, policy.check)
+	go watch(watchCtx, c.reloadInterval, certs.check)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.ServeTLS(ln, "", "") }()

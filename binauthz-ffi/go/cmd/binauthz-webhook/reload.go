@@ -251,8 +251,9 @@ func (p *policyHolder) cacheStats() (binauthz.CacheStats, bool) {
 	return total, cur != nil
 }
 
-// watch checks the files every interval until ctx ends.
-func (p *policyHolder) watch(ctx context.Context, every time.Duration) {
+// watch calls check every interval until ctx ends: the policy and the certificate are files a
+// mount updates (a ConfigMap's `..data` swap), which polling sees whatever the filesystem.
+func watch(ctx context.Context, every time.Duration, check func() bool) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -260,7 +261,7 @@ func (p *policyHolder) watch(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			p.check()
+			check()
 		}
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -107,20 +106,6 @@ func (c *certHolder) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, err
 		return cert, nil
 	}
 	return nil, errors.New("no TLS certificate loaded")
-}
-
-// watch checks the files every interval until ctx ends.
-func (c *certHolder) watch(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			c.check()
-		}
-	}
 }
 
 // tlsStatus is the certificate's part of /readyz.
