@@ -130,6 +130,19 @@ func TestContainerAnalysis(t *testing.T) {
 		t.Fatalf("hanging source: %+v %q", res.Response, res.message())
 	}
 
+	// The API is gone (its server killed): refused, naming the source, as before.
+	ca.hanging.Store(false)
+	server.Close()
+	_, res = post(t, c, validate, review("admission.k8s.io/v1", "uid-gone", "payments", pod(nil, worker)))
+	if res.Response.Allowed || res.Response.UID != "uid-gone" || res.Response.Status == nil ||
+		res.Response.Status.Code != http.StatusInternalServerError || !strings.Contains(res.message(), "container analysis") {
+		t.Fatalf("killed source: %+v %q", res.Response, res.message())
+	}
+	// An image already answered is still served from the source's cache.
+	if _, res := post(t, c, validate, review("admission.k8s.io/v1", "uid-api-2", "payments", pod(nil, api))); !res.Response.Allowed {
+		t.Fatalf("api from the cache with the API gone: %+v %q", res.Response, res.message())
+	}
+
 	refusal := find(in.stdout.lines(t), func(l map[string]interface{}) bool { return l[outcomeLabel] == "refused" })
 	if refusal == nil || refusal["severity"] != "ERROR" || !strings.Contains(refusal["message"].(string), "container analysis") ||
 		refusal["review"].(map[string]interface{})["uid"] != "uid-worker" {
