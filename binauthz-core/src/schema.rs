@@ -18,7 +18,7 @@ use schemars::transform::{Transform, transform_subschemas};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::Value;
 
-use crate::api::ErrorReport;
+use crate::api::{AttestationEntries, ErrorReport};
 use crate::decision::{AuditRecord, Decision};
 use crate::evaluation::cache::CacheStats;
 use crate::kubernetes::Extracted;
@@ -51,6 +51,10 @@ pub fn all() -> Vec<(&'static str, Value)> {
             output::<CacheStats>("CacheStats"),
         ),
         ("extracted.schema.json", output::<Extracted>("Extracted")),
+        (
+            "attestation-entries.schema.json",
+            output::<AttestationEntries>("AttestationEntries"),
+        ),
         (
             "test-suite.schema.json",
             input::<Suite>("TestSuite", "A policy test file (spec §14)."),

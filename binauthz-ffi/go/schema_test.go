@@ -145,12 +145,13 @@ func TestEvaluationTimeJudgesKeyExpiry(t *testing.T) {
 
 // boundTypes are the Go types of the schema files; notBound says why a file has none.
 var boundTypes = map[string]reflect.Type{
-	"decision.schema.json":     reflect.TypeOf(Decision{}),
-	"audit-record.schema.json": reflect.TypeOf(AuditRecord{}),
-	"request.schema.json":      reflect.TypeOf(Request{}),
-	"cache-stats.schema.json":  reflect.TypeOf(CacheStats{}),
-	"extracted.schema.json":    reflect.TypeOf(Extracted{}),
-	"error-report.schema.json": reflect.TypeOf(Error{}),
+	"decision.schema.json":            reflect.TypeOf(Decision{}),
+	"audit-record.schema.json":        reflect.TypeOf(AuditRecord{}),
+	"request.schema.json":             reflect.TypeOf(Request{}),
+	"cache-stats.schema.json":         reflect.TypeOf(CacheStats{}),
+	"extracted.schema.json":           reflect.TypeOf(Extracted{}),
+	"attestation-entries.schema.json": reflect.TypeOf(Attestations{}),
+	"error-report.schema.json":        reflect.TypeOf(Error{}),
 }
 
 var notBound = map[string]string{
@@ -194,7 +195,8 @@ func TestGoTypesMatchTheSchemas(t *testing.T) {
 		for _, problem := range c.problems {
 			t.Errorf("%s: %s", name, problem)
 		}
-		if c.properties < 5 {
+		// A guard that the comparison ran at all: the smallest shape (attestation entries) has 4.
+		if c.properties < 4 {
 			t.Errorf("%s: only %d properties compared", name, c.properties)
 		}
 		t.Logf("%s: %d properties compared with %s", name, c.properties, typ)

@@ -400,6 +400,20 @@ pub fn extract_images(
     from_json(core::extract_images(&text))
 }
 
+/// An attestations document (one occurrence, a list, the Container Analysis API's list response,
+/// or gcloud's YAML stream; text or an object) split into its attestation occurrences, each with
+/// the sha256 digest it concerns (null when none can be read), for a page or host that files
+/// occurrences by image (spec/README.md §5.1). Throws a `BinauthzError` (stage `request`) when
+/// the document cannot be read.
+#[wasm_bindgen(js_name = readAttestations, unchecked_return_type = "AttestationEntries")]
+pub fn read_attestations(
+    #[wasm_bindgen(unchecked_param_type = "Occurrence | Occurrence[] | string")] document: JsValue,
+) -> Result<JsValue, JsValue> {
+    let text = document_text(&document, STAGE_REQUEST, "attestations", MAX_REQUEST_BYTES)
+        .map_err(|f| to_js_error(&f))?;
+    from_json(core::read_attestations(&text))
+}
+
 /// Runs a policy test file (spec/README.md §14; YAML or JSON text, or an object) over the files
 /// it names, given as an object of path to text, and returns the results (`file` names the
 /// test file in them). A case that signs with a test key is an error here (signing needs the

@@ -245,3 +245,24 @@ test("the verification cache: counted, resizable, and never changes a decision (
   }
   assert.equal(own.cacheStats().capacity, 0, "a refused size leaves the cache as it was");
 });
+
+test("readAttestations files each occurrence under its digest; an image's own give its decision", () => {
+  const split = binauthz.readAttestations(attestations);
+  const all = JSON.parse(attestations);
+  assert.equal(split.entries.length, all.length);
+  assert.deepStrictEqual(split.notes, []);
+  split.entries.forEach((entry, i) => {
+    assert.equal(entry.digest, all[i].resourceUri.split("@").pop());
+    assert.deepStrictEqual(entry.occurrence, all[i]);
+  });
+  for (const image of [API, WORKER]) {
+    const own = split.entries.filter((e) => e.digest === image.split("@").pop()).map((e) => e.occurrence);
+    const withOwn = engine.evaluateImages([image], JSON.stringify(own), { namespace: "payments" });
+    const withAll = engine.evaluateImages([image], attestations, { namespace: "payments" });
+    assert.deepStrictEqual(withOwn.images, withAll.images);
+  }
+  // An occurrence filed against a tag concerns no digest; a document that is not one is an error.
+  const tagged = binauthz.readAttestations([{ kind: "ATTESTATION", resourceUri: "https://gcr.io/p/a:1", noteName: "projects/p/notes/n" }]);
+  assert.equal(tagged.entries[0].digest, null);
+  assert.throws(() => binauthz.readAttestations("[1]"), (e) => e.name === "BinauthzError" && e.code === "invalid" && e.path === "[0]");
+});

@@ -24,6 +24,7 @@ const ROOTS = [
   { file: "audit-record.schema.json", types: ["AuditRecord"], output: true },
   { file: "cache-stats.schema.json", types: ["CacheStats"], output: true },
   { file: "extracted.schema.json", types: ["ExtractedImages"], output: true },
+  { file: "attestation-entries.schema.json", types: ["AttestationEntries"], output: true },
   { file: "error-report.schema.json", types: ["BinauthzError"], output: true },
   { file: "config.schema.json", types: ["Config"], output: false },
   // A request names its images or carries an object: each member of the union is a request.

@@ -482,6 +482,24 @@ export interface ExtractedImages {
   context: DecisionContext;
 }
 
+/** One occurrence of an attestations document that is, or may be, an attestation
+ * ({@link readAttestations}). */
+export interface AttestationEntry {
+  /** The sha256 digest its resource URI names (`sha256:<64 hex>`), read leniently; null when
+   * none can be read, so it concerns no image. */
+  digest: string | null;
+  /** The occurrence as JSON, field names as the Container Analysis API writes them. */
+  occurrence: Occurrence;
+}
+
+/** What {@link readAttestations} returns (spec §5.1). */
+export interface AttestationEntries {
+  /** Every occurrence that is, or may be, an attestation, in the document's order. */
+  entries: AttestationEntry[];
+  /** What a decision would note about the document (unreadable occurrences, other kinds, …). */
+  notes: string[];
+}
+
 /** One admission rule, as the engine understood it. */
 export interface RuleSummary {
   evaluationMode: EvaluationMode;

@@ -24,6 +24,10 @@ pub struct AttestationEntry {
     pub digest: Option<String>,
     /// The occurrence as JSON, field names as the Container Analysis API writes them: give it
     /// back as one of a request's attestations, which the engine reads again.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "crate::schema::OccurrenceDocument")
+    )]
     pub occurrence: Value,
 }
 
