@@ -267,7 +267,7 @@ func (d *Directory) load(files []string) (*dirIndex, error) {
 	}
 	for _, name := range files {
 		fail := func(err error) error { return fmt.Errorf("directory %s: file %s: %w", d.dir, name, err) }
-		data, err := readBounded(filepath.Join(d.dir, name), dirMaxFileBytes)
+		data, err := ReadBounded(filepath.Join(d.dir, name), dirMaxFileBytes)
 		if err != nil {
 			return nil, fail(err)
 		}
@@ -320,8 +320,9 @@ func (d *Directory) load(files []string) (*dirIndex, error) {
 	return idx, nil
 }
 
-// readBounded reads a file of at most limit bytes; a larger one is an error, not a truncation.
-func readBounded(path string, limit int64) ([]byte, error) {
+// ReadBounded reads a file of at most limit bytes; a larger one is an error, not a truncation:
+// what a mount holds is read whole only when it is within the bound the engine would apply.
+func ReadBounded(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -12,11 +13,17 @@ import (
 	"time"
 
 	binauthz "example.invalid/binauthz/binauthz-ffi/go"
+	"example.invalid/binauthz/binauthz-ffi/go/sources"
 )
+
+// maxFileBytes bounds every file the server reads: the engine's largest document (a request's
+// 8 MiB; a policy or attestors file is refused above 2 MiB by the engine itself), so a file
+// swapped for something huge is an error, not a read of all of it at every interval.
+const maxFileBytes = 8 << 20
 
 // readFiles reads files (an empty path reads as empty) and fingerprints their contents. The
 // fingerprint is a hash of what was read, not of modification times: a ConfigMap update swaps
-// the mount's `..data` symlink, and os.ReadFile follows it, so the files as they resolve now are
+// the mount's `..data` symlink, and reading follows it, so the files as they resolve now are
 // what is compared; and a rewrite within one mtime tick, or to the same size, is still seen.
 // The files are small (the engine bounds a document to 8 MiB), and are read once per interval.
 func readFiles(paths ...string) ([][]byte, string, error) {
@@ -24,7 +31,11 @@ func readFiles(paths ...string) ([][]byte, string, error) {
 	contents := make([][]byte, len(paths))
 	for i, path := range paths {
 		if path != "" {
-			data, err := os.ReadFile(path)
+			data, err := sources.ReadBounded(path, maxFileBytes)
+			var named *os.PathError
+			if err != nil && !errors.As(err, &named) {
+				err = fmt.Errorf("%s: %w", path, err) // "larger than …" names no file by itself
+			}
 			if err != nil {
 				return nil, "", err
 			}

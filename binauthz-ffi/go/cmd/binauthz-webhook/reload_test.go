@@ -159,3 +159,23 @@ func TestABadProjectStopsTheStart(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 }
+
+// A policy file swapped for something larger than any document the engine reads is not read
+// whole: the reload fails, naming the file and the bound, and the policy in service stays.
+func TestAHugePolicyFileIsRefusedUnread(t *testing.T) {
+	certPEM, keyPEM := certificate(t)
+	secret := newMount(t, map[string][]byte{"tls.crt": certPEM, "tls.key": keyPEM})
+	config := newMount(t, map[string][]byte{"policy.yaml": []byte(alwaysDeny)})
+	in := start(t, "--tls-cert", secret.path("tls.crt"), "--tls-key", secret.path("tls.key"),
+		"--policy", config.path("policy.yaml"), "--reload-interval", "50ms")
+	c := client(t, certPEM)
+	config.update(map[string][]byte{"policy.yaml": append([]byte(alwaysDeny+"#"), make([]byte, maxFileBytes)...)})
+	waitFor(t, "the failed reload", func() (bool, string) {
+		code, body := get(t, c, in.url+"/readyz")
+		return code == http.StatusOK && strings.Contains(body, "policy.yaml: larger than 8388608 bytes"), body
+	})
+	_, res := post(t, c, in.url+"/validate", review("admission.k8s.io/v1", "u", "default", pod(nil, api)))
+	if res.Response.Allowed || res.Response.Status == nil || res.Response.Status.Code != http.StatusForbidden {
+		t.Fatalf("the policy in service should still deny: %+v", res.Response)
+	}
+}
