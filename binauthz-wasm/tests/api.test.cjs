@@ -265,4 +265,9 @@ test("readAttestations files each occurrence under its digest; an image's own gi
   const tagged = binauthz.readAttestations([{ kind: "ATTESTATION", resourceUri: "https://gcr.io/p/a:1", noteName: "projects/p/notes/n" }]);
   assert.equal(tagged.entries[0].digest, null);
   assert.throws(() => binauthz.readAttestations("[1]"), (e) => e.name === "BinauthzError" && e.code === "invalid" && e.path === "[0]");
+  // Hostile documents: nested 100,000 deep, one byte over 8 MiB, a key given twice.
+  const refused = (doc, code) => assert.throws(() => binauthz.readAttestations(doc), (e) => e.name === "BinauthzError" && e.code === code);
+  refused("[".repeat(100000), "limit");
+  refused(`["${"a".repeat(8 * 1024 * 1024)}"]`, "limit");
+  refused('[{"kind": "ATTESTATION", "resourceUri": "a", "resourceUri": "b"}]', "syntax");
 });

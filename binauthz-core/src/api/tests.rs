@@ -476,4 +476,17 @@ fn an_attestations_document_is_read_within_the_request_limits() {
     let many = format!("[{}]", vec!["{}"; 4_097].join(","));
     let f = read_attestations(&many).unwrap_err();
     assert_eq!(f.code.as_str(), "limit", "{}", f.message);
+    let huge = format!("[\"{}\"]", "a".repeat(8 << 20));
+    let f = read_attestations(&huge).unwrap_err();
+    assert_eq!(f.code.as_str(), "limit", "{}", f.message);
+    // A key given twice is refused, not read as either value.
+    let twice =
+        r#"[{"kind": "ATTESTATION", "resourceUri": "https://a@sha256:0", "resourceUri": "x"}]"#;
+    let f = read_attestations(twice).unwrap_err();
+    assert_eq!(f.code.as_str(), "syntax");
+    assert!(
+        f.message.contains("duplicate key `resourceUri`"),
+        "{}",
+        f.message
+    );
 }

@@ -920,6 +920,31 @@ static void test_host_support(void) {
         "read_attestations([1]): %s %s", binauthz_status_name(status), str_or(error));
   json_free(r);
   binauthz_string_free(error);
+  /* Hostile documents: nested 100,000 deep, one byte over 8 MiB, a key given twice. */
+  size_t deep_len;
+  char *deep = repeat("", "[", 100000, "", &deep_len);
+  size_t huge_len;
+  char *huge = repeat("[\"", "a", 8 * 1024 * 1024, "\"]", &huge_len);
+  const char *twice = "[{\"kind\": \"ATTESTATION\", \"resourceUri\": \"a\", \"resourceUri\": \"b\"}]";
+  struct {
+    const char *what, *text;
+    size_t len;
+    int status;
+    const char *code;
+  } hostile[] = {{"100,000 deep", deep, deep_len, BINAUTHZ_STATUS_LIMIT, "limit"},
+                 {"over 8 MiB", huge, huge_len, BINAUTHZ_STATUS_LIMIT, "limit"},
+                 {"a key twice", twice, strlen(twice), BINAUTHZ_STATUS_SYNTAX, "syntax"}};
+  for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+    status = binauthz_read_attestations((const uint8_t *)hostile[i].text, hostile[i].len, &out, &error);
+    r = report_of(error);
+    check(status == hostile[i].status && out == NULL && report_shaped(r, error) &&
+              strcmp(text_of(json_get(r, "code")), hostile[i].code) == 0,
+          "read_attestations(%s): %s %s", hostile[i].what, binauthz_status_name(status), str_or(error));
+    json_free(r);
+    binauthz_string_free(error);
+  }
+  free(deep);
+  free(huge);
   status = binauthz_read_attestations(NULL, 0, &out, &error);
   check(status == BINAUTHZ_STATUS_OK && out != NULL && contains(out, "\"entries\":[]"),
         "read_attestations(empty): %s %s", binauthz_status_name(status), str_or(out));
