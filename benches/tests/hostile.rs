@@ -11,7 +11,8 @@
 use binauthz_benches::hostile::{self, Hostile};
 use binauthz_core::limits::{
     MAX_CHECKS_PER_ATTESTOR_DIGEST, MAX_DIAGNOSIS_COST, MAX_IMAGES, MAX_PGP_SIGNATURE_PACKETS,
-    MAX_REASONS_PER_ATTESTOR, MAX_REASONS_PER_IMAGE, MAX_REQUEST_BYTES, MAX_VERIFICATION_COST,
+    MAX_REASONS_PER_ATTESTOR, MAX_REASONS_PER_IMAGE, MAX_REQUEST_BYTES, MAX_SIGNATURE_CHECKS,
+    MAX_VERIFICATION_COST,
 };
 use binauthz_core::{Decision, Engine, ErrorCode, ReasonKind};
 
@@ -29,6 +30,24 @@ fn decide(h: &Hostile) -> Decision {
     assert_eq!(
         decision.diagnostics.verification_cost, warm.diagnostics.verification_cost,
         "{}: a warm request is charged what a cold one is",
+        h.name
+    );
+    // Decided the same when the checks are planned and verified on two threads (spec §7.3),
+    // and the plan is bounded by the same budget.
+    let threaded = Engine::from_config_str(&h.config)
+        .unwrap()
+        .with_verify_threads(2);
+    let request = binauthz_core::Request::parse(&h.request).unwrap();
+    let plan_len = threaded.plan(&request).len();
+    assert!(
+        plan_len <= MAX_SIGNATURE_CHECKS,
+        "{}: a plan of {plan_len} checks",
+        h.name
+    );
+    assert_eq!(
+        threaded.evaluate(&request),
+        decision,
+        "{}: two threads decide otherwise",
         h.name
     );
     decision

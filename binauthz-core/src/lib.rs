@@ -71,8 +71,8 @@ pub mod schema;
 pub mod untrusted;
 
 // Compiling and evaluating.
-pub use evaluation::Engine;
 pub use evaluation::cache::CacheStats;
+pub use evaluation::{CheckId, Engine, PlannedCheck, Verdicts, VerificationPlan};
 pub use model::config::Config;
 
 // What to evaluate.

@@ -3,6 +3,12 @@
 //! for every signature of every conformance case (spec/conformance/cases/), checked with each of
 //! the case's PKIX keys, plus a tampered copy of each. The default backend's verdicts themselves
 //! are checked by tests/wycheproof.rs and tests/conformance.rs.
+//!
+//! The same vectors check the structural half of a host's verification (spec §7.3):
+//! `PkixKey::host_signature` refuses exactly the signatures `verify` calls malformed, with the
+//! same error, so a host (WebCrypto) is only ever asked about a well-formed signature. That
+//! WebCrypto then agrees with these verdicts is checked in Node and Chromium
+//! (binauthz-wasm/tests/webcrypto.test.cjs).
 #![cfg(all(feature = "native", not(target_arch = "wasm32")))]
 #![allow(
     clippy::unwrap_used,
@@ -17,7 +23,7 @@ mod common;
 use std::path::Path;
 
 use binauthz_core::PublicKey;
-use binauthz_core::crypto::{Backend, PkixKey, SignatureAlgorithm};
+use binauthz_core::crypto::{Backend, PkixKey, SignatureAlgorithm, VerifyError};
 use binauthz_core::{Attestor, Config, Occurrence, Request};
 use serde_json::Value;
 
@@ -41,6 +47,17 @@ impl Tally {
         if rust != native {
             self.disagreements.push(format!(
                 "{label} ({}): RustCrypto {rust:?}, native {native:?}",
+                key.algorithm()
+            ));
+        }
+        let host = key.host_signature(signature).map(drop);
+        let structural = match &rust {
+            Err(e @ VerifyError::Malformed { .. }) => Err(e.clone()),
+            _ => Ok(()),
+        };
+        if host != structural {
+            self.disagreements.push(format!(
+                "{label} ({}): host form {host:?}, verify {rust:?}",
                 key.algorithm()
             ));
         }

@@ -28,7 +28,7 @@ mod pem;
 pub use algorithm::{DigestAlgorithm, KeyKind, SignatureAlgorithm, SignatureScheme};
 pub use backend::Backend;
 pub use error::{KeyError, MismatchHint, VerifyError};
-pub use key::PkixKey;
+pub use key::{HostSignature, PkixKey};
 pub use key_id::{DEFAULT_KEY_ID_PREFIX, default_key_id_for_spki_der};
 pub use oid::KeyAlgorithm;
 pub use pem::{PemBlock, pem_blocks};

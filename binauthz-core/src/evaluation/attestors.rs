@@ -8,6 +8,7 @@ use crate::crypto::{PkixKey, VerifyError};
 use crate::decision::wording::reasons;
 use crate::decision::{AttestorResult, Reason, ReasonKind, VerifiedBy};
 use crate::evaluation::cache::{CheckKey, Conclusion, Outcome, VerificationCache};
+use crate::evaluation::plan::{CheckId, PlannedCheck, Verdict, Verdicts, VerificationPlan};
 use crate::evaluation::reason_list::ReasonList;
 use crate::limits::MAX_REASONS_PER_ATTESTOR;
 use crate::model::attestor::{Attestor, AttestorKey, PublicKey};
@@ -98,11 +99,11 @@ impl<'r> OccurrenceIndex<'r> {
 /// the input. Checks run while the request's limits allow (§7.2); the rest are counted in one
 /// `budgetExhausted` reason. Failures are listed up to [`MAX_REASONS_PER_ATTESTOR`] (plus the
 /// first of each further kind) and otherwise counted.
-pub(crate) fn check_attestor(
-    attestor: &Attestor,
+pub(crate) fn check_attestor<'a>(
+    attestor: &'a Attestor,
     digest: &Digest,
-    occurrences: &OccurrenceIndex<'_>,
-    checker: &mut Checker<'_>,
+    occurrences: &OccurrenceIndex<'a>,
+    checker: &mut Checker<'a>,
 ) -> AttestorResult {
     let reason = |kind: ReasonKind, message: String| Reason {
         attestor: Some(attestor.name().clone()),
@@ -263,10 +264,12 @@ pub(crate) fn check_attestor(
 
 /// Runs signature checks for one evaluation through the engine's verification cache, counting
 /// hits and misses for the decision's diagnostics and charging every check to the request's
-/// budget.
+/// budget. A planning checker verifies nothing: it lists the checks the cache cannot answer
+/// (spec §7.3).
 pub(crate) struct Checker<'a> {
     cache: &'a VerificationCache,
     now: Option<Timestamp>,
+    mode: Mode<'a>,
     /// Checks answered from the cache.
     pub(crate) hits: u64,
     /// Checks that ran the cryptography.
@@ -275,15 +278,49 @@ pub(crate) struct Checker<'a> {
     pub(crate) budget: RequestBudget,
 }
 
+enum Mode<'a> {
+    /// Concluding every check, with what is already known of some.
+    Decide(Option<&'a Verdicts>),
+    /// Listing the checks a decision needs.
+    Plan(VerificationPlan<'a>),
+}
+
 impl<'a> Checker<'a> {
     /// A checker judging PGP expiry at `now`, with a fresh budget.
     pub(crate) fn new(cache: &'a VerificationCache, now: Option<Timestamp>) -> Self {
+        Self::with_mode(cache, now, Mode::Decide(None))
+    }
+
+    /// A checker that takes the outcomes in `verdicts` instead of verifying those checks.
+    pub(crate) fn with_verdicts(
+        cache: &'a VerificationCache,
+        now: Option<Timestamp>,
+        verdicts: &'a Verdicts,
+    ) -> Self {
+        Self::with_mode(cache, now, Mode::Decide(Some(verdicts)))
+    }
+
+    /// A checker that only plans (see [`VerificationPlan`]).
+    pub(crate) fn planning(cache: &'a VerificationCache, now: Option<Timestamp>) -> Self {
+        Self::with_mode(cache, now, Mode::Plan(VerificationPlan::default()))
+    }
+
+    fn with_mode(cache: &'a VerificationCache, now: Option<Timestamp>, mode: Mode<'a>) -> Self {
         Checker {
             cache,
             now,
+            mode,
             hits: 0,
             misses: 0,
             budget: RequestBudget::default(),
+        }
+    }
+
+    /// The plan a planning checker made (empty for any other).
+    pub(crate) fn into_plan(self) -> VerificationPlan<'a> {
+        match self.mode {
+            Mode::Plan(plan) => plan,
+            Mode::Decide(_) => VerificationPlan::default(),
         }
     }
 
@@ -291,9 +328,9 @@ impl<'a> Checker<'a> {
     /// has been concluded before. Its work is charged either way.
     fn check(
         &mut self,
-        key: &AttestorKey,
-        signature: &Signature,
-        occurrence: &Occurrence,
+        key: &'a AttestorKey,
+        signature: &'a Signature,
+        occurrence: &'a Occurrence,
         digest: &Digest,
     ) -> Outcome {
         // Only a PGP conclusion depends on the time (expiry); a PKIX one never does. PKIX and PGP
@@ -310,6 +347,22 @@ impl<'a> Checker<'a> {
             digest.bytes(),
             now,
         );
+        let planned = match (key.key(), occurrence.payload(), occurrence.payload_hash()) {
+            (PublicKey::Pkix(k), Some(payload), Some(hash)) => Some(PlannedCheck::new(
+                CheckId::new(key.cache_id(), signature.hash(), hash),
+                k,
+                payload,
+                signature.bytes(),
+            )),
+            _ => None,
+        };
+        let verdicts = match &mut self.mode {
+            Mode::Decide(verdicts) => *verdicts,
+            Mode::Plan(plan) => return plan_check(self.cache, id, planned, plan, &mut self.budget),
+        };
+        let verdict = planned
+            .zip(verdicts)
+            .and_then(|(check, verdicts)| verdicts.get(&check.id()));
         let (conclusion, hit) = self.cache.get_or_check(id, || {
             judge(
                 key.key(),
@@ -317,6 +370,7 @@ impl<'a> Checker<'a> {
                 occurrence.payload(),
                 digest,
                 self.now,
+                verdict,
             )
         });
         if hit {
@@ -347,14 +401,47 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// Verifies one signature and, when it verifies, checks that the signed payload names `digest`;
-/// with the work that took.
+/// A planning checker's answer for one check: the cache's conclusion when it has one; otherwise
+/// the check is listed (PKIX only) and answered as a rejection that asks for no diagnosis, so the
+/// evaluation goes on to every further check a decision could reach. It is charged as a
+/// rejection would be, so the plan stays within the request's budget.
+fn plan_check<'a>(
+    cache: &VerificationCache,
+    id: CheckKey,
+    planned: Option<PlannedCheck<'a>>,
+    plan: &mut VerificationPlan<'a>,
+    budget: &mut RequestBudget,
+) -> Outcome {
+    if let Some(known) = cache.peek(&id) {
+        budget.charge_check(known.work);
+        return known.outcome;
+    }
+    let work = match planned {
+        Some(check) => {
+            let work =
+                Work::verification(pkix_points(check.key().algorithm()), check.message().len());
+            plan.push(check);
+            work
+        }
+        None => Work::default(),
+    };
+    budget.charge_check(work);
+    Outcome::Rejected {
+        kind: ReasonKind::SignatureInvalid,
+        why: Box::from(""),
+        diagnosable: false,
+    }
+}
+
+/// Verifies one signature (or takes the `verdict` a plan's verifier reached) and, when it
+/// verifies, checks that the signed payload names `digest`; with the work that took.
 fn judge(
     key: &PublicKey,
     signature: &[u8],
     payload: Option<&[u8]>,
     digest: &Digest,
     now: Option<Timestamp>,
+    verdict: Option<&Verdict>,
 ) -> Conclusion {
     #[cfg(not(feature = "pgp"))]
     let _ = now;
@@ -382,7 +469,13 @@ fn judge(
             // Charged whatever the signature looks like: the cost of a check is known before
             // it runs.
             work = Work::verification(pkix_points(k.algorithm()), payload.len());
-            if let Err(e) = k.verify(payload, signature) {
+            let verified = match verdict {
+                Some(Verdict::Exact(result)) => result.clone(),
+                // The host only did the arithmetic: the structure is judged here, again.
+                Some(Verdict::HostVerified) => k.host_signature(signature).map(drop),
+                None => k.verify(payload, signature),
+            };
+            if let Err(e) = verified {
                 let diagnosable = matches!(e, VerifyError::Mismatch { hint: None, .. });
                 return rejected(
                     ReasonKind::SignatureInvalid,

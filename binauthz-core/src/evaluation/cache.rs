@@ -172,6 +172,16 @@ impl VerificationCache {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The conclusion held for `key`, if any, without counting a hit or a miss or moving the
+    /// entry: a plan (spec §7.3) looks; the decision that follows uses.
+    pub(crate) fn peek(&self, key: &CheckKey) -> Option<Conclusion> {
+        if self.capacity == 0 {
+            return None;
+        }
+        let state = self.lock();
+        state.hot.get(key).or_else(|| state.cold.get(key)).cloned()
+    }
+
     /// The cached outcome of `key`, or `check()`'s, which is then cached. The lock is not held
     /// while `check` runs, so concurrent misses on different keys verify in parallel (two
     /// concurrent misses on one key both verify, and agree). Returns whether it was a hit.

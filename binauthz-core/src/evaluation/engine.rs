@@ -14,6 +14,7 @@ use crate::decision::{
 use crate::error::{Error, ErrorCode, InputError};
 use crate::evaluation::attestors::{Checker, OccurrenceIndex, check_attestor};
 use crate::evaluation::cache::{self, CacheStats, VerificationCache};
+use crate::evaluation::plan::{Verdicts, VerificationPlan};
 use crate::evaluation::reason_list::ReasonList;
 use crate::limits::{MAX_ATTESTORS_IN_DENIAL, MAX_REASONS_PER_IMAGE};
 use crate::model::allowlist::{AllowlistIndex, system_image_match};
@@ -44,6 +45,8 @@ pub struct Engine {
     /// names a tag.
     cloud_run_allowlist: Option<CloudRunAllowlist>,
     cache: Arc<VerificationCache>,
+    /// Threads a cold request's signatures are verified on (spec §7.3); 1 is this thread alone.
+    verify_threads: usize,
 }
 
 /// The per-request memory of attestor checks, by (attestor, digest): however many images share
@@ -123,6 +126,7 @@ impl Engine {
             policy,
             attestors: by_name,
             cache: Arc::new(VerificationCache::new(Self::DEFAULT_CACHE_ENTRIES)),
+            verify_threads: 1,
         })
     }
 
@@ -188,8 +192,73 @@ impl Engine {
         Ok(self.evaluate(&request))
     }
 
+    /// The most threads [`Engine::with_verify_threads`] uses.
+    pub const MAX_VERIFY_THREADS: usize = 64;
+
+    /// This engine verifying a request's signatures on up to `threads` threads (spec §7.3):
+    /// when a request needs more than one verification the cache cannot answer, they are
+    /// planned, verified in parallel, and the decision is made with their outcomes — the same
+    /// decision, byte for byte, as on one thread. 0 and 1 mean this thread alone (the default);
+    /// more than [`Engine::MAX_VERIFY_THREADS`] means that many. A wasm32 build has no threads
+    /// and ignores it. Threads are started per request, so a host sizes this to the cores it
+    /// can give one request.
+    pub fn with_verify_threads(mut self, threads: usize) -> Self {
+        self.set_verify_threads(threads);
+        self
+    }
+
+    /// Sets the thread count as [`Self::with_verify_threads`] does, for an engine the caller
+    /// holds mutably.
+    pub fn set_verify_threads(&mut self, threads: usize) {
+        self.verify_threads = threads.clamp(1, Self::MAX_VERIFY_THREADS);
+    }
+
+    /// The threads a request's verifications may use (1: this thread alone).
+    pub fn verify_threads(&self) -> usize {
+        self.verify_threads
+    }
+
     /// Evaluates a request. A [`Request`] always has at least one image, so this cannot fail.
+    ///
+    /// With [`Engine::with_verify_threads`] above 1, a request needing more than one
+    /// verification has them planned and verified in parallel first.
     pub fn evaluate(&self, request: &Request) -> Decision {
+        if self.verify_threads > 1 && !cfg!(target_arch = "wasm32") {
+            let plan = self.plan(request);
+            if plan.len() > 1 {
+                let verdicts = plan.verify_all(self.verify_threads);
+                return self.evaluate_verified(request, &verdicts);
+            }
+        }
+        self.run(
+            request,
+            &mut Checker::new(&self.cache, request.evaluation_time()),
+        )
+    }
+
+    /// The signature checks `request` needs that the verification cache cannot answer, for a
+    /// host that verifies them itself (spec §7.3); nothing is verified, counted or cached.
+    /// PGP checks are never planned.
+    pub fn plan<'a>(&'a self, request: &'a Request) -> VerificationPlan<'a> {
+        let mut checker = Checker::planning(&self.cache, request.evaluation_time());
+        self.run(request, &mut checker);
+        checker.into_plan()
+    }
+
+    /// Evaluates `request` taking the outcomes in `verdicts` instead of verifying those checks
+    /// (spec §7.3). The decision is the one [`Engine::evaluate`] makes: a host's acceptance
+    /// counts only for a signature whose structure this crate accepts, and every check without
+    /// an outcome, or that a host rejected, is verified here. Conclusions are cached as
+    /// [`Engine::evaluate`]'s are.
+    pub fn evaluate_verified(&self, request: &Request, verdicts: &Verdicts) -> Decision {
+        self.run(
+            request,
+            &mut Checker::with_verdicts(&self.cache, request.evaluation_time(), verdicts),
+        )
+    }
+
+    /// One evaluation, with `checker` deciding how signatures are checked.
+    fn run<'a>(&'a self, request: &'a Request, checker: &mut Checker<'a>) -> Decision {
         let context = request.context();
         let run = context.cloud_run.as_ref();
         let mut notes = Vec::new();
@@ -202,7 +271,6 @@ impl Engine {
         let enforced = run.is_none_or(|r| cloud_run::enforced(r, context));
         let justification = run.and_then(|r| r.breakglass_justification.as_deref());
         let mut memo = RequestMemo::new(request);
-        let mut checker = Checker::new(&self.cache, request.evaluation_time());
         let images: Vec<ImageDecision> = request
             .images()
             .iter()
@@ -214,7 +282,7 @@ impl Engine {
                         (rule_kind, rule_key.as_deref(), rule),
                         run.is_some(),
                         &mut memo,
-                        &mut checker,
+                        checker,
                     );
                     finish(image, evaluated, context.breakglass, justification)
                 }
@@ -325,7 +393,7 @@ impl Engine {
         (kind, key, rule): (RuleKind, Option<&str>, &'r AdmissionRule),
         on_cloud_run: bool,
         memo: &mut RequestMemo<'r>,
-        checker: &mut Checker<'_>,
+        checker: &mut Checker<'r>,
     ) -> Evaluated {
         let text = image.as_str();
         // Text that is not an image reference is never matched by a pattern (spec §4): a pattern

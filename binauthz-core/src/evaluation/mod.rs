@@ -6,6 +6,8 @@ mod attestors;
 pub(crate) mod cache;
 mod cloud_run;
 mod engine;
+pub(crate) mod plan;
 pub(crate) mod reason_list;
 
 pub use engine::Engine;
+pub use plan::{CheckId, PlannedCheck, Verdicts, VerificationPlan};

@@ -20,9 +20,12 @@ use verify::{
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 use verify::{parse_p256, parse_p384, parse_p521, rsa_structure};
 
+mod host;
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 mod native;
 mod verify;
+
+pub use host::HostSignature;
 
 /// Smallest RSA modulus ever accepted, in bits.
 const RSA_MIN_BITS: usize = 2048;
