@@ -11,6 +11,12 @@
 //! - `evaluate/attestor_keys_10`, `evaluate/attestor_keys_1000`: one attestor with that many keys
 //!   (the most GCP allows is 1,000), the signature by the last; warm, so the key lookup and the
 //!   decision are what is timed.
+//! - `evaluate_plan/cold_1img_1att_p256`, `evaluate_plan/pod_8img_5att_cold`: the same cold
+//!   decisions through the plan path of spec §7.3 (`plan`, `verify_all(1)`,
+//!   `evaluate_verified`): what planning adds when nothing runs in parallel.
+//! - `evaluate_plan/plan_only_pod_8img_5att`: the planning pass alone (no verification).
+//! - `evaluate_parallel/pod_8img_5att_cold_2threads`: the cold pod with
+//!   `Engine::with_verify_threads(2)`; its goal is 1.2 × (40 × `verify/ecdsa_p256`) / 2.
 //! - `compile/policy_1000_rules`: parsing and compiling 1,000 cluster rules and 200 attestors.
 //! - `parse/policy_yaml`: spec/examples/policy.yaml; `parse/occurrences_100`: 100 occurrences.
 //!
@@ -45,6 +51,17 @@ fn bench_evaluate(c: &mut Criterion, id: &str, scenario: &Scenario, cache_entrie
     c.bench_function(id, |b| b.iter(|| engine.evaluate(black_box(&request))));
 }
 
+/// A cold decision through the plan path, verified on this thread (spec §7.3).
+fn bench_plan(c: &mut Criterion, id: &str, scenario: &Scenario) {
+    let (engine, request) = prepare(scenario, 0);
+    c.bench_function(id, |b| {
+        b.iter(|| {
+            let verdicts = engine.plan(black_box(&request)).verify_all(1);
+            engine.evaluate_verified(&request, &verdicts)
+        })
+    });
+}
+
 fn evaluate(c: &mut Criterion) {
     let single = Scenario {
         config: scenarios::single_attestor().expect("single attestor"),
@@ -56,6 +73,17 @@ fn evaluate(c: &mut Criterion) {
     bench_evaluate(c, "evaluate/warm_1img_1att_p256", &single, default);
     bench_evaluate(c, "evaluate/pod_8img_5att_cold", &pod, 0);
     bench_evaluate(c, "evaluate/pod_8img_5att_warm", &pod, default);
+    bench_plan(c, "evaluate_plan/cold_1img_1att_p256", &single);
+    bench_plan(c, "evaluate_plan/pod_8img_5att_cold", &pod);
+    let (engine, request) = prepare(&pod, 0);
+    c.bench_function("evaluate_plan/plan_only_pod_8img_5att", |b| {
+        b.iter(|| engine.plan(black_box(&request)).len())
+    });
+    let (engine, request) = prepare(&pod, 0);
+    let engine = engine.with_verify_threads(2);
+    c.bench_function("evaluate_parallel/pod_8img_5att_cold_2threads", |b| {
+        b.iter(|| engine.evaluate(black_box(&request)))
+    });
     for n in [10, 10_000] {
         bench_evaluate(
             c,

@@ -98,6 +98,10 @@ pub struct EvaluateArgs {
     /// (2026-11-26T12:00:00Z). Default: now, from the system clock.
     #[arg(long, value_name = "RFC3339", value_parser = parse_evaluation_time)]
     evaluation_time: Option<Timestamp>,
+    /// Verify a request's signatures on up to N threads (spec/README.md §7.3); the decision is
+    /// the same as on one. Default 1; at most 64 are used.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    verify_threads: usize,
 }
 
 /// Parses `--evaluation-time` (spec/README.md §8.1).
@@ -138,7 +142,8 @@ pub fn run(args: &EvaluateArgs) -> Result<Exit, CliError> {
         let allowed = admission_review(args, path, now)?;
         return Ok(if allowed { Exit::Ok } else { Exit::Blocked });
     }
-    let engine = load::engine(&args.policy, &args.attestors)?;
+    let engine =
+        load::engine(&args.policy, &args.attestors)?.with_verify_threads(args.verify_threads);
     let occurrences = load::occurrences(&args.attestations)?;
     let context = args.context();
     let allowed = if let Some(path) = &args.manifest {
@@ -274,6 +279,7 @@ fn admission_review(args: &EvaluateArgs, path: &Path, now: Timestamp) -> Result<
         Err(e) => return refuse("", Refusal::BadRequest, e),
     };
     let own_inputs = load::engine(&args.policy, &args.attestors)
+        .map(|engine| engine.with_verify_threads(args.verify_threads))
         .and_then(|engine| Ok((engine, load::occurrences(&args.attestations)?)));
     let (engine, occurrences) = match own_inputs {
         Ok(inputs) => inputs,

@@ -598,3 +598,21 @@ fn a_breakglass_justification_is_shown_escaped() {
     );
     assert!(!r.stdout.contains('\u{1b}'));
 }
+
+#[test]
+fn verify_threads_change_nothing_in_the_decision() {
+    let args = [
+        "--output",
+        "json",
+        "--manifest",
+        &example("deployment.yaml"),
+    ];
+    let one = evaluate(&args);
+    let mut threaded = args.to_vec();
+    threaded.extend(["--verify-threads", "4"]);
+    let four = evaluate(&threaded);
+    assert_eq!(one.status, 1, "{}{}", one.stdout, one.stderr);
+    assert_eq!((four.status, four.stdout), (one.status, one.stdout));
+    let bad = evaluate(&["--verify-threads", "-1", "--image", API]);
+    assert_eq!(bad.status, 2, "{}", bad.stderr);
+}

@@ -154,6 +154,28 @@ func (e *Engine) CacheStats() (CacheStats, error) {
 	return stats, nil
 }
 
+// SetVerifyThreads sets how many threads one evaluation may verify signatures on
+// (spec/README.md §7.3): a request needing more than one verification that the cache cannot
+// answer has them verified in parallel, with the same decision as on one thread. 0 and 1 mean
+// the calling thread alone (the default); more than 64 means 64. The threads are the library's
+// own, started per evaluation, so size it to the cores one request may use. It waits for
+// running evaluations.
+func (e *Engine) SetVerifyThreads(threads int) error {
+	if threads < 0 {
+		return fmt.Errorf("binauthz: threads is %d; it must be 0 or more", threads)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ptr == nil {
+		return ErrClosed
+	}
+	var msg *C.char
+	if status := C.binauthz_engine_set_verify_threads(e.ptr, C.size_t(threads), &msg); status != C.BINAUTHZ_STATUS_OK {
+		return newError(status, msg)
+	}
+	return nil
+}
+
 // newEngine wraps what binauthz_engine_new or binauthz_engine_new_with_cache returned.
 func newEngine(status C.int, ptr *C.struct_BinauthzEngine, msg *C.char) (*Engine, error) {
 	if status != C.BINAUTHZ_STATUS_OK {

@@ -187,6 +187,19 @@ func runCase(c conformanceCase) error {
 		if err := json.Unmarshal(decision.JSON, &got); err != nil {
 			return err
 		}
+		// The same decision, byte for byte, with the signatures verified on two threads
+		// (spec/README.md §7.3).
+		threaded, terr := NewEngine(c.config)
+		if terr != nil {
+			return terr
+		}
+		defer threaded.Close()
+		if terr := threaded.SetVerifyThreads(2); terr != nil {
+			return terr
+		}
+		if again, terr := threaded.EvaluateJSON(ctx, c.request); terr != nil || !bytes.Equal(again, decision.JSON) {
+			return errorf("two verification threads decide otherwise (%v):\n%s", terr, again)
+		}
 		if !reflect.DeepEqual(got["allowed"], expect["allowed"]) || decision.Allowed != got["allowed"] {
 			return errorf("allowed: expected %v, got %v\n%s", expect["allowed"], got["allowed"], decision.JSON)
 		}
@@ -390,6 +403,25 @@ func TestCloseWhileEvaluating(t *testing.T) {
 	time.Sleep(time.Millisecond)
 	engine.Close()
 	wg.Wait()
+}
+
+func TestSetVerifyThreads(t *testing.T) {
+	engine, err := NewEngine([]byte(denyAll))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := engine.SetVerifyThreads(-1); err == nil {
+		t.Error("SetVerifyThreads(-1) was accepted")
+	}
+	for _, n := range []int{0, 1, 8, 1 << 20} {
+		if err := engine.SetVerifyThreads(n); err != nil {
+			t.Errorf("SetVerifyThreads(%d): %v", n, err)
+		}
+	}
+	engine.Close()
+	if err := engine.SetVerifyThreads(2); !errors.Is(err, ErrClosed) {
+		t.Errorf("SetVerifyThreads after Close: %v", err)
+	}
 }
 
 func TestFinalizerFreesAnUnclosedEngine(t *testing.T) {

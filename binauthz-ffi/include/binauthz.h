@@ -37,10 +37,10 @@
  * reports (`binauthz_error_json`), `binauthz_abi_version`, `binauthz_engine_new_from_documents`,
  * `binauthz_check_policy`, `binauthz_lint_policy`, `binauthz_engine_answer_review` and
  * `binauthz_refuse_review`; 3 added `binauthz_engine_new_from_documents_with_cache` and
- * `binauthz_read_attestations` (for webhooks). Compare it with `binauthz_abi_version()`, the
- * linked library's.
+ * `binauthz_read_attestations` (for webhooks); 4 added `binauthz_engine_set_verify_threads`.
+ * Compare it with `binauthz_abi_version()`, the linked library's.
  */
-#define BINAUTHZ_ABI_VERSION 3
+#define BINAUTHZ_ABI_VERSION 4
 
 /**
  * Status codes. Every fallible function returns one of these as an `int`; 0 is success.
@@ -307,6 +307,24 @@ int binauthz_refuse_review(const uint8_t *review,
                            const char *message,
                            char **response_json_out,
                            char **error_out);
+
+/**
+ * Sets how many threads one evaluation may verify signatures on (spec/README.md section 7.3):
+ * a request needing more than one verification the cache cannot answer has them verified in
+ * parallel, with the same decision as on one thread. 0 and 1 mean the calling thread alone (the
+ * default); more than 64 means 64. Threads are started per evaluation, so size it to the cores
+ * one request may use.
+ *
+ * Not thread-safe: call it before sharing the engine, or while no evaluation with it runs (the
+ * Go package's `SetVerifyThreads` takes its engine's write lock).
+ *
+ * # Safety
+ * `engine` is NULL or an engine from `binauthz_engine_new` that has not been freed, used by no
+ * other thread during the call; `error_out` is NULL or writable.
+ */
+int binauthz_engine_set_verify_threads(struct BinauthzEngine *engine,
+                                       size_t threads,
+                                       char **error_out);
 
 /**
  * Frees an engine. NULL is ignored. No evaluation with it may be running or start afterwards.

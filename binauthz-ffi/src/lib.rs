@@ -45,16 +45,16 @@ use binauthz_core::kubernetes::{Refusal, ReviewEcho, refusal_response};
 pub use attestations::binauthz_read_attestations;
 pub use error::BinauthzStatus;
 use error::Failure;
-use panic::{returning_engine, returning_string};
+use panic::{guarded, returning_engine, returning_string};
 use strings::{input_bytes, input_c_str, input_text, optional_text};
 
 /// The version of the C ABI this header describes: 1 was the first release; 2 added the error
 /// reports (`binauthz_error_json`), `binauthz_abi_version`, `binauthz_engine_new_from_documents`,
 /// `binauthz_check_policy`, `binauthz_lint_policy`, `binauthz_engine_answer_review` and
 /// `binauthz_refuse_review`; 3 added `binauthz_engine_new_from_documents_with_cache` and
-/// `binauthz_read_attestations` (for webhooks). Compare it with `binauthz_abi_version()`, the
-/// linked library's.
-pub const BINAUTHZ_ABI_VERSION: c_int = 3;
+/// `binauthz_read_attestations` (for webhooks); 4 added `binauthz_engine_set_verify_threads`.
+/// Compare it with `binauthz_abi_version()`, the linked library's.
+pub const BINAUTHZ_ABI_VERSION: c_int = 4;
 
 /// A compiled policy with its attestors (opaque). Immutable and thread-safe: build one with
 /// `binauthz_engine_new`, share it between threads without locking, free it once with
@@ -473,6 +473,34 @@ pub unsafe extern "C" fn binauthz_refuse_review(
             body,
         )
     }
+}
+
+/// Sets how many threads one evaluation may verify signatures on (spec/README.md section 7.3):
+/// a request needing more than one verification the cache cannot answer has them verified in
+/// parallel, with the same decision as on one thread. 0 and 1 mean the calling thread alone (the
+/// default); more than 64 means 64. Threads are started per evaluation, so size it to the cores
+/// one request may use.
+///
+/// Not thread-safe: call it before sharing the engine, or while no evaluation with it runs (the
+/// Go package's `SetVerifyThreads` takes its engine's write lock).
+///
+/// # Safety
+/// `engine` is NULL or an engine from `binauthz_engine_new` that has not been freed, used by no
+/// other thread during the call; `error_out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn binauthz_engine_set_verify_threads(
+    engine: *mut BinauthzEngine,
+    threads: usize,
+    error_out: *mut *mut c_char,
+) -> c_int {
+    let body = || {
+        // SAFETY: the caller guarantees a live engine no other thread uses, or NULL.
+        let handle = unsafe { engine.as_mut() }.ok_or_else(|| Failure::null("engine"))?;
+        handle.engine.set_verify_threads(threads);
+        Ok(())
+    };
+    // SAFETY: the caller guarantees `error_out` is NULL or writable.
+    unsafe { guarded(ErrorStage::Config, error_out, body) }
 }
 
 /// Frees an engine. NULL is ignored. No evaluation with it may be running or start afterwards.

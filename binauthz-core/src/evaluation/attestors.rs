@@ -216,6 +216,8 @@ pub(crate) fn check_attestor<'a>(
                             at(kind, Some(id), message)
                         });
                     }
+                    // The planning pass goes on to every check, and explains none.
+                    Outcome::Planned => {}
                     Outcome::Payload(problem) => {
                         let kind = match problem {
                             PayloadProblem::NotJson(_) | PayloadProblem::DuplicateKey(_) => {
@@ -402,9 +404,9 @@ impl<'a> Checker<'a> {
 }
 
 /// A planning checker's answer for one check: the cache's conclusion when it has one; otherwise
-/// the check is listed (PKIX only) and answered as a rejection that asks for no diagnosis, so the
-/// evaluation goes on to every further check a decision could reach. It is charged as a
-/// rejection would be, so the plan stays within the request's budget.
+/// the check is listed (PKIX only) and left [`Outcome::Planned`], so the evaluation goes on to
+/// every further check a decision could reach. It is charged as a rejection would be, so the
+/// plan stays within the request's budget.
 fn plan_check<'a>(
     cache: &VerificationCache,
     id: CheckKey,
@@ -426,11 +428,7 @@ fn plan_check<'a>(
         None => Work::default(),
     };
     budget.charge_check(work);
-    Outcome::Rejected {
-        kind: ReasonKind::SignatureInvalid,
-        why: Box::from(""),
-        diagnosable: false,
-    }
+    Outcome::Planned
 }
 
 /// Verifies one signature (or takes the `verdict` a plan's verifier reached) and, when it

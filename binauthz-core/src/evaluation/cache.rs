@@ -96,6 +96,9 @@ pub(crate) enum Outcome {
     },
     /// The signature verified but its payload does not bind the digest.
     Payload(PayloadProblem),
+    /// Not concluded: a planning pass (spec §7.3) listed the check for a host to verify. Never
+    /// cached; it satisfies nothing and explains nothing.
+    Planned,
 }
 
 /// An [`Outcome`] and the work it took to reach it. The work is cached with the outcome, so a

@@ -4,7 +4,8 @@
 //!
 //! A plan is found by evaluating the request without verifying anything: every PKIX check the
 //! cache cannot answer is listed (once, whatever the number of images or attestors that need it)
-//! and treated as rejected, so the evaluation goes on to every check a real one could reach. A
+//! and left unconcluded, satisfying nothing, so the evaluation goes on to every check a real one
+//! could reach. A
 //! plan is therefore a superset of the checks the decision will make, within the same request
 //! budget (§7.2). PGP checks are never planned: the engine verifies them itself.
 //!

@@ -242,6 +242,21 @@ static char *run_case(const char *path) {
         jbuf_puts(&msg, decision);
       }
     }
+    /* The same decision, byte for byte, with the signatures verified on two threads (spec section 7.3). */
+    if (msg.data == NULL) {
+      BinauthzEngine *threaded = NULL;
+      char *again = NULL;
+      int s = binauthz_engine_new((const uint8_t *)config.data, config.len, &threaded, NULL);
+      if (s == BINAUTHZ_STATUS_OK) s = binauthz_engine_set_verify_threads(threaded, 2, NULL);
+      if (s == BINAUTHZ_STATUS_OK)
+        s = binauthz_engine_evaluate(threaded, (const uint8_t *)request.data, request.len, &again, NULL);
+      if (s != BINAUTHZ_STATUS_OK || strcmp(again, decision) != 0) {
+        jbuf_puts(&msg, "two verification threads decide otherwise: ");
+        jbuf_puts(&msg, s == BINAUTHZ_STATUS_OK ? again : binauthz_status_name(s));
+      }
+      binauthz_string_free(again);
+      binauthz_engine_free(threaded);
+    }
     json_free(got);
   } else {
     const jval *want_stage = json_get(expect_error, "stage"), *want_code = json_get(expect_error, "code");
@@ -1106,8 +1121,16 @@ static void test_cache(char **paths, size_t n) {
   check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && stats == NULL && contains(error, "`engine` is NULL"),
         "cache_stats(NULL engine): %s %s", binauthz_status_name(status), str_or(error));
   binauthz_string_free(error);
+  status = binauthz_engine_set_verify_threads(NULL, 4, &error);
+  check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && contains(error, "`engine` is NULL"),
+        "set_verify_threads(NULL engine): %s %s", binauthz_status_name(status), str_or(error));
+  binauthz_string_free(error);
   BinauthzEngine *engine = NULL;
   binauthz_engine_new((const uint8_t *)DENY, strlen(DENY), &engine, NULL);
+  /* Any count is accepted: 0 and 1 mean one thread, more than 64 means 64 (spec section 7.3). */
+  status = binauthz_engine_set_verify_threads(engine, (size_t)-1, &error);
+  check(status == BINAUTHZ_STATUS_OK && error == NULL, "set_verify_threads(SIZE_MAX): %s %s",
+        binauthz_status_name(status), str_or(error));
   status = binauthz_engine_cache_stats(engine, NULL, &error);
   check(status == BINAUTHZ_STATUS_NULL_ARGUMENT && contains(error, "`stats_json_out` is NULL"),
         "cache_stats(NULL out): %s %s", binauthz_status_name(status), str_or(error));

@@ -30,7 +30,7 @@ func TestEndToEnd(t *testing.T) {
 	in := start(t, "--tls-cert", secret.path("tls.crt"), "--tls-key", secret.path("tls.key"),
 		"--policy", config.path("policy.yaml"), "--attestors", config.path("attestors.yaml"),
 		"--cluster", "us-east1.prod", "--attestations-dir", attestations,
-		"--reload-interval", "50ms", "--cache-entries", "50")
+		"--reload-interval", "50ms", "--cache-entries", "50", "--verify-threads", "2")
 	c := client(t, certPEM)
 	validate := in.url + "/validate"
 

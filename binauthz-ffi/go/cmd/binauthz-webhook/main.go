@@ -48,6 +48,7 @@ type config struct {
 	reloadInterval time.Duration
 	requestTimeout time.Duration
 	cacheEntries   int
+	verifyThreads  int
 
 	attestationsDir    string
 	caProjects         []string
@@ -82,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.reloadInterval, "reload-interval", 2*time.Second, "how often to look for changed files")
 	fs.DurationVar(&c.requestTimeout, "request-timeout", 8*time.Second, "deadline of one review (keep it below the webhook's timeoutSeconds)")
 	fs.IntVar(&c.cacheEntries, "cache-entries", defaultCacheEntries, "engine verification cache entries (0: off)")
+	fs.IntVar(&c.verifyThreads, "verify-threads", 1, "threads one review's signatures may be verified on (spec §7.3; 1: the request's own)")
 	fs.StringVar(&c.attestationsDir, "attestations-dir", "", "`directory` of attestation documents (*.json, *.yaml, *.yml), re-read when it changes")
 	projects := fs.String("containeranalysis-projects", "", "comma-separated `projects` whose Container Analysis occurrences hold the attestations")
 	fs.StringVar(&c.caEndpoint, "containeranalysis-endpoint", "", "Container Analysis API `URL` (default https://containeranalysis.googleapis.com)")
@@ -121,8 +123,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if c.requestTimeout <= 0 {
 		problems = append(problems, "--request-timeout must be positive")
 	}
-	if c.cacheEntries < 0 || c.sourceCacheEntries < 0 {
-		problems = append(problems, "--cache-entries and --source-cache-entries must be 0 or more")
+	if c.cacheEntries < 0 || c.sourceCacheEntries < 0 || c.verifyThreads < 0 {
+		problems = append(problems, "--cache-entries, --source-cache-entries and --verify-threads must be 0 or more")
 	}
 	if len(c.caProjects) > 0 && (c.tokenFile == "") == !c.metadataToken {
 		problems = append(problems, "--containeranalysis-projects needs exactly one of --token-file and --metadata-token")
@@ -230,7 +232,7 @@ func newServer(ctx context.Context, c *config, lg *logger, stdout io.Writer) (*s
 		return nil, err
 	}
 	policy := &policyHolder{policyFile: c.policy, attestorsFile: c.attestors, clusterFile: c.clusterFile,
-		cluster: c.cluster, cacheEntries: c.cacheEntries, log: lg, metrics: m}
+		cluster: c.cluster, cacheEntries: c.cacheEntries, verifyThreads: c.verifyThreads, log: lg, metrics: m}
 	policy.check()
 	attestations := &dirStatus{}
 	source, err := buildSources(ctx, c, lg, m, attestations)

@@ -82,6 +82,7 @@ type policyHolder struct {
 	policyFile, attestorsFile, clusterFile string
 	cluster                                string // --cluster, when there is no cluster file
 	cacheEntries                           int
+	verifyThreads                          int // --verify-threads
 	log                                    *logger
 	metrics                                *metrics
 
@@ -193,6 +194,11 @@ func (p *policyHolder) compile(contents [][]byte, fingerprint string) (*engineSt
 	}
 	engine, err := compileEngine(contents[0], contents[1], p.cacheEntries)
 	if err != nil {
+		return nil, err
+	}
+	// Before the engine is shared: the setting is not safe to change under evaluations.
+	if err := engine.SetVerifyThreads(p.verifyThreads); err != nil {
+		engine.Close()
 		return nil, err
 	}
 	return newEngineState(engine, cluster, fingerprint), nil
