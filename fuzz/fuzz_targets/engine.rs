@@ -7,6 +7,8 @@
 //! - removing any attestation never turns a denied image into an admitted one;
 //! - adding an attestor to every rule never turns a denied image into an admitted one;
 //! - the decision is deterministic and independent of the order of attestations;
+//! - verifying the request's signatures on two threads (spec §7.3) decides the same, byte for
+//!   byte;
 //! - only breakglass yields a breakglass verdict and only a dry-run rule a dry-run verdict.
 #![no_main]
 
@@ -321,7 +323,15 @@ fuzz_target!(|input: Input| {
         return;
     };
 
-    // Determinism, and independence from the order of attestations.
+    // Determinism, and independence from the order of attestations and of how the signatures
+    // are verified (a fresh engine, so that nothing is answered by the first one's cache).
+    let threaded = Engine::from_config_str(&config(&input, None).to_string())
+        .expect("the same config")
+        .with_verify_threads(2);
+    assert_eq!(
+        evaluate(&threaded, &request_json).map(|d| d.to_json_pretty()),
+        Some(decision.to_json_pretty())
+    );
     assert_eq!(Some(&decision), evaluate(&engine, &request_json).as_ref());
     let mut reversed = atts.clone();
     reversed.reverse();

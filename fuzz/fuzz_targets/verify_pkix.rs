@@ -1,14 +1,16 @@
 //! Arbitrary (message, signature) pairs against a real key of every PKIX algorithm: never a
 //! panic, and a signature verifies only over the one payload that key ever signed (ECDSA
 //! signatures are malleable, so other signature bytes over that payload may verify). Every
-//! backend compiled in (RustCrypto, and AWS-LC with the `native` feature) gives the same result.
+//! backend compiled in (RustCrypto, and AWS-LC with the `native` feature) gives the same result,
+//! and the form a host verifier is given (`host_signature`, spec §7.3) is refused exactly when
+//! `verify` calls the signature malformed, with the same error.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use binauthz_core::Engine;
 use binauthz_core::PublicKey;
-use binauthz_core::crypto::{Backend, PkixKey};
+use binauthz_core::crypto::{Backend, PkixKey, VerifyError};
 use libfuzzer_sys::fuzz_target;
 
 /// The conformance cases with one valid signature per algorithm.
@@ -70,6 +72,11 @@ fuzz_target!(|data: &[u8]| {
             .map(|b| key.verify_with(*b, message, signature))
             .collect();
         assert!(results.windows(2).all(|w| w[0] == w[1]), "{results:?}");
+        let structural = match &results[0] {
+            Err(e @ VerifyError::Malformed { .. }) => Err(e.clone()),
+            _ => Ok(()),
+        };
+        assert_eq!(key.host_signature(signature).map(drop), structural);
         if key.verify(message, signature).is_ok() {
             assert_eq!(message, signed.as_slice(), "{:?}", key.algorithm());
         }
