@@ -26,7 +26,8 @@ use wasm_bindgen::prelude::wasm_bindgen;
 extern "C" {
     // Looked up at each call (not bound when the module loads), so a host that adds, replaces or
     // removes `crypto.subtle` later is followed; `catch` turns a synchronous throw (including
-    // "crypto is undefined") into an `Err`.
+    // "crypto is undefined") into an `Err`. The results are `JsValue`s, not `Promise`s, because
+    // nothing makes a replaced function return a promise: see `settled`.
     #[wasm_bindgen(js_namespace = ["globalThis", "crypto", "subtle"], js_name = importKey, catch)]
     fn import_key(
         format: &str,
@@ -34,7 +35,7 @@ extern "C" {
         algorithm: &Object,
         extractable: bool,
         usages: &Array,
-    ) -> Result<Promise, JsValue>;
+    ) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(js_namespace = ["globalThis", "crypto", "subtle"], js_name = verify, catch)]
     fn subtle_verify(
@@ -42,7 +43,21 @@ extern "C" {
         key: &JsValue,
         signature: &Uint8Array,
         data: &Uint8Array,
-    ) -> Result<Promise, JsValue>;
+    ) -> Result<JsValue, JsValue>;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Promise.resolve`, with `catch`: even it can throw (a promise whose `constructor` getter
+    /// throws), and nothing a host hands back may throw out of the future.
+    #[wasm_bindgen(js_namespace = Promise, js_name = resolve, catch)]
+    fn promise_resolve(value: &JsValue) -> Result<Promise, JsValue>;
+}
+
+/// What a host function returned, as a real promise: awaiting anything else (a plain value, or
+/// an object whose `then` throws) would throw out of the future instead of settling it.
+fn settled(value: &JsValue) -> Result<Promise, JsValue> {
+    promise_resolve(value)
 }
 
 /// What identifies an imported key: its DER `SubjectPublicKeyInfo` and the WebCrypto algorithm
@@ -102,13 +117,13 @@ impl KeyCache {
             },
         ])?;
         let usages = Array::of1(&JsValue::from_str("verify"));
-        let promise = import_key(
+        let promise = settled(&import_key(
             "spki",
             &Uint8Array::from(spki.as_slice()),
             &algorithm,
             false,
             &usages,
-        )?;
+        )?)?;
         self.count(|s| s.keys_imported += 1);
         self.keys.borrow_mut().insert(id.clone(), promise.clone());
         Ok(promise)
@@ -170,12 +185,12 @@ async fn host_accepts(keys: KeyCache, job: Job) -> Result<bool, JsValue> {
         (None, None) => {}
     }
     let algorithm = object(&params)?;
-    let verdict = JsFuture::from(subtle_verify(
+    let verdict = JsFuture::from(settled(&subtle_verify(
         &algorithm,
         &key,
         &job.signature_bytes,
         &job.message,
-    )?)
+    )?)?)
     .await?;
     Ok(verdict.as_bool() == Some(true))
 }

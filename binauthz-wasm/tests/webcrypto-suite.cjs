@@ -144,7 +144,8 @@ async function webCryptoSuite(binauthz, input) {
   out.vectorStats = vectorStats;
 
   // 3. Fallback: without globalThis.crypto, with a crypto that has no subtle, and with a subtle
-  // whose importKey throws or whose verify rejects, the engine verifies everything itself.
+  // whose importKey throws or whose verify rejects (or that returns odd things), the engine
+  // verifies everything itself.
   const subtle = globalThis.crypto.subtle;
   await replacing(globalThis, "crypto", undefined, () => conformance("no crypto"));
   await replacing(globalThis, "crypto", {}, () => conformance("no subtle"));
@@ -152,6 +153,15 @@ async function webCryptoSuite(binauthz, input) {
     throw new Error("importKey is broken");
   }, () => conformance("importKey throws"));
   await replacing(subtle, "verify", () => Promise.reject(new Error("verify is broken")), () => conformance("verify rejects"));
+  // A host's replacements need not return promises, nor real keys.
+  await replacing(subtle, "verify", () => false, () => conformance("verify returns false"));
+  await replacing(subtle, "importKey", () => ({}), () => conformance("importKey returns a non-key"));
+  const hostile = {
+    get then() {
+      throw new Error("no then");
+    },
+  };
+  await replacing(subtle, "verify", () => hostile, () => conformance("verify returns a hostile thenable"));
 
   // 4. A lying WebCrypto (verify always resolves true) cannot make a malformed signature count:
   // such signatures are never sent, and an acceptance counts only after the engine re-checks

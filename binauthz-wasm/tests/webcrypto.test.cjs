@@ -6,7 +6,8 @@
 //      binauthz-core/tests/backends.rs): the same decision, and WebCrypto accepts exactly the
 //      signatures the engine accepts;
 //   3. without crypto, without crypto.subtle, with an importKey that throws or a verify that
-//      rejects: the same decisions, from the engine's own verifier;
+//      rejects, or replacements that return a plain false, a non-key or a thenable whose `then`
+//      throws: the same decisions, from the engine's own verifier;
 //   4. a WebCrypto whose verify always says true cannot make a malformed signature count
 //      (043-sig-ecdsa-raw-r-s.json: raw r||s instead of DER);
 // and the engine stays usable, and can be freed, while a promise is pending.
@@ -76,7 +77,9 @@ function check(out, { cases, vectors }) {
     assert.equal(out.modes[mode].accepted, 0, mode);
     assert.ok(out.modes[mode].unavailable > 30, `${mode}: ${JSON.stringify(out.modes[mode])}`);
   }
-  for (const mode of ["importKey throws", "verify rejects"]) {
+  assert.equal(out.modes["verify returns false"].accepted, 0);
+  assert.ok(out.modes["verify returns false"].rejected > 30, JSON.stringify(out.modes["verify returns false"]));
+  for (const mode of ["importKey throws", "verify rejects", "importKey returns a non-key", "verify returns a hostile thenable"]) {
     assert.equal(out.modes[mode].accepted, 0, mode);
     assert.ok(out.modes[mode].failed > 30, `${mode}: ${JSON.stringify(out.modes[mode])}`);
   }
