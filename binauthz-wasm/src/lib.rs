@@ -15,8 +15,12 @@ use binauthz_core::ErrorCode;
 use binauthz_core::ErrorStage;
 use binauthz_core::api::{self, ErrorReport, json as core};
 use binauthz_core::limits::{MAX_CONFIG_BYTES, MAX_REQUEST_BYTES};
+use std::rc::Rc;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
+
+mod webcrypto;
+pub use webcrypto::WebCryptoStats;
 
 /// A failed call, in the core's one error shape.
 type Failure = ErrorReport;
@@ -192,7 +196,20 @@ fn json_text(
 /// A policy compiled with its attestors. Build it once, evaluate many requests.
 #[wasm_bindgen]
 pub struct Engine {
-    inner: binauthz_core::Engine,
+    /// Shared with the `evaluateAsync` calls still pending, which cannot borrow `self` across
+    /// an await: JavaScript may call, or free, this engine meanwhile.
+    inner: Rc<binauthz_core::Engine>,
+    /// The `CryptoKey`s `evaluateAsync` imported, so that a warm engine does not import again.
+    keys: webcrypto::KeyCache,
+}
+
+impl Engine {
+    fn of(inner: binauthz_core::Engine) -> Engine {
+        Engine {
+            inner: Rc::new(inner),
+            keys: webcrypto::KeyCache::default(),
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -206,7 +223,7 @@ impl Engine {
         let text = document_text(&config, STAGE_CONFIG, "config", MAX_CONFIG_BYTES)
             .map_err(|f| to_js_error(&f))?;
         api::compile_config(&text)
-            .map(|inner| Engine { inner })
+            .map(Engine::of)
             .map_err(|f| to_js_error(&f))
     }
 
@@ -225,7 +242,7 @@ impl Engine {
         let attestors = optional_text(&attestors, STAGE_CONFIG, "attestors", MAX_CONFIG_BYTES)
             .map_err(|f| to_js_error(&f))?;
         core::compile_documents(&policy, attestors.as_deref())
-            .map(|inner| Engine { inner })
+            .map(Engine::of)
             .map_err(|f| to_js_error(&f))
     }
 
@@ -240,6 +257,44 @@ impl Engine {
         let text = document_text(&request, STAGE_REQUEST, "request", MAX_REQUEST_BYTES)
             .map_err(|f| to_js_error(&f))?;
         from_json(core::evaluate(&self.inner, &text))
+    }
+
+    /// Evaluates a request as `evaluate` does, with its signatures verified by the host's
+    /// WebCrypto (`crypto.subtle`), all in parallel, and resolves to the same decision, byte
+    /// for byte. WebCrypto's acceptance of a signature counts only after the engine has checked
+    /// the signature's structure; a signature it rejects, or cannot check (no `crypto.subtle`,
+    /// an import or verification that fails), is verified by the engine itself. Rejects with
+    /// the `BinauthzError` that `evaluate` throws when the request is invalid. The engine stays
+    /// usable while the promise is pending.
+    #[wasm_bindgen(js_name = evaluateAsync, unchecked_return_type = "Promise<Decision>")]
+    pub fn evaluate_async(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "EvaluationRequest | string")] request: JsValue,
+    ) -> js_sys::Promise {
+        // Read now, while the argument is at hand: the same reading, and errors, as `evaluate`.
+        let request = document_text(&request, STAGE_REQUEST, "request", MAX_REQUEST_BYTES)
+            .and_then(|text| {
+                binauthz_core::Request::parse(&text)
+                    .map_err(|e| Failure::from(&binauthz_core::Error::Request(e)))
+            });
+        let request = match request {
+            Ok(request) => request,
+            Err(failure) => return js_sys::Promise::reject(&to_js_error(&failure)),
+        };
+        let engine = Rc::clone(&self.inner);
+        let keys = self.keys.clone();
+        js_sys::futures::future_to_promise(async move {
+            let verdicts = webcrypto::verify(&engine, &request, &keys).await;
+            let decision = engine.evaluate_verified(&request, &verdicts);
+            from_json(core::to_json(&decision, STAGE_REQUEST))
+        })
+    }
+
+    /// What `evaluateAsync` asked WebCrypto and what it answered, since the engine was built:
+    /// `{keysImported, accepted, rejected, failed, malformed, unavailable}`.
+    #[wasm_bindgen(js_name = webCryptoStats, unchecked_return_type = "WebCryptoStats")]
+    pub fn web_crypto_stats(&self) -> Result<JsValue, JsValue> {
+        from_json(core::to_json(&self.keys.stats(), STAGE_REQUEST))
     }
 
     /// Evaluates a list of images with attestations given as their own document (one occurrence
@@ -308,7 +363,9 @@ impl Engine {
     #[wasm_bindgen(js_name = setCacheCapacity)]
     pub fn set_cache_capacity(&mut self, entries: f64) -> Result<(), JsValue> {
         let entries = cache_entries(entries).map_err(|f| to_js_error(&f))?;
-        self.inner.set_cache_capacity(entries);
+        // A pending `evaluateAsync` keeps the old cache (as the core's clones do); this engine
+        // gets its own copy with the new one.
+        Rc::make_mut(&mut self.inner).set_cache_capacity(entries);
         Ok(())
     }
 

@@ -468,6 +468,26 @@ export interface CacheStats {
   evictions: number;
 }
 
+/**
+ * What `Engine.evaluateAsync` asked the host's WebCrypto (`crypto.subtle`) and what it answered,
+ * since the engine was built (`Engine.webCryptoStats()`). Whatever WebCrypto did not accept is
+ * verified by the engine itself, so none of this changes a decision.
+ */
+export interface WebCryptoStats {
+  /** `importKey` calls made: once per key and engine (again only after a failed import). */
+  keysImported: number;
+  /** Signatures WebCrypto accepted (each counted only after the engine checked its structure). */
+  accepted: number;
+  /** Signatures WebCrypto rejected (verified again by the engine, which gives the reason). */
+  rejected: number;
+  /** Imports or verifications that threw or rejected (verified by the engine instead). */
+  failed: number;
+  /** Signatures never sent to WebCrypto: the engine found them malformed. */
+  malformed: number;
+  /** `evaluateAsync` calls that found no `crypto.subtle` (the engine verified everything). */
+  unavailable: number;
+}
+
 /** Which list of the pod spec a container comes from. */
 export type ContainerType = "CONTAINER" | "INIT_CONTAINER" | "EPHEMERAL_CONTAINER";
 

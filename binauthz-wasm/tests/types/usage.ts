@@ -22,6 +22,7 @@ import {
   type PolicySummary,
   type ReasonKind,
   type Verdict,
+  type WebCryptoStats,
 } from "../../pkg/binauthz_wasm";
 import init, { Engine as WebEngine, type InitOutput } from "../../pkg-web/binauthz_wasm";
 
@@ -106,6 +107,16 @@ const cache: CacheStats = engine.cacheStats();
 const hitRate: number = cache.hits / Math.max(1, cache.hits + cache.misses);
 const cacheHits: number = decision.diagnostics.cacheHits;
 
+async function webCrypto(): Promise<void> {
+  const d: Decision = await engine.evaluateAsync(request);
+  const fromText: Decision = await engine.evaluateAsync("images: [gcr.io/p/app:1]");
+  const stats: WebCryptoStats = engine.webCryptoStats();
+  const used: number = stats.accepted + stats.rejected + stats.failed;
+  // @ts-expect-error: evaluateAsync resolves to a decision; it is not one
+  const notAwaited: Decision = engine.evaluateAsync(request);
+  void [d, fromText, used, notAwaited];
+}
+
 try {
   engine.evaluate({ images: [] });
 } catch (e) {
@@ -159,5 +170,5 @@ engine.evaluateImages(["a"], null, null, 1700000000);
 // @ts-expect-error: unknown algorithm
 const notAlgorithm: AttestorSummary["publicKeys"][number]["signatureAlgorithm"] = "ML_DSA_65";
 
-void [fromText, fromDocs, name, attestorNames, verdict, kinds, denied, ruleKey, verifiedKey, dryRunLabel, rulesKind, attestors, payload, v, web];
+void [fromText, fromDocs, name, attestorNames, verdict, kinds, denied, ruleKey, verifiedKey, dryRunLabel, rulesKind, attestors, payload, v, web, webCrypto];
 void [notNumber, notVerdict, digest, invalidReference, notKind, notCode, notAlgorithm, notLint, hasPgp, warnings, hitRate, cacheHits];
