@@ -6,6 +6,9 @@
 //!   WebAssembly make: parse the request, decide, write the decision;
 //! - `json/parse_request_1img_1att_p256` and `json/serialize_decision_1img_1att_p256`: its two
 //!   JSON halves alone (`Request::parse`, and `api::json::to_json` of the decision);
+//! - `json/parse_value_1img_1att_p256`: the request text read into a `serde_json::Value` only, the
+//!   JSON syntax without the request's model (the core's reader does this, with its budget, and
+//!   then reads the value into a `Request`);
 //! - `ffi/warm_1img_1att_p256`: the C ABI's `binauthz_engine_evaluate` with the request's bytes,
 //!   and `binauthz_string_free` of the decision it hands out, as a C host calls them.
 //!
@@ -113,6 +116,9 @@ fn bindings(c: &mut Criterion) {
     });
     c.bench_function("json/parse_request_1img_1att_p256", |b| {
         b.iter(|| Request::parse(black_box(request)))
+    });
+    c.bench_function("json/parse_value_1img_1att_p256", |b| {
+        b.iter(|| serde_json::from_str::<serde_json::Value>(black_box(request)))
     });
     c.bench_function("json/serialize_decision_1img_1att_p256", |b| {
         b.iter(|| json::to_json(black_box(&decision), ErrorStage::Request))
