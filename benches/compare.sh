@@ -493,16 +493,17 @@ lines += [
     "attestation, the verification cache holding the conclusion) through each binding, over the "
     "same bytes (benches/fixtures/" + S + ", checked equal to benches/scenarios.rs's by "
     "benches/tests/bindings.rs), every decision checked to admit before timing. Rust, C: criterion "
-    f"medians ({criterion_how}, benches/benches/evaluate.rs and benches/benches/bindings.rs). Go: "
-    f"`go test -bench BenchmarkBinding -benchtime {machine['go_benchtime']} -count "
-    f"{machine.get('go_binding_count', '1')}` in binauthz-ffi/go, the median of the counts' ns/op. WebAssembly: `node benches/wasm-binding.cjs"
-    + (f" {wb_runs[0]['batches']} {wb_runs[0]['per_batch']}` in {len(wb_runs)} fresh Node "
-       f"{wb_runs[0]['node']} processes (per process the median over batches of calls on one warm "
-       "engine, after as many untimed calls; the median across processes: per-process figures from "
-       f"{min(r['evaluate_ns'] for r in wb_runs) / 1000:,.2f} to "
-       f"{max(r['evaluate_ns'] for r in wb_runs) / 1000:,.2f} µs), package `{wb_runs[0]['package']}`"
-       if wb_runs else "`")
-    + ". Overhead = the binding's time − Rust's (its ratio in brackets). "
+    f"medians ({criterion_how}, benches/benches/evaluate.rs and benches/benches/bindings.rs)."
+    + (f" Go: `go test -bench BenchmarkBinding -benchtime {machine['go_benchtime']} -count "
+       f"{machine.get('go_binding_count', '1')}` in binauthz-ffi/go, the median of the counts' ns/op."
+       if gob else "")
+    + (f" WebAssembly: `node benches/wasm-binding.cjs {wb_runs[0]['batches']} {wb_runs[0]['per_batch']}` "
+       f"in {len(wb_runs)} fresh Node {wb_runs[0]['node']} processes (per process the median over "
+       "batches of calls on one warm engine, after as many untimed calls; the median across "
+       f"processes: per-process figures from {min(r['evaluate_ns'] for r in wb_runs) / 1000:,.2f} to "
+       f"{max(r['evaluate_ns'] for r in wb_runs) / 1000:,.2f} µs), package `{wb_runs[0]['package']}`."
+       if wb_runs else "")
+    + " Overhead = the binding's time − Rust's (its ratio in brackets). "
     f"Goal (issue 19): each binding adds at most {GOAL:g} µs over Rust's JSON path.",
     "",
     table(["binding", "id", "median", "over Rust, parsed request", "over Rust, JSON in and out",
