@@ -4,7 +4,9 @@
 # standard library (benches/go), per algorithm, as µs per verify, verifies/s and ratios — then the
 # engine end to end (criterion evaluate/*, compile/*, parse/*, with ratios against the verify
 # figures), its memory (the `memory` bench), and optionally the WebAssembly engine in Node against
-# the native one. Prints the tables and writes them, with a description of the machine, into
+# the native one, and the price of each binding: the warm one-image decision through Rust (a
+# parsed request, and JSON text in and out), the C ABI, Go and WebAssembly in Node, with where the
+# time goes. Prints the tables and writes them, with a description of the machine, into
 # benches/RESULTS.md between the markers "<!-- BEGIN generated: benches/compare.sh -->" and
 # "<!-- END generated: benches/compare.sh -->" (a rerun replaces that section only; the rest of
 # the file is hand-written).
@@ -18,15 +20,17 @@
 # Environment:
 #   QUICK=1   criterion --quick, `openssl speed -seconds 1`, `go test -benchtime 200ms`, fewer
 #             Node runs: a smoke run in about a minute (plus the build); figures are rough.
-#   WASM=0    skip the WebAssembly step. It is skipped anyway, with a message, when node or the
+#   WASM=0    skip the WebAssembly steps. They are skipped anyway, with a message, when node or the
 #             Node package (binauthz-wasm/pkg, built by bash binauthz-wasm/build.sh) is missing.
+#   GO_BINDING=0  skip the Go binding's row (it builds libbinauthz.a: cargo build --release -p
+#             binauthz-ffi). Skipped anyway, with a message, when go is missing.
 #   CARGO_TARGET_DIR  honoured; criterion's figures are read from $CARGO_TARGET_DIR/criterion.
 #   RESULTS   the markdown file to write (default benches/RESULTS.md; a QUICK=1 smoke run in CI
 #             would rather write elsewhere, e.g. RESULTS=$(mktemp)).
 #
 # Needs cargo, python3, and for their columns openssl, go (Debian's golang-go is enough: the Go
 # module has no dependencies and is run with GOTOOLCHAIN=local GOPROXY=off) and node. On 2 cores:
-# about 5 minutes after the release build (criterion 1 s warm-up + 3 s for each of 21 benchmarks,
+# about 6 minutes after the release build (criterion 1 s warm-up + 3 s for each of 26 benchmarks,
 # the memory report, openssl 3 s per algorithm and operation, Go 2 s per benchmark, Node). No
 # figure is asserted: the script reports, it does not judge.
 set -euo pipefail
@@ -39,6 +43,7 @@ CRITERION=$TARGET/criterion
 RESULTS=${RESULTS:-$ROOT/benches/RESULTS.md}
 QUICK=${QUICK:-0}
 WASM=${WASM:-1}
+GO_BINDING=${GO_BINDING:-1}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 touch "$WORK/start" # criterion figures older than this are not from this run
@@ -50,11 +55,13 @@ if [[ $QUICK == 1 ]]; then
   OPENSSL_SECONDS=1
   GO_BENCHTIME=200ms
   WASM_RUNS=3 WASM_N=50
+  BINDING_BATCHES=100 BINDING_PER_BATCH=20 GO_BINDING_COUNT=1
 else
   CRITERION_ARGS=(--warm-up-time 1 --measurement-time 3)
   OPENSSL_SECONDS=3
   GO_BENCHTIME=2s
   WASM_RUNS=7 WASM_N=200
+  BINDING_BATCHES=1000 BINDING_PER_BATCH=50 GO_BINDING_COUNT=3
 fi
 
 step "machine"
@@ -72,10 +79,11 @@ step "machine"
   echo "criterion_args=${CRITERION_ARGS[*]}"
   echo "openssl_seconds=$OPENSSL_SECONDS"
   echo "go_benchtime=$GO_BENCHTIME"
+  echo "go_binding_count=$GO_BINDING_COUNT"
 } | tee "$WORK/machine.txt"
 
-step "binauthz: cargo bench -p binauthz-benches --bench verify --bench evaluate -- ${CRITERION_ARGS[*]}"
-cargo bench -p binauthz-benches --bench verify --bench evaluate -- "${CRITERION_ARGS[@]}"
+step "binauthz: cargo bench -p binauthz-benches --bench verify --bench evaluate --bench bindings -- ${CRITERION_ARGS[*]}"
+cargo bench -p binauthz-benches --bench verify --bench evaluate --bench bindings -- "${CRITERION_ARGS[@]}"
 step "binauthz: cargo bench -p binauthz-benches --bench memory"
 cargo bench -p binauthz-benches --bench memory | tee "$WORK/memory.txt"
 
@@ -96,6 +104,24 @@ else
   echo "go is not installed (apt-get install -y golang-go): its column stays empty"
 fi
 
+# The Go binding's price: BenchmarkBinding in binauthz-ffi/go, linked with this tree's
+# libbinauthz.a (the same release profile the criterion benchmarks use).
+if [[ $GO_BINDING == 0 ]]; then
+  echo "GO_BINDING=0: no Go binding row" | tee "$WORK/go-binding-skipped.txt"
+elif ! command -v go >/dev/null; then
+  echo "go is not installed: no Go binding row" | tee "$WORK/go-binding-skipped.txt"
+else
+  step "Go binding: cargo build --release -p binauthz-ffi, go test -bench BenchmarkBinding -count $GO_BINDING_COUNT (binauthz-ffi/go)"
+  if cargo build --locked --release -p binauthz-ffi; then
+    (cd binauthz-ffi/go && CGO_LDFLAGS="-L$TARGET/release" GOTOOLCHAIN=local GOPROXY=off \
+      GOFLAGS=-mod=mod GO111MODULE=on CGO_ENABLED=1 \
+      go test -count "$GO_BINDING_COUNT" -run '^$' -bench '^BenchmarkBinding$' -benchtime "$GO_BENCHTIME" .) |
+      tee "$WORK/go-binding.txt"
+  else
+    echo "cargo build --release -p binauthz-ffi failed: no Go binding row" | tee "$WORK/go-binding-skipped.txt"
+  fi
+fi
+
 WASM_PKG=$ROOT/binauthz-wasm/pkg
 if [[ $WASM == 0 ]]; then
   echo "WASM=0: no WebAssembly step" | tee "$WORK/wasm-skipped.txt"
@@ -109,6 +135,10 @@ else
   date -u -r "$WASM_PKG/binauthz_wasm_bg.wasm" '+%Y-%m-%d %H:%M UTC' >"$WORK/wasm-built.txt"
   for _ in $(seq "$WASM_RUNS"); do
     node benches/wasm-verify.cjs "$WASM_N" | tee -a "$WORK/wasm.jsonl"
+  done
+  step "WebAssembly binding: $WASM_RUNS fresh processes of node benches/wasm-binding.cjs $BINDING_BATCHES $BINDING_PER_BATCH"
+  for _ in $(seq "$WASM_RUNS"); do
+    node benches/wasm-binding.cjs "$BINDING_BATCHES" "$BINDING_PER_BATCH" | tee -a "$WORK/wasm-binding.jsonl"
   done
 fi
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)" >>"$WORK/machine.txt"
@@ -313,6 +343,23 @@ engine_rows = [
     ["`parse/policy_yaml`", us_cell(ev["parse/policy_yaml"]), "spec/examples/policy.yaml"],
     ["`parse/occurrences_100`", us_cell(ev["parse/occurrences_100"]), "100 gcloud occurrences as JSON"],
 ]
+
+
+def natural(text):
+    """Sort key that orders `threads_2` before `threads_16`."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+# Benchmarks of plan-based and parallel evaluation (benches/benches/evaluate.rs): whatever ids
+# under these prefixes criterion wrote in this run, listed after the other evaluate/* rows.
+extra_rows = []
+for prefix in ("evaluate_plan/", "evaluate_parallel/"):
+    for bench_id in sorted((i for i in by_id if i.startswith(prefix)), key=natural):
+        us = fresh_criterion_us(bench_id)
+        if us is not None:
+            extra_rows.append([f"`{bench_id}`", us_cell(us), "benches/benches/evaluate.rs"])
+at = next((k for k, row in enumerate(engine_rows) if row[0].startswith("`compile/")), len(engine_rows))
+engine_rows[at:at] = extra_rows
 mem = memory_figures(read("memory.txt"))
 lines += [
     "### Decisions: the engine end to end",
@@ -329,6 +376,147 @@ lines += [
     "/proc/self/statm, so allocator slack is included):",
     "",
 ] + ([f"- `{k}`: {v}" for k, v in sorted(mem.items())] or ["- no memory figures in this run"]) + [""]
+
+
+
+# ---- The price of each binding (issue 19): one warm decision, through each binding. ----
+def go_binding_us(text):
+    """BenchmarkBinding's sub-benchmarks in µs: the median of the -count runs of each."""
+    runs = {}
+    for line in (text or "").splitlines():
+        m = re.match(r"^BenchmarkBinding/(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op", line)
+        if m:
+            runs.setdefault(m.group(1), []).append(float(m.group(2)) / 1000)
+    return {name: statistics.median(v) for name, v in runs.items()}
+
+
+S = "warm_1img_1att_p256"
+gob = go_binding_us(read("go-binding.txt"))
+wb_runs = [json.loads(l) for l in (read("wasm-binding.jsonl") or "").splitlines() if l.strip()]
+
+
+def wb(key):
+    """A wasm-binding.cjs figure in µs: the median across its Node processes."""
+    return statistics.median(r[key] for r in wb_runs) / 1000 if wb_runs and key in wb_runs[0] else None
+
+
+def diff(a, b):
+    return None if a is None or b is None else a - b
+
+
+def plus(us, base):
+    d = diff(us, base)
+    return "n/a" if d is None else f"{'+' if d >= 0 else '−'}{abs(d):,.2f} µs ({ratio(us, base)})"
+
+
+def fine(us):
+    """µs with two decimals: the pieces are small."""
+    return "n/a" if us is None else f"{us:,.2f} µs"
+
+
+rust_parsed, rust_json = warm, fresh_criterion_us("json/" + S)
+ffi_us, go_us_total, wasm_us = fresh_criterion_us("ffi/" + S), gob.get(S), wb("evaluate_ns")
+GOAL = 5.0
+
+
+def goal(us):
+    d = diff(us, rust_json)
+    return "n/a" if d is None else ("met" if d <= GOAL else "**not met**")
+
+
+price_rows = [
+    ["Rust: `Engine::evaluate` on a parsed `Request`", f"`evaluate/{S}`", fine(rust_parsed), "—", "—", "—"],
+    ["Rust: JSON text in, JSON text out (`api::json::evaluate`, what the bindings call)", f"`json/{S}`",
+     fine(rust_json), plus(rust_json, rust_parsed), "—", "—"],
+]
+absent = []
+for name, bench_id, us, missing in [
+    ("C ABI: `binauthz_engine_evaluate` + `binauthz_string_free`", f"`ffi/{S}`", ffi_us,
+     "criterion wrote no `ffi/" + S + "` in this run"),
+    ("Go: `Engine.Evaluate` (encoding/json both ways, cgo)", f"`go/{S}`", go_us_total,
+     (read("go-binding-skipped.txt") or "no Go binding figures in this run").strip()),
+    ("WebAssembly in Node: `engine.evaluate(text)` → object", f"`wasm/{S}`", wasm_us,
+     (read("wasm-skipped.txt") or "no WebAssembly binding figures in this run").strip()),
+]:
+    if us is None:
+        absent.append(f"{name.split(':')[0]}: {missing}.")
+        continue
+    price_rows.append([name, bench_id, fine(us), plus(us, rust_parsed), plus(us, rust_json), goal(us)])
+
+parse_us = fresh_criterion_us("json/parse_request_1img_1att_p256")
+write_us = fresh_criterion_us("json/serialize_decision_1img_1att_p256")
+parts = [parse_us, rust_parsed, write_us]
+sizes = ""
+if wb_runs:
+    sizes = f" ({wb_runs[0]['request_bytes']:,} bytes of request, {wb_runs[0]['decision_bytes']:,} of decision)"
+where = [
+    ["Rust", "parse the request text into a `Request`", "`json/parse_request_1img_1att_p256`", fine(parse_us)],
+    ["Rust", "… of which the JSON syntax alone, for reference (serde_json into a `Value`)",
+     "`json/parse_value_1img_1att_p256`", fine(fresh_criterion_us("json/parse_value_1img_1att_p256"))],
+    ["Rust", "decide (the conclusion from the cache)", f"`evaluate/{S}`", fine(rust_parsed)],
+    ["Rust", "write the decision as JSON text", "`json/serialize_decision_1img_1att_p256`", fine(write_us)],
+    ["Rust", "the three, timed apart / together", f"sum / `json/{S}`",
+     ("n/a" if None in parts else f"{sum(parts):,.2f}") + f" / {fine(rust_json)}"],
+]
+if ffi_us is not None:
+    where.append(["C ABI", "the entry point around it: panic guard, UTF-8 check, the decision copied "
+                  "into the string handed out, and its free", f"`ffi/{S}` − `json/{S}`", fine(diff(ffi_us, rust_json))])
+if gob:
+    ej = gob.get("evaluate_json_1img_1att_p256")
+    go_parts = [ej, gob.get("marshal_request_1img_1att_p256"), gob.get("unmarshal_decision_1img_1att_p256")]
+    where += [
+        ["Go", "one cgo call that does nothing (`Version`)", "`go/cgo_call`", fine(gob.get("cgo_call"))],
+        ["Go", "`EvaluateJSON`: the C ABI's work, cgo, the engine's lock, the decision copied into Go "
+         f"(`C.GoBytes`); {plus(ej, ffi_us)} over `ffi/{S}`", "`go/evaluate_json_1img_1att_p256`", fine(ej)],
+        ["Go", "encode the `Request` (encoding/json)", "`go/marshal_request_1img_1att_p256`", fine(go_parts[1])],
+        ["Go", "decode the `Decision` (encoding/json)", "`go/unmarshal_decision_1img_1att_p256`", fine(go_parts[2])],
+        ["Go", "`EvaluateJSON` + encode + decode, timed apart / together", f"sum / `go/{S}`",
+         ("n/a" if None in go_parts else f"{sum(go_parts):,.2f}") + f" / {fine(go_us_total)}"],
+    ]
+if wb_runs:
+    glue = [wb("copy_in_ns"), wb("copy_out_ns"), wb("json_parse_ns")]
+    inside = None if wasm_us is None or None in glue else wasm_us - sum(glue)
+    where += [
+        ["WebAssembly", "copy the request string into the module's memory (the glue's loop)", "`copy_in_ns`", fine(glue[0])],
+        ["WebAssembly", "copy the decision text out (`TextDecoder`)", "`copy_out_ns`", fine(glue[1])],
+        ["WebAssembly", "`JSON.parse` of the decision into the object returned", "`json_parse_ns`", fine(glue[2])],
+        ["WebAssembly", "one call into the module returning a short string (`version()`)", "`call_ns`", fine(wb("call_ns"))],
+        ["WebAssembly", "the rest: the core's `api::json::evaluate` compiled to WebAssembly, and the calls "
+         f"in between (÷ the same code natively, `json/{S}`: {ratio(inside, rust_json)})",
+         f"`wasm/{S}` − the three copies and the parse", fine(inside)],
+    ]
+
+lines += [
+    "### The price of each binding",
+    "",
+    "The warm one-image decision of `evaluate/" + S + "` (one image, one attestor, one P-256 "
+    "attestation, the verification cache holding the conclusion) through each binding, over the "
+    "same bytes (benches/fixtures/" + S + ", checked equal to benches/scenarios.rs's by "
+    "benches/tests/bindings.rs), every decision checked to admit before timing. Rust, C: criterion "
+    f"medians ({criterion_how}, benches/benches/evaluate.rs and benches/benches/bindings.rs)."
+    + (f" Go: `go test -bench BenchmarkBinding -benchtime {machine['go_benchtime']} -count "
+       f"{machine.get('go_binding_count', '1')}` in binauthz-ffi/go, the median of the counts' ns/op."
+       if gob else "")
+    + (f" WebAssembly: `node benches/wasm-binding.cjs {wb_runs[0]['batches']} {wb_runs[0]['per_batch']}` "
+       f"in {len(wb_runs)} fresh Node {wb_runs[0]['node']} processes (per process the median over "
+       "batches of calls on one warm engine, after as many untimed calls; the median across "
+       f"processes: per-process figures from {min(r['evaluate_ns'] for r in wb_runs) / 1000:,.2f} to "
+       f"{max(r['evaluate_ns'] for r in wb_runs) / 1000:,.2f} µs), package `{wb_runs[0]['package']}`."
+       if wb_runs else "")
+    + " Overhead = the binding's time − Rust's (its ratio in brackets). "
+    f"Goal (issue 19): each binding adds at most {GOAL:g} µs over Rust's JSON path.",
+    "",
+    table(["binding", "id", "median", "over Rust, parsed request", "over Rust, JSON in and out",
+           f"goal ≤ {GOAL:g} µs"], price_rows),
+    "",
+] + ([f"Not measured in this run: {' '.join(absent)}", ""] if absent else []) + [
+    "Where the time goes" + sizes + ": each piece measured alone (the ids above, or the named "
+    "figure of wasm-binding.cjs), differences of two measured figures marked with −. Pieces timed "
+    "apart need not add up exactly to the whole: caches are warmer in a loop of one piece.",
+    "",
+    table(["binding", "piece", "measured as", "time"], where),
+    "",
+]
 
 wasm = read("wasm.jsonl")
 skipped = read("wasm-skipped.txt")

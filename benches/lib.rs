@@ -7,6 +7,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use binauthz_core::crypto::{KeyError, PkixKey, SignatureAlgorithm};
 use serde_json::Value;
 
+pub mod bindings;
 pub mod hostile;
 pub mod scenarios;
 

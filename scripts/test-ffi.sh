@@ -130,6 +130,9 @@ export CGO_LDFLAGS="-L$LIB"
   [[ -z "$unformatted" ]] || { echo "gofmt -l: $unformatted"; exit 1; }
   go vet ./...
   go test -count=1 -race ./...
+  # The binding benchmark of benches/compare.sh, one iteration each: its setup checks the decision
+  # admits the image from the cache; no timing is looked at.
+  go test -count=1 -run '^$' -bench '^BenchmarkBinding$' -benchtime 1x . >/dev/null
 )
 
 # ---- 5. the README examples, extracted from binauthz-ffi/README.md ----

@@ -42,5 +42,8 @@ echo "size: the browser's .wasm is $WEB_GZ bytes gzipped, within the budget of $
 step "node --test (conformance, API, errors, TypeScript, README example, page in headless Chromium)"
 cd "$PKG"
 node --test tests/*.test.cjs
+# The binding benchmark of benches/compare.sh, a few calls: its checks (the decision admits the
+# image from the cache) run; its figures are not looked at.
+node "$ROOT/benches/wasm-binding.cjs" 2 2 >/dev/null
 
 step "WASM suites passed"
