@@ -241,8 +241,44 @@ impl Engine {
     /// PGP checks are never planned.
     pub fn plan<'a>(&'a self, request: &'a Request) -> VerificationPlan<'a> {
         let mut checker = Checker::planning(&self.cache, request.evaluation_time());
-        self.run(request, &mut checker);
+        // The images' checks alone: a plan needs no decision worded.
+        self.evaluate_images(request, &mut checker, &mut Vec::new());
         checker.into_plan()
+    }
+
+    /// Every image of `request` evaluated (before breakglass and dry run), in order, with the
+    /// attestor checks reused within the request.
+    fn evaluate_images<'a>(
+        &'a self,
+        request: &'a Request,
+        checker: &mut Checker<'a>,
+        notes: &mut Vec<String>,
+    ) -> (Vec<Evaluated>, u64) {
+        let context = request.context();
+        let run = context.cloud_run.as_ref();
+        // Cloud Run applies the default rule only (spec §13): its cluster, namespace and service
+        // account do not exist in GKE's sense, so they never select a rule.
+        let (rule_kind, rule_key, rule) = match run {
+            Some(_) => (RuleKind::Default, None, self.policy.default_rule()),
+            None => self.select_rule(context, notes),
+        };
+        let enforced = run.is_none_or(|r| cloud_run::enforced(r, context));
+        let mut memo = RequestMemo::new(request);
+        let evaluated = request
+            .images()
+            .iter()
+            .map(|image| match run {
+                Some(r) if !enforced => cloud_run::not_enabled(r),
+                _ => self.evaluate_image(
+                    image,
+                    (rule_kind, rule_key.as_deref(), rule),
+                    run.is_some(),
+                    &mut memo,
+                    checker,
+                ),
+            })
+            .collect();
+        (evaluated, memo.reused)
     }
 
     /// Evaluates `request` taking the outcomes in `verdicts` instead of verifying those checks
@@ -262,36 +298,26 @@ impl Engine {
         let context = request.context();
         let run = context.cloud_run.as_ref();
         let mut notes = Vec::new();
-        // Cloud Run applies the default rule only (spec §13): its cluster, namespace and service
-        // account do not exist in GKE's sense, so they never select a rule.
-        let (rule_kind, rule_key, rule) = match run {
-            Some(_) => (RuleKind::Default, None, self.policy.default_rule()),
-            None => self.select_rule(context, &mut notes),
+        let (evaluated, reused) = self.evaluate_images(request, checker, &mut notes);
+        // Cloud Run's breakglass is its justification; a service the setting leaves unenforced
+        // has nothing to break.
+        let (breakglass, justification) = match run {
+            Some(r) if !cloud_run::enforced(r, context) => (false, None),
+            _ => (
+                context.breakglass,
+                run.and_then(|r| r.breakglass_justification.as_deref()),
+            ),
         };
-        let enforced = run.is_none_or(|r| cloud_run::enforced(r, context));
-        let justification = run.and_then(|r| r.breakglass_justification.as_deref());
-        let mut memo = RequestMemo::new(request);
         let images: Vec<ImageDecision> = request
             .images()
             .iter()
-            .map(|image| match run {
-                Some(r) if !enforced => finish(image, cloud_run::not_enabled(r), false, None),
-                _ => {
-                    let evaluated = self.evaluate_image(
-                        image,
-                        (rule_kind, rule_key.as_deref(), rule),
-                        run.is_some(),
-                        &mut memo,
-                        checker,
-                    );
-                    finish(image, evaluated, context.breakglass, justification)
-                }
-            })
+            .zip(evaluated)
+            .map(|(image, evaluated)| finish(image, evaluated, breakglass, justification))
             .collect();
         let diagnostics = Diagnostics {
             cache_hits: checker.hits,
             cache_misses: checker.misses,
-            reused_attestor_checks: memo.reused,
+            reused_attestor_checks: reused,
             signature_checks: checker.budget.checks,
             checks_not_tried: checker.budget.not_tried,
             verification_cost: checker.budget.points(),
