@@ -45,5 +45,9 @@ node --test tests/*.test.cjs
 # The binding benchmark of benches/compare.sh, a few calls: its checks (the decision admits the
 # image from the cache) run; its figures are not looked at.
 node "$ROOT/benches/wasm-binding.cjs" 2 2 >/dev/null
+# Likewise benches/compare.sh's evaluateAsync measurements in Node and in headless Chromium: each
+# exits 1 unless every decision admits the image and WebCrypto, not the fallback, verified it.
+node "$ROOT/benches/wasm-async.cjs" 3 >/dev/null
+node "$ROOT/benches/wasm-browser.cjs" 20 >/dev/null
 
 step "WASM suites passed"
