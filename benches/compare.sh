@@ -642,9 +642,10 @@ if node_runs or chrome_runs:
                          f"{node_runs[0]['node']} processes")
     if chrome_runs:
         c0 = chrome_runs[0]
+        isolated = {True: "yes", False: "no"}.get(c0.get("cross_origin_isolated"), "n/a")
         described.append(f"`node benches/wasm-browser.cjs` {len(chrome_runs)} times in headless "
-                         f"{c0.get('chromium', 'Chromium')} on pkg-web (cross-origin isolated: "
-                         f"{c0.get('cross_origin_isolated', 'n/a')})")
+                         f"Chromium {c0.get('chromium', '')} on pkg-web (cross-origin isolated: "
+                         f"{isolated})")
     lines += [
         "One image, one P-256 attestation (the case of `verify/ecdsa_p256`), medians across runs: "
         + "; ".join(described) + ". In brackets, ÷ the native default `evaluate/cold_1img_1att_p256` "
