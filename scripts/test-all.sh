@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README): installs what a fresh machine lacks (scripts/setup.sh), then runs
 # every suite.
-#   bash scripts/test-all.sh            everything (about 30 minutes from a fresh clone on 2 cores, about 5 GB of disk)
+#   bash scripts/test-all.sh            everything (about 35 minutes from a fresh clone on 2 cores, about 5 GB of disk)
 #   FUZZ_SECONDS=60 bash scripts/test-all.sh   longer fuzz smoke per target (default 15)
 set -euo pipefail
 export PATH="$HOME/.cargo/bin:$PATH"
