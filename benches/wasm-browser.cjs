@@ -85,16 +85,12 @@ try {
   missing(`no playwright-core in ${path.join(WASM_DIR, "node_modules")} (cd binauthz-wasm && npm ci)`);
 }
 
-const casesDir = path.join(ROOT, "spec", "conformance", "cases");
-const file = fs
-  .readdirSync(casesDir)
-  .filter((f) => f.endsWith(".json"))
-  .find((f) => JSON.parse(fs.readFileSync(path.join(casesDir, f), "utf8")).name === CASE);
-if (!file) fail(`no conformance case named ${CASE} in ${casesDir}`);
-const testCase = JSON.parse(fs.readFileSync(path.join(casesDir, file), "utf8"));
-const config = JSON.stringify(testCase.config);
-const request = JSON.stringify(testCase.request);
-const wantKey = testCase.expect.images[0].verifiedBy[0].keyId;
+let config, request, wantKey;
+try {
+  ({ config, request, wantKey } = require("./wasm-case.cjs").conformanceCase(CASE));
+} catch (e) {
+  fail(e.message);
+}
 
 // The page: it loads the package and hands it to the measurement (inPage, below).
 const PAGE = `<!doctype html>

@@ -40,16 +40,12 @@ if (!Number.isInteger(N) || N < 1) fail(`N must be a positive integer, not ${pro
 const entry = path.join(PKG, "binauthz_wasm.js");
 if (!fs.existsSync(entry)) fail(`no ${entry}: build it with bash binauthz-wasm/build.sh`);
 
-const casesDir = path.join(ROOT, "spec", "conformance", "cases");
-const file = fs
-  .readdirSync(casesDir)
-  .filter((f) => f.endsWith(".json"))
-  .find((f) => JSON.parse(fs.readFileSync(path.join(casesDir, f), "utf8")).name === CASE);
-if (!file) fail(`no conformance case named ${CASE} in ${casesDir}`);
-const testCase = JSON.parse(fs.readFileSync(path.join(casesDir, file), "utf8"));
-const config = JSON.stringify(testCase.config);
-const request = JSON.stringify(testCase.request);
-const wantKey = testCase.expect.images[0].verifiedBy[0].keyId;
+let config, request, wantKey;
+try {
+  ({ config, request, wantKey } = require("./wasm-case.cjs").conformanceCase(CASE));
+} catch (e) {
+  fail(e.message);
+}
 
 const now = () => process.hrtime.bigint();
 const us = (t0, t1) => Number(t1 - t0) / 1000;
