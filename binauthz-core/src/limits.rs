@@ -16,9 +16,13 @@ pub const MAX_SIGNATURES: usize = 64;
 /// Most attestors in one config (GCP's per-project limit).
 pub const MAX_ATTESTORS: usize = 200;
 
-/// Cases in one policy-test file (spec §14): each is a whole evaluation, so a file's cost is
-/// bounded by this many requests' budgets.
+/// Cases in one policy-test file (spec §14): each is a whole evaluation within its own budget.
 pub const MAX_TEST_CASES: usize = 1_000;
+/// The verification one policy-test file's cases may spend together, in points of the signature
+/// checks and diagnoses that actually ran (a check the cache answers costs nothing here): five
+/// requests' budgets, about a second natively. Cases after it is spent are errors, not run
+/// (spec §14.1).
+pub const MAX_TEST_FILE_VERIFICATION_COST: u64 = 5 * MAX_VERIFICATION_COST;
 /// Most public keys in one attestor (GCP's limit).
 pub const MAX_KEYS_PER_ATTESTOR: usize = 1000;
 /// Longest image reference, in bytes.

@@ -278,6 +278,8 @@ pub(crate) struct Checker<'a> {
     pub(crate) misses: u64,
     /// What the request has spent.
     pub(crate) budget: RequestBudget,
+    /// Points of the checks and diagnoses that ran, the cache's answers left out.
+    pub(crate) uncached_points: u64,
 }
 
 enum Mode<'a> {
@@ -315,6 +317,7 @@ impl<'a> Checker<'a> {
             hits: 0,
             misses: 0,
             budget: RequestBudget::default(),
+            uncached_points: 0,
         }
     }
 
@@ -379,6 +382,9 @@ impl<'a> Checker<'a> {
             self.hits += 1;
         } else {
             self.misses += 1;
+            self.uncached_points = self
+                .uncached_points
+                .saturating_add(conclusion.work.points());
         }
         self.budget.charge_check(conclusion.work);
         conclusion.outcome
@@ -396,6 +402,7 @@ impl<'a> Checker<'a> {
         if !self.budget.charge_diagnosis(work) {
             return None;
         }
+        self.uncached_points = self.uncached_points.saturating_add(work.points());
         match key.diagnose(payload, signature) {
             Err(e @ VerifyError::Mismatch { hint: Some(_), .. }) => Some(e.to_string()),
             _ => None,

@@ -236,6 +236,15 @@ impl Engine {
         )
     }
 
+    /// Evaluates `request` as [`Engine::evaluate`] does on one thread, with the points of the
+    /// signature checks and diagnoses that ran (those the cache answered left out): what a
+    /// policy-test file's budget counts (spec §14.1).
+    pub(crate) fn evaluate_counting(&self, request: &Request) -> (Decision, u64) {
+        let mut checker = Checker::new(&self.cache, request.evaluation_time());
+        let decision = self.run(request, &mut checker);
+        (decision, checker.uncached_points)
+    }
+
     /// The signature checks `request` needs that the verification cache cannot answer, for a
     /// host that verifies them itself (spec §7.3); nothing is verified, counted or cached.
     /// PGP checks are never planned.

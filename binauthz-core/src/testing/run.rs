@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{ErrorCode, InputError};
 use crate::evaluation::Engine;
-use crate::limits::{MAX_OCCURRENCES, MAX_REQUEST_BYTES};
+use crate::limits::{MAX_OCCURRENCES, MAX_REQUEST_BYTES, MAX_TEST_FILE_VERIFICATION_COST};
 use crate::model::occurrence::Occurrences;
 use crate::request::Request;
 use crate::text::document;
@@ -28,17 +28,36 @@ pub fn run_cases(
     // The suite's own attestations are read (and signed) once, not once per case; each case
     // still reports their error where it did, after its own fields.
     let shared = engine.is_ok().then(|| suite_attestations(suite, resolver));
+    // The file's verification budget (spec §14.1): each case is bounded by its own request's
+    // budget, and the file by this, counted over the checks that actually ran.
+    let mut spent = 0u64;
     let cases = suite
         .cases
         .iter()
         .enumerate()
         .map(|(i, case)| match (engine, &shared) {
-            (Ok(engine), Some(shared)) => run_case(suite, i, case, shared, engine, resolver),
+            (Ok(_), Some(_)) if spent >= MAX_TEST_FILE_VERIFICATION_COST => {
+                error(case, file_budget_spent(spent))
+            }
+            (Ok(engine), Some(shared)) => {
+                let (result, cost) = run_case(suite, i, case, shared, engine, resolver);
+                spent = spent.saturating_add(cost);
+                result
+            }
             (Err(message), _) => error(case, message.to_owned()),
             (Ok(_), None) => error(case, "the suite's attestations were not read".to_owned()),
         })
         .collect();
     SuiteResult::new(file, cases)
+}
+
+/// Why a case after the file's budget was not run.
+fn file_budget_spent(spent: u64) -> String {
+    format!(
+        "not run: the cases before it verified signatures worth {spent} points, and a test file \
+         may spend {MAX_TEST_FILE_VERIFICATION_COST} (spec §14.1); split the file, or let cases \
+         share attestations so that the cache answers them"
+    )
 }
 
 fn error(case: &Case, message: String) -> CaseResult {
@@ -51,6 +70,7 @@ fn error(case: &Case, message: String) -> CaseResult {
     }
 }
 
+/// One case's result, and the points of verification it spent.
 fn run_case(
     suite: &Suite,
     index: usize,
@@ -58,15 +78,15 @@ fn run_case(
     shared: &Result<Attestations, InputError>,
     engine: &Engine,
     resolver: &dyn Resolver,
-) -> CaseResult {
+) -> (CaseResult, u64) {
     let at = format!("cases[{index}]");
     let request = match request(suite, case, &at, shared, resolver) {
         Ok(request) => request,
         Err(e) => {
-            return error(case, format!("{}: {}", e.path(), e.message()));
+            return (error(case, format!("{}: {}", e.path(), e.message())), 0);
         }
     };
-    let decision = engine.evaluate(&request);
+    let (decision, cost) = engine.evaluate_counting(&request);
     let outcome = Outcome::of(&decision);
     let mismatches = match &case.expect {
         Some(expect) => compare(expect, &outcome),
@@ -76,7 +96,7 @@ fn run_case(
             actual: "none".to_owned(),
         }],
     };
-    CaseResult {
+    let result = CaseResult {
         name: case.name.clone(),
         status: if mismatches.is_empty() {
             CaseStatus::Passed
@@ -86,7 +106,8 @@ fn run_case(
         mismatches,
         error: None,
         outcome: Some(outcome),
-    }
+    };
+    (result, cost)
 }
 
 /// The case's request; errors carry their full field paths (`at` is the case's).

@@ -444,4 +444,119 @@ mod bounded {
         let e = Suite::parse(&text).unwrap_err();
         assert_eq!(e.path(), format!("cases[{}].name", MAX_TEST_CASES - 1));
     }
+
+    /// An attestations file of `signatures` forged P-256 signatures by built-by-ci's key over
+    /// its genuine payload for API: each well formed, so each is verified (spec §7.2's
+    /// 32 per attestor and digest), and distinct per `seed`, so no cache answers them.
+    fn forged(seed: usize, signatures: usize) -> String {
+        const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let base64 = |bytes: &[u8]| -> String {
+            let mut out = String::new();
+            for chunk in bytes.chunks(3) {
+                let n = chunk.iter().fold(0u32, |n, b| (n << 8) | u32::from(*b))
+                    << (8 * (3 - chunk.len()));
+                for i in 0..=chunk.len() {
+                    out.push(char::from(B64[(n >> (18 - 6 * i)) as usize & 63]));
+                }
+                out.push_str(&"=".repeat(3 - chunk.len()));
+            }
+            out
+        };
+        let genuine: serde_json::Value =
+            serde_json::from_str(&examples().read("attestations.json").unwrap()).unwrap();
+        let occurrence = &genuine[0];
+        let key_id = occurrence["attestation"]["signatures"][0]["publicKeyId"].clone();
+        let sigs: Vec<serde_json::Value> = (0..signatures)
+            .map(|j| {
+                let mut der = vec![0x30, 0x44, 0x02, 0x20];
+                der.extend((0..32u8).map(|k| {
+                    if k == 0 {
+                        0x11
+                    } else {
+                        (seed as u8) ^ (j as u8).wrapping_mul(31) ^ k
+                    }
+                }));
+                der.extend([0x02, 0x20]);
+                der.extend((0..32u8).map(|k| {
+                    if k == 0 {
+                        0x22
+                    } else {
+                        ((seed >> 8) as u8) ^ (j as u8) ^ k.wrapping_mul(7)
+                    }
+                }));
+                serde_json::json!({"publicKeyId": key_id, "signature": base64(&der)})
+            })
+            .collect();
+        let mut flood = occurrence.clone();
+        flood["attestation"]["signatures"] = serde_json::Value::Array(sigs);
+        flood.to_string()
+    }
+
+    #[test]
+    fn a_test_file_s_cases_share_one_verification_budget() {
+        use crate::limits::{
+            MAX_DIAGNOSIS_COST, MAX_TEST_FILE_VERIFICATION_COST, MAX_VERIFICATION_COST,
+        };
+        let n = 120;
+        let files: Vec<(String, String)> = (0..n)
+            .map(|i| (format!("flood{i}.json"), forged(i, 40)))
+            .collect();
+        let extra: Vec<(&str, String)> = files
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.clone()))
+            .collect();
+        let case = |i: usize, file: &str| {
+            format!(
+                "- name: c{i}\n  images: [{API}]\n  attestations: [{file}]\n  expect: {{allowed: false}}\n"
+            )
+        };
+        let head = "policy: policy.yaml\nattestors: [attestors.yaml]\ncases:\n";
+
+        // Every case forges signatures of its own: each costs 32 checks that run, and diagnoses.
+        let text = format!(
+            "{head}{}",
+            (0..n)
+                .map(|i| case(i, &format!("flood{i}.json")))
+                .collect::<String>()
+        );
+        let result = run_tests(
+            "t_test.yaml",
+            &Suite::parse(&text).unwrap(),
+            &counting(&extra),
+        );
+        let ran = result
+            .cases
+            .iter()
+            .take_while(|c| c.status == CaseStatus::Passed)
+            .count();
+        assert!(ran > 0 && ran < n, "{ran} of {n} cases ran: {result:#?}");
+        for c in &result.cases[ran..] {
+            assert_eq!(c.status, CaseStatus::Error, "{c:#?}");
+            let message = c.error.as_deref().unwrap_or_default();
+            assert!(
+                message.starts_with("not run: ") && message.contains("§14.1"),
+                "{message}"
+            );
+            // What the file spent: its budget, overrun by at most one request's (checks and
+            // diagnoses), never more.
+            let spent: u64 = message
+                .split_whitespace()
+                .skip_while(|w| *w != "worth")
+                .nth(1)
+                .and_then(|w| w.parse().ok())
+                .unwrap();
+            assert!(spent >= MAX_TEST_FILE_VERIFICATION_COST, "{message}");
+            assert!(
+                spent
+                    < MAX_TEST_FILE_VERIFICATION_COST + MAX_VERIFICATION_COST + MAX_DIAGNOSIS_COST,
+                "{message}"
+            );
+        }
+
+        // Checks the cache answers cost nothing: a full file of cases over the example
+        // attestations (genuine signatures, so nothing to diagnose) runs whole.
+        let text = suite(&cases(MAX_TEST_CASES));
+        let result = run_tests("t_test.yaml", &Suite::parse(&text).unwrap(), &counting(&[]));
+        assert_eq!(result.passed, MAX_TEST_CASES, "{result:#?}");
+    }
 }
