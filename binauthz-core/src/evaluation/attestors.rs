@@ -352,7 +352,9 @@ impl<'a> Checker<'a> {
             digest.bytes(),
             now,
         );
-        let planned = match (key.key(), occurrence.payload(), occurrence.payload_hash()) {
+        // Built only by a plan or a decision with verdicts: a plain evaluation (every warm
+        // decision) has no use for it.
+        let planned = || match (key.key(), occurrence.payload(), occurrence.payload_hash()) {
             (PublicKey::Pkix(k), Some(payload), Some(hash)) => Some(PlannedCheck::new(
                 CheckId::new(key.cache_id(), signature.hash(), hash),
                 k,
@@ -363,11 +365,12 @@ impl<'a> Checker<'a> {
         };
         let verdicts = match &mut self.mode {
             Mode::Decide(verdicts) => *verdicts,
-            Mode::Plan(plan) => return plan_check(self.cache, id, planned, plan, &mut self.budget),
+            Mode::Plan(plan) => {
+                return plan_check(self.cache, id, planned(), plan, &mut self.budget);
+            }
         };
-        let verdict = planned
-            .zip(verdicts)
-            .and_then(|(check, verdicts)| verdicts.get(&check.id()));
+        let verdict =
+            verdicts.and_then(|verdicts| planned().and_then(|check| verdicts.get(&check.id())));
         let (conclusion, hit) = self.cache.get_or_check(id, || {
             judge(
                 key.key(),
@@ -410,6 +413,12 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// What one PKIX check costs (spec §7.2): its algorithm's points and the payload's bytes, known
+/// before it runs. One definition, so that a plan charges what the check it stands for would.
+fn pkix_check_work(key: &PkixKey, payload: &[u8]) -> Work {
+    Work::verification(pkix_points(key.algorithm()), payload.len())
+}
+
 /// A planning checker's answer for one check: the cache's conclusion when it has one; otherwise
 /// the check is listed (PKIX only) and left [`Outcome::Planned`], so the evaluation goes on to
 /// every further check a decision could reach. It is charged as a rejection would be, so the
@@ -427,8 +436,7 @@ fn plan_check<'a>(
     }
     let work = match planned {
         Some(check) => {
-            let work =
-                Work::verification(pkix_points(check.key().algorithm()), check.message().len());
+            let work = pkix_check_work(check.key(), check.message());
             plan.push(check);
             work
         }
@@ -473,7 +481,7 @@ fn judge(
             };
             // Charged whatever the signature looks like: the cost of a check is known before
             // it runs.
-            work = Work::verification(pkix_points(k.algorithm()), payload.len());
+            work = pkix_check_work(k, payload);
             let verified = match verdict {
                 Some(Verdict::Exact(result)) => result.clone(),
                 // The host only did the arithmetic: the structure is judged here, again.
