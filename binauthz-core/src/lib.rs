@@ -59,6 +59,8 @@ pub use objects::kubernetes;
 pub mod limits;
 // Mistakes valid policies still make (spec/lint.md).
 pub mod lint;
+// Check-based platform policies (gkePolicy): reading, evaluating, GCP's result shapes.
+pub mod platform;
 // Policy tests: test files, their runner and their reports (spec/README.md §14).
 pub mod testing;
 // PGP attestor keys and PGP-signed attestations.

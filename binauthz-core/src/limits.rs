@@ -62,3 +62,29 @@ pub const MAX_SHOWN_CHARS: usize = 256;
 pub const MAX_PGP_SIGNATURE_PACKETS: usize = 4;
 /// Public-key verifications for one PGP signature string (its packets times candidate keys).
 pub const MAX_PGP_VERIFICATIONS: usize = 8;
+
+// Check-based platform policies (spec/README.md §15).
+
+/// The most check sets a platform policy may have.
+pub const MAX_PLATFORM_CHECK_SETS: usize = 100;
+/// The most checks a check set may have.
+pub const MAX_PLATFORM_CHECKS: usize = 100;
+/// The most entries of any other list of a platform policy (patterns, authenticators,
+/// authorities, rules, CVE ids).
+pub const MAX_PLATFORM_LIST: usize = 1000;
+/// The most keys of one authenticator's or authority's key set.
+pub const MAX_PLATFORM_KEYS: usize = 100;
+/// The most projects of a `containerAnalysis*Projects` list, as GCP allows.
+pub const MAX_PLATFORM_PROJECTS: usize = 10;
+/// The most pods one platform-policy request may hold (a cluster's `kubectl get pods -A`).
+pub const MAX_PLATFORM_PODS: usize = 5000;
+/// The most check results one platform-policy request may produce (pods × images × checks),
+/// bounding the response as the request's size bounds its input.
+pub const MAX_PLATFORM_RESULTS: usize = 100_000;
+/// The most vulnerability and discovery occurrences one platform-policy request may hold.
+pub const MAX_VULNERABILITY_OCCURRENCES: usize = 65_536;
+/// The most image records (`dockerImages`) one platform-policy request may hold.
+pub const MAX_DOCKER_IMAGES: usize = 16_384;
+/// The most signature checks one platform-policy check may run for one image (keys times
+/// signatures; cosign signatures name no key, so every key is tried on every signature).
+pub const MAX_CHECKS_PER_PLATFORM_CHECK: usize = 32;

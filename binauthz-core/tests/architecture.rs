@@ -25,7 +25,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("decision", &["decision"]),
     ("objects", &["objects"]),
     ("requests", &["request", "gcloud"]),
-    ("evaluation", &["evaluation"]),
+    ("evaluation", &["evaluation", "platform"]),
     ("lint", &["lint", "testing"]),
     ("api", &["api", "schema"]),
 ];

@@ -218,3 +218,24 @@ pub fn run_tests(file: &str, suite: &str, files: &str) -> Result<String, ErrorRe
     let result = super::run_tests(file, &suite, &super::GivenFiles::new(files));
     to_json(&result, ErrorStage::Config)
 }
+
+/// Validates a check-based platform policy (spec §15.1), with every error; a summary of what it
+/// says ([`super::PlatformPolicySummary`]).
+pub fn validate_platform_policy(policy: &str) -> Result<String, ErrorReport> {
+    let policy = super::validate_platform_policy(policy)?;
+    to_json(&super::PlatformPolicySummary::of(&policy), ErrorStage::Config)
+}
+
+/// Evaluates a platform policy for the pods of a request (spec §15.5); GCP's
+/// `EvaluateGkePolicyResponse` (spec §15.6).
+pub fn evaluate_platform_policy(policy: &str, request: &str) -> Result<String, ErrorReport> {
+    let evaluation = super::evaluate_platform_policy(policy, request)?;
+    to_json(evaluation.response(), ErrorStage::Request)
+}
+
+/// The Continuous Validation log's events for the pods of a request (spec §15.6), as a JSON
+/// list: one `podEvent` per pod that does not conform, or one `configErrorEvent` when the policy
+/// cannot be read.
+pub fn platform_cv_events(policy: &str, request: &str) -> Result<String, ErrorReport> {
+    to_json(&super::platform_cv_events(policy, request)?, ErrorStage::Request)
+}

@@ -10,6 +10,7 @@
 mod attestations;
 mod documents;
 pub mod json;
+mod platform;
 mod policy_tests;
 mod report;
 mod review;
@@ -20,6 +21,10 @@ mod tests;
 pub use attestations::{AttestationEntries, AttestationEntry, read_attestations};
 pub use documents::{
     Checked, Document, check_documents, compile_documents, errors_of_read_documents,
+};
+pub use platform::{
+    CheckSetSummary, CheckSummary, PLATFORM_POLICY, PlatformPolicySummary, evaluate_platform_policy,
+    platform_cv_events, platform_request, validate_platform_policy,
 };
 pub use policy_tests::{GivenFiles, TEST_FILE, parse_tests, run_tests, test_file_error};
 pub use report::{ErrorDetail, ErrorReport};

@@ -1,0 +1,788 @@
+//! Reading a platform policy document field by field, collecting every error with its path
+//! (as `gcloud beta container binauthz policy create --platform=gke` would refuse it), so one
+//! bad check does not hide the errors of the others.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::{
+    Authenticator, AuthenticatorKey, Check, CheckKind, CheckSet, PlatformPolicy, Scope,
+    SigstoreAuthority, SlsaRule, VulnerabilityCheck,
+};
+use crate::crypto::{PkixKey, SignatureAlgorithm};
+use crate::error::{ErrorCode, InputError, join_path};
+use crate::limits::{
+    MAX_PLATFORM_CHECK_SETS, MAX_PLATFORM_CHECKS, MAX_PLATFORM_KEYS, MAX_PLATFORM_LIST,
+    MAX_PLATFORM_PROJECTS,
+};
+use crate::model::allowlist::AllowlistPattern;
+use crate::model::names::{KeyId, uri_reference_problem};
+use crate::platform::cosign_key::CosignKey;
+use crate::platform::pattern::{DirPattern, RepoPattern};
+use crate::platform::severity::Severity;
+use crate::text::document::shape::kind_of;
+
+/// Every check kind's field, in the order GCP's schema lists them.
+const CHECK_KINDS: &[&str] = &[
+    "alwaysDeny",
+    "imageFreshnessCheck",
+    "simpleSigningAttestationCheck",
+    "sigstoreSignatureCheck",
+    "slsaCheck",
+    "trustedDirectoryCheck",
+    "vulnerabilityCheck",
+];
+
+/// Reads an already-parsed platform policy document.
+pub fn validate_value(value: Value) -> Result<PlatformPolicy, Vec<InputError>> {
+    let mut r = Reader::default();
+    let policy = r.document(&value);
+    match policy {
+        Some(policy) if r.errors.is_empty() => Ok(policy),
+        _ => Err(r.errors),
+    }
+}
+
+#[derive(Default)]
+struct Reader {
+    errors: Vec<InputError>,
+}
+
+/// A field that is absent or null (proto3 JSON reads null as the default).
+fn present<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.get(key).filter(|v| !v.is_null())
+}
+
+impl Reader {
+    fn error(&mut self, path: &str, message: impl Into<String>) {
+        self.errors.push(InputError::invalid(path, message));
+    }
+
+    fn limit(&mut self, path: &str, message: impl Into<String>) {
+        self.errors
+            .push(InputError::new(ErrorCode::Limit, path, message));
+    }
+
+    /// A mapping with only `fields`; unknown fields are errors, as gcloud refuses them.
+    fn mapping<'a>(
+        &mut self,
+        value: &'a Value,
+        path: &str,
+        fields: &[&str],
+    ) -> Option<&'a Map<String, Value>> {
+        let Some(map) = value.as_object() else {
+            self.error(path, format!("expected a mapping, found {}", kind_of(value)));
+            return None;
+        };
+        for key in map.keys() {
+            if !fields.contains(&key.as_str()) {
+                let shown = crate::untrusted::escape(key);
+                self.error(
+                    &join_path(path, key),
+                    format!(
+                        "unknown field `{shown}`, expected one of {}",
+                        fields
+                            .iter()
+                            .map(|f| format!("`{f}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+        Some(map)
+    }
+
+    fn string(&mut self, map: &Map<String, Value>, key: &str, path: &str) -> Option<String> {
+        match present(map, key)? {
+            Value::String(s) => Some(s.clone()),
+            other => {
+                self.error(
+                    &join_path(path, key),
+                    format!("expected a string, found {}", kind_of(other)),
+                );
+                None
+            }
+        }
+    }
+
+    /// A list field (absent or null is empty), at most `max` entries.
+    fn list<'a>(
+        &mut self,
+        map: &'a Map<String, Value>,
+        key: &str,
+        path: &str,
+        max: usize,
+    ) -> &'a [Value] {
+        let at = join_path(path, key);
+        match present(map, key) {
+            None => &[],
+            Some(Value::Array(items)) if items.len() > max => {
+                self.limit(
+                    &at,
+                    format!("{} entries, more than the limit of {max}", items.len()),
+                );
+                &[]
+            }
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                self.error(&at, format!("expected a list, found {}", kind_of(other)));
+                &[]
+            }
+        }
+    }
+
+    fn strings(&mut self, map: &Map<String, Value>, key: &str, path: &str, max: usize) -> Vec<String> {
+        let at = join_path(path, key);
+        let items = self.list(map, key, path, max);
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match item {
+                Value::String(s) => out.push(s.clone()),
+                other => self.error(
+                    &format!("{at}[{i}]"),
+                    format!("expected a string, found {}", kind_of(other)),
+                ),
+            }
+        }
+        out
+    }
+
+    fn document(&mut self, value: &Value) -> Option<PlatformPolicy> {
+        let map = self.mapping(
+            value,
+            "",
+            &["name", "description", "etag", "updateTime", "gkePolicy"],
+        )?;
+        let name = self.string(map, "name", "");
+        let description = self.string(map, "description", "");
+        self.string(map, "etag", "");
+        self.string(map, "updateTime", "");
+        if let Some(name) = &name
+            && !is_gke_policy_name(name)
+        {
+            self.error(
+                "name",
+                format!(
+                    "`{}` is not a GKE platform policy's name; expected projects/PROJECT/platforms/gke/policies/ID",
+                    crate::untrusted::shown(name)
+                ),
+            );
+        }
+        let Some(gke) = present(map, "gkePolicy") else {
+            self.errors.push(InputError::invalid(
+                "gkePolicy",
+                "field is required: a check-based platform policy for GKE is `gkePolicy: {checkSets: [...]}` (a project policy is read by `binauthz evaluate`, not here)",
+            ));
+            return None;
+        };
+        let gke = self.mapping(gke, "gkePolicy", &["imageAllowlist", "checkSets"])?;
+        let allowlist = self.allowlist(gke, "gkePolicy");
+        let sets = self.list(gke, "checkSets", "gkePolicy", MAX_PLATFORM_CHECK_SETS);
+        let mut check_sets = Vec::with_capacity(sets.len());
+        for (i, set) in sets.iter().enumerate() {
+            if let Some(set) = self.check_set(set, &format!("gkePolicy.checkSets[{i}]")) {
+                check_sets.push(set);
+            }
+        }
+        if check_sets.len() == sets.len() {
+            self.order(&check_sets);
+        }
+        Some(PlatformPolicy {
+            name,
+            description,
+            allowlist,
+            check_sets,
+        })
+    }
+
+    /// The server's rules for the list: decreasing specificity (so the first matching set is
+    /// the most specific), and a catch-all last.
+    fn order(&mut self, sets: &[CheckSet]) {
+        for (i, set) in sets.iter().enumerate() {
+            let at = format!("gkePolicy.checkSets[{i}].scope");
+            if set.scope == Scope::Everything && i + 1 < sets.len() {
+                self.error(
+                    &at,
+                    format!(
+                        "a check set without scope matches every pod, so it must be the last one; check set {} and later would never be evaluated",
+                        i + 1
+                    ),
+                );
+            }
+            for (j, earlier) in sets.iter().enumerate().take(i) {
+                if earlier.scope == set.scope && set.scope != Scope::Everything {
+                    self.error(&at, format!("check set {j} already has this scope"));
+                }
+                // A namespace scope listed before a service account of the same namespace
+                // would hide it: the server requires decreasing specificity.
+                if let (Scope::Namespace(ns), Scope::ServiceAccount { namespace, .. }) =
+                    (&earlier.scope, &set.scope)
+                    && ns == namespace
+                {
+                    self.error(
+                        &at,
+                        format!(
+                            "check sets must be in decreasing specificity: this service account's namespace `{ns}` is the scope of check set {j}, listed before it, which would always match first"
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(last) = sets.last()
+            && last.scope != Scope::Everything
+        {
+            self.error(
+                &format!("gkePolicy.checkSets[{}].scope", sets.len() - 1),
+                "the last check set must have no scope (a catch-all for every other pod), as GCP requires",
+            );
+        }
+    }
+
+    fn allowlist(&mut self, map: &Map<String, Value>, path: &str) -> Vec<AllowlistPattern> {
+        let Some(value) = present(map, "imageAllowlist") else {
+            return Vec::new();
+        };
+        let at = join_path(path, "imageAllowlist");
+        let Some(list) = self.mapping(value, &at, &["allowPattern"]) else {
+            return Vec::new();
+        };
+        if present(list, "allowPattern").is_none() {
+            self.error(&join_path(&at, "allowPattern"), "field is required");
+        }
+        let patterns = self.strings(list, "allowPattern", &at, MAX_PLATFORM_LIST);
+        let mut out = Vec::with_capacity(patterns.len());
+        for (i, p) in patterns.iter().enumerate() {
+            match AllowlistPattern::parse(p) {
+                Ok(p) => out.push(p),
+                Err(e) => self.error(&format!("{at}.allowPattern[{i}]"), e.to_string()),
+            }
+        }
+        out
+    }
+
+    fn check_set(&mut self, value: &Value, path: &str) -> Option<CheckSet> {
+        let errors_before = self.errors.len();
+        let map = self.mapping(
+            value,
+            path,
+            &["displayName", "scope", "imageAllowlist", "checks"],
+        )?;
+        let display_name = self.string(map, "displayName", path);
+        let scope = self.scope(map, path);
+        let allowlist = self.allowlist(map, path);
+        let items = self.list(map, "checks", path, MAX_PLATFORM_CHECKS);
+        let mut checks = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            if let Some(check) = self.check(item, &format!("{path}.checks[{i}]")) {
+                checks.push(check);
+            }
+        }
+        (self.errors.len() == errors_before).then_some(CheckSet {
+            display_name,
+            scope: scope.unwrap_or(Scope::Everything),
+            allowlist,
+            checks,
+        })
+    }
+
+    fn scope(&mut self, map: &Map<String, Value>, path: &str) -> Option<Scope> {
+        let value = present(map, "scope")?;
+        let at = join_path(path, "scope");
+        let scope = self.mapping(
+            value,
+            &at,
+            &["kubernetesNamespace", "kubernetesServiceAccount"],
+        )?;
+        let namespace = self.string(scope, "kubernetesNamespace", &at);
+        let account = self.string(scope, "kubernetesServiceAccount", &at);
+        match (namespace, account) {
+            (Some(_), Some(_)) => {
+                self.error(
+                    &at,
+                    "a scope has kubernetesNamespace or kubernetesServiceAccount, not both",
+                );
+                None
+            }
+            (Some(ns), None) => {
+                if !is_dns_label(&ns) {
+                    self.error(
+                        &join_path(&at, "kubernetesNamespace"),
+                        format!(
+                            "`{}` is not a Kubernetes namespace name (a DNS label: lower-case letters, digits and `-`, at most 63)",
+                            crate::untrusted::shown(&ns)
+                        ),
+                    );
+                    return None;
+                }
+                Some(Scope::Namespace(ns))
+            }
+            (None, Some(sa)) => match sa.split_once(':') {
+                Some((ns, name)) if is_dns_label(ns) && is_dns_subdomain(name) => {
+                    Some(Scope::ServiceAccount {
+                        namespace: ns.to_owned(),
+                        name: name.to_owned(),
+                    })
+                }
+                _ => {
+                    self.error(
+                        &join_path(&at, "kubernetesServiceAccount"),
+                        format!(
+                            "`{}` is not `namespace:service-account` (for example `my-namespace:my-service-account`)",
+                            crate::untrusted::shown(&sa)
+                        ),
+                    );
+                    None
+                }
+            },
+            // An empty scope is no scope: every namespace and service account.
+            (None, None) => None,
+        }
+    }
+
+    fn check(&mut self, value: &Value, path: &str) -> Option<Check> {
+        let mut fields = vec!["displayName", "imageAllowlist"];
+        fields.extend_from_slice(CHECK_KINDS);
+        let map = self.mapping(value, path, &fields)?;
+        let display_name = self.string(map, "displayName", path);
+        let allowlist = self.allowlist(map, path);
+        let mut kinds: Vec<&str> = CHECK_KINDS
+            .iter()
+            .copied()
+            .filter(|k| present(map, k).is_some())
+            .collect();
+        // `alwaysDeny: false` is proto3's default: it sets no check.
+        if map.get("alwaysDeny") == Some(&Value::Bool(false)) {
+            kinds.retain(|k| *k != "alwaysDeny");
+            if kinds.is_empty() {
+                self.error(
+                    &join_path(path, "alwaysDeny"),
+                    "`alwaysDeny: false` sets no check; a check needs exactly one kind (write `alwaysDeny: true`, or another check)",
+                );
+                return None;
+            }
+        }
+        let kind = match kinds.as_slice() {
+            [one] => *one,
+            [] => {
+                self.error(
+                    path,
+                    format!(
+                        "a check needs exactly one kind; found none (expected one of {})",
+                        CHECK_KINDS.join(", ")
+                    ),
+                );
+                return None;
+            }
+            several => {
+                self.error(
+                    path,
+                    format!(
+                        "a check has exactly one kind; found {}",
+                        several.join(" and ")
+                    ),
+                );
+                return None;
+            }
+        };
+        let at = join_path(path, kind);
+        let value = present(map, kind)?;
+        let kind = match kind {
+            "alwaysDeny" => self.always_deny(value, &at),
+            "imageFreshnessCheck" => self.freshness(value, &at),
+            "simpleSigningAttestationCheck" => self.simple_signing(value, &at),
+            "sigstoreSignatureCheck" => self.sigstore(value, &at),
+            "slsaCheck" => self.slsa(value, &at),
+            "trustedDirectoryCheck" => self.trusted_directory(value, &at),
+            _ => self.vulnerability(value, &at),
+        }?;
+        Some(Check {
+            display_name,
+            allowlist,
+            kind,
+        })
+    }
+
+    fn always_deny(&mut self, value: &Value, at: &str) -> Option<CheckKind> {
+        match value {
+            Value::Bool(true) => Some(CheckKind::AlwaysDeny),
+            other => {
+                self.error(at, format!("expected true, found {}", kind_of(other)));
+                None
+            }
+        }
+    }
+
+    fn freshness(&mut self, value: &Value, at: &str) -> Option<CheckKind> {
+        let map = self.mapping(value, at, &["maxUploadAgeDays"])?;
+        let field = join_path(at, "maxUploadAgeDays");
+        // proto3 JSON writes an int32 as a number, and reads a string of digits too.
+        let days = match present(map, "maxUploadAgeDays") {
+            None => {
+                self.error(&field, "field is required: a number of days greater than 0");
+                return None;
+            }
+            Some(Value::Number(n)) => n.as_i64(),
+            Some(Value::String(s)) => s.parse::<i64>().ok(),
+            Some(other) => {
+                self.error(&field, format!("expected a number of days, found {}", kind_of(other)));
+                return None;
+            }
+        };
+        match days.and_then(|d| u32::try_from(d).ok()).filter(|d| (1..=i32::MAX as u32).contains(d)) {
+            Some(d) => Some(CheckKind::Freshness(d)),
+            None => {
+                self.error(&field, "expected a whole number of days greater than 0 (int32)");
+                None
+            }
+        }
+    }
+
+    fn projects(&mut self, map: &Map<String, Value>, key: &str, at: &str) -> Vec<String> {
+        let list = self.strings(map, key, at, MAX_PLATFORM_PROJECTS);
+        for (i, p) in list.iter().enumerate() {
+            let ok = p
+                .strip_prefix("projects/")
+                .is_some_and(|id| !id.is_empty() && !id.contains('/'));
+            if !ok {
+                self.error(
+                    &format!("{}[{i}]", join_path(at, key)),
+                    format!(
+                        "`{}` is not `projects/PROJECT_ID`",
+                        crate::untrusted::shown(p)
+                    ),
+                );
+            }
+        }
+        list
+    }
+
+    fn simple_signing(&mut self, value: &Value, at: &str) -> Option<CheckKind> {
+        let map = self.mapping(
+            value,
+            at,
+            &["attestationAuthenticators", "containerAnalysisAttestationProjects"],
+        )?;
+        let projects = self.projects(map, "containerAnalysisAttestationProjects", at);
+        let items = self.list(map, "attestationAuthenticators", at, MAX_PLATFORM_LIST);
+        if items.is_empty() {
+            self.error(
+                &join_path(at, "attestationAuthenticators"),
+                "field is required: at least one authenticator with a PKIX key",
+            );
+        }
+        let mut authenticators = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("{at}.attestationAuthenticators[{i}]");
+            let Some(a) = self.mapping(item, &path, &["displayName", "pkixPublicKeySet"]) else {
+                continue;
+            };
+            let display_name = self.string(a, "displayName", &path);
+            let set_at = join_path(&path, "pkixPublicKeySet");
+            let Some(set) = present(a, "pkixPublicKeySet") else {
+                self.error(&set_at, "field is required");
+                continue;
+            };
+            let Some(set) = self.mapping(set, &set_at, &["pkixPublicKeys"]) else {
+                continue;
+            };
+            let keys = self.list(set, "pkixPublicKeys", &set_at, MAX_PLATFORM_KEYS);
+            if keys.is_empty() {
+                self.error(
+                    &join_path(&set_at, "pkixPublicKeys"),
+                    "field is required: at least one key",
+                );
+            }
+            let mut read = Vec::with_capacity(keys.len());
+            for (k, key) in keys.iter().enumerate() {
+                if let Some(key) = self.pkix_key(key, &format!("{set_at}.pkixPublicKeys[{k}]")) {
+                    read.push(key);
+                }
+            }
+            authenticators.push(Authenticator {
+                display_name,
+                keys: read,
+            });
+        }
+        Some(CheckKind::SimpleSigning {
+            authenticators,
+            projects,
+        })
+    }
+
+    fn pkix_key(&mut self, value: &Value, at: &str) -> Option<AuthenticatorKey> {
+        let map = self.mapping(value, at, &["publicKeyPem", "signatureAlgorithm", "keyId"])?;
+        let pem = self.string(map, "publicKeyPem", at);
+        let alg = self.string(map, "signatureAlgorithm", at);
+        let id = self.string(map, "keyId", at).filter(|s| !s.is_empty());
+        let alg_at = join_path(at, "signatureAlgorithm");
+        let Some(alg) = alg else {
+            self.error(&alg_at, "field is required");
+            return None;
+        };
+        let Some(algorithm) = SignatureAlgorithm::from_name(&alg) else {
+            let names: Vec<&str> = SignatureAlgorithm::ALL
+                .iter()
+                .flat_map(|a| a.names().iter().copied())
+                .collect();
+            self.error(
+                &alg_at,
+                format!(
+                    "`{}` is not a known signature algorithm; expected one of {}",
+                    crate::untrusted::shown(&alg),
+                    names.join(", ")
+                ),
+            );
+            return None;
+        };
+        let pem_at = join_path(at, "publicKeyPem");
+        let Some(pem) = pem else {
+            self.error(&pem_at, "field is required");
+            return None;
+        };
+        let key = match PkixKey::from_pem(&pem, algorithm) {
+            Ok(k) => k,
+            Err(e) => {
+                self.error(&pem_at, e.to_string());
+                return None;
+            }
+        };
+        let id = id.unwrap_or_else(|| key.default_key_id());
+        if let Some(problem) = uri_reference_problem(&id) {
+            self.error(
+                &join_path(at, "keyId"),
+                format!(
+                    "key id `{}` is not a URI (RFC 3986, as GCP requires): it {problem}; leave it blank for the default ni:///sha-256;… id",
+                    crate::untrusted::shown(&id)
+                ),
+            );
+            return None;
+        }
+        Some(AuthenticatorKey {
+            id: KeyId::new(id),
+            key: Arc::new(key),
+        })
+    }
+
+    fn sigstore(&mut self, value: &Value, at: &str) -> Option<CheckKind> {
+        let map = self.mapping(value, at, &["sigstoreAuthorities"])?;
+        let items = self.list(map, "sigstoreAuthorities", at, MAX_PLATFORM_LIST);
+        if items.is_empty() {
+            self.error(
+                &join_path(at, "sigstoreAuthorities"),
+                "field is required: at least one authority with a public key",
+            );
+        }
+        let mut authorities = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("{at}.sigstoreAuthorities[{i}]");
+            let Some(a) = self.mapping(item, &path, &["displayName", "publicKeySet"]) else {
+                continue;
+            };
+            let display_name = self.string(a, "displayName", &path);
+            let set_at = join_path(&path, "publicKeySet");
+            let Some(set) = present(a, "publicKeySet") else {
+                self.error(&set_at, "field is required");
+                continue;
+            };
+            let Some(set) = self.mapping(set, &set_at, &["publicKeys"]) else {
+                continue;
+            };
+            let keys = self.list(set, "publicKeys", &set_at, MAX_PLATFORM_KEYS);
+            if keys.is_empty() {
+                self.error(
+                    &join_path(&set_at, "publicKeys"),
+                    "field is required: at least one key",
+                );
+            }
+            let mut read = Vec::with_capacity(keys.len());
+            for (k, key) in keys.iter().enumerate() {
+                let key_at = format!("{set_at}.publicKeys[{k}]");
+                let Some(key) = self.mapping(key, &key_at, &["publicKeyPem"]) else {
+                    continue;
+                };
+                let pem_at = join_path(&key_at, "publicKeyPem");
+                match self.string(key, "publicKeyPem", &key_at) {
+                    None => self.error(&pem_at, "field is required"),
+                    Some(pem) => match CosignKey::from_pem(&pem) {
+                        Ok(k) => read.push(Arc::new(k)),
+                        Err(e) => self.error(&pem_at, e.to_string()),
+                    },
+                }
+            }
+            authorities.push(SigstoreAuthority {
+                display_name,
+                keys: read,
+            });
+        }
+        Some(CheckKind::Sigstore(authorities))
+    }
+
+    fn slsa(&mut self, value: &Value, at: &str) -> Option<CheckKind> {
+        let map = self.mapping(value, at, &["rules"])?;
+        let items = self.list(map, "rules", at, MAX_PLATFORM_LIST);
+        if items.is_empty() {
+            self.error(&join_path(at, "rules"), "field is required: at least one rule");
+        }
+        let mut rules = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("{at}.rules[{i}]");
+            let Some(r) = self.mapping(
+                item,
+                &path,
+                &[
+                    "trustedBuilder",
+                    "attestationSource",
+                    "configBasedBuildRequired",
+                    "trustedSourceRepoPatterns",
+                ],
+            ) else {
+                continue;
+            };
+            let builder = self.string(r, "trustedBuilder", &path);
+            match builder.as_deref() {
+                Some("GOOGLE_CLOUD_BUILD") => {}
+                Some(other) => self.error(
+                    &join_path(&path, "trustedBuilder"),
+                    format!(
+                        "`{}` is not a usable builder; expected GOOGLE_CLOUD_BUILD",
+                        crate::untrusted::shown(other)
+                    ),
+                ),
+                None => self.error(&join_path(&path, "trustedBuilder"), "field is required"),
+            }
+            let projects = match present(r, "attestationSource") {
+                None => Vec::new(),
+                Some(source) => {
+                    let source_at = join_path(&path, "attestationSource");
+                    match self.mapping(source, &source_at, &["containerAnalysisAttestationProjects"]) {
+                        Some(s) => self.projects(s, "containerAnalysisAttestationProjects", &source_at),
+                        None => Vec::new(),
+                    }
+                }
+            };
+            let config_based = match present(r, "configBasedBuildRequired") {
+                None => false,
+                Some(Value::Bool(b)) => *b,
+                Some(other) => {
+                    self.error(
+                        &join_path(&path, "configBasedBuildRequired"),
+                        format!("expected true or false, found {}", kind_of(other)),
+                    );
+                    false
+                }
+            };
+            let patterns = self.strings(r, "trustedSourceRepoPatterns", &path, MAX_PLATFORM_LIST);
+            let mut source_repo_patterns = Vec::with_capacity(patterns.len());
+            for (p, text) in patterns.iter().enumerate() {
+                match RepoPattern::parse(text) {
+                    Ok(pattern) => source_repo_patterns.push(pattern),
+                    Err(e) => self.error(&format!("{path}.trustedSourceRepoPatterns[{p}]"), e),
+                }
+            }
+            rules.push(SlsaRule {
+                trusted_builder: builder.unwrap_or_default(),
+                projects,
+                config_based_build_required: config_based,
+                source_repo_patterns,
+            });
+        }
+        Some(CheckKind::Slsa(rules))
+    }
+
+    fn trusted_directory(&mut self, value: &Value, at: &str) -> Option<CheckKind> {
+        let map = self.mapping(value, at, &["trustedDirPatterns"])?;
+        let texts = self.strings(map, "trustedDirPatterns", at, MAX_PLATFORM_LIST);
+        if texts.is_empty() {
+            self.error(
+                &join_path(at, "trustedDirPatterns"),
+                "field is required: at least one `registry/path/to/directory`",
+            );
+        }
+        let mut patterns = Vec::with_capacity(texts.len());
+        for (i, text) in texts.iter().enumerate() {
+            match DirPattern::parse(text) {
+                Ok(p) => patterns.push(p),
+                Err(e) => self.error(
+                    &format!("{at}.trustedDirPatterns[{i}]"),
+                    format!("`{}`: {e}", crate::untrusted::shown(text)),
+                ),
+            }
+        }
+        Some(CheckKind::TrustedDirectory(patterns))
+    }
+
+    fn severity(&mut self, map: &Map<String, Value>, key: &str, at: &str) -> Option<Severity> {
+        let field = join_path(at, key);
+        let Some(name) = self.string(map, key, at) else {
+            if present(map, key).is_none() {
+                self.error(&field, "field is required");
+            }
+            return None;
+        };
+        let found = Severity::NAMES.iter().find(|(n, _)| *n == name);
+        if found.is_none() {
+            let names: Vec<&str> = Severity::NAMES.iter().map(|(n, _)| *n).collect();
+            let what = if name == "MAXIMUM_ALLOWED_SEVERITY_UNSPECIFIED" {
+                "is not a usable value"
+            } else {
+                "is not a severity"
+            };
+            self.error(
+                &field,
+                format!(
+                    "`{}` {what}; expected one of {}",
+                    crate::untrusted::shown(&name),
+                    names.join(", ")
+                ),
+            );
+        }
+        found.map(|(_, s)| *s)
+    }
+
+    fn vulnerability(&mut self, value: &Value, at: &str) -> Option<CheckKind> {
+        let map = self.mapping(
+            value,
+            at,
+            &[
+                "maximumFixableSeverity",
+                "maximumUnfixableSeverity",
+                "allowedCves",
+                "blockedCves",
+                "containerAnalysisVulnerabilityProjects",
+            ],
+        )?;
+        let fixable = self.severity(map, "maximumFixableSeverity", at);
+        let unfixable = self.severity(map, "maximumUnfixableSeverity", at);
+        let allowed_cves = self.strings(map, "allowedCves", at, MAX_PLATFORM_LIST);
+        let blocked_cves = self.strings(map, "blockedCves", at, MAX_PLATFORM_LIST);
+        let projects = self.projects(map, "containerAnalysisVulnerabilityProjects", at);
+        Some(CheckKind::Vulnerability(VulnerabilityCheck {
+            maximum_fixable: fixable?,
+            maximum_unfixable: unfixable?,
+            allowed_cves,
+            blocked_cves,
+            projects,
+        }))
+    }
+}
+
+fn is_gke_policy_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('/').collect();
+    matches!(parts.as_slice(), ["projects", p, "platforms", "gke", "policies", id] if !p.is_empty() && !id.is_empty())
+}
+
+/// A DNS-1123 label, as Kubernetes requires of a namespace.
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// A DNS-1123 subdomain, as Kubernetes requires of a service account's name.
+fn is_dns_subdomain(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns_label)
+}
