@@ -72,7 +72,10 @@ impl Reader {
         fields: &[&str],
     ) -> Option<&'a Map<String, Value>> {
         let Some(map) = value.as_object() else {
-            self.error(path, format!("expected a mapping, found {}", kind_of(value)));
+            self.error(
+                path,
+                format!("expected a mapping, found {}", kind_of(value)),
+            );
             return None;
         };
         for key in map.keys() {
@@ -133,7 +136,13 @@ impl Reader {
         }
     }
 
-    fn strings(&mut self, map: &Map<String, Value>, key: &str, path: &str, max: usize) -> Vec<String> {
+    fn strings(
+        &mut self,
+        map: &Map<String, Value>,
+        key: &str,
+        path: &str,
+        max: usize,
+    ) -> Vec<String> {
         let at = join_path(path, key);
         let items = self.list(map, key, path, max);
         let mut out = Vec::with_capacity(items.len());
@@ -150,6 +159,16 @@ impl Reader {
     }
 
     fn document(&mut self, value: &Value) -> Option<PlatformPolicy> {
+        if let Some(map) = value.as_object()
+            && map.contains_key("defaultAdmissionRule")
+            && !map.contains_key("gkePolicy")
+        {
+            self.error(
+                "defaultAdmissionRule",
+                "this is a project policy (`gcloud container binauthz policy export`), not a check-based platform policy; evaluate it with `binauthz evaluate`",
+            );
+            return None;
+        }
         let map = self.mapping(
             value,
             "",
@@ -426,14 +445,23 @@ impl Reader {
             Some(Value::Number(n)) => n.as_i64(),
             Some(Value::String(s)) => s.parse::<i64>().ok(),
             Some(other) => {
-                self.error(&field, format!("expected a number of days, found {}", kind_of(other)));
+                self.error(
+                    &field,
+                    format!("expected a number of days, found {}", kind_of(other)),
+                );
                 return None;
             }
         };
-        match days.and_then(|d| u32::try_from(d).ok()).filter(|d| (1..=i32::MAX as u32).contains(d)) {
+        match days
+            .and_then(|d| u32::try_from(d).ok())
+            .filter(|d| (1..=i32::MAX as u32).contains(d))
+        {
             Some(d) => Some(CheckKind::Freshness(d)),
             None => {
-                self.error(&field, "expected a whole number of days greater than 0 (int32)");
+                self.error(
+                    &field,
+                    "expected a whole number of days greater than 0 (int32)",
+                );
                 None
             }
         }
@@ -462,7 +490,10 @@ impl Reader {
         let map = self.mapping(
             value,
             at,
-            &["attestationAuthenticators", "containerAnalysisAttestationProjects"],
+            &[
+                "attestationAuthenticators",
+                "containerAnalysisAttestationProjects",
+            ],
         )?;
         let projects = self.projects(map, "containerAnalysisAttestationProjects", at);
         let items = self.list(map, "attestationAuthenticators", at, MAX_PLATFORM_LIST);
@@ -623,7 +654,10 @@ impl Reader {
         let map = self.mapping(value, at, &["rules"])?;
         let items = self.list(map, "rules", at, MAX_PLATFORM_LIST);
         if items.is_empty() {
-            self.error(&join_path(at, "rules"), "field is required: at least one rule");
+            self.error(
+                &join_path(at, "rules"),
+                "field is required: at least one rule",
+            );
         }
         let mut rules = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
@@ -656,8 +690,14 @@ impl Reader {
                 None => Vec::new(),
                 Some(source) => {
                     let source_at = join_path(&path, "attestationSource");
-                    match self.mapping(source, &source_at, &["containerAnalysisAttestationProjects"]) {
-                        Some(s) => self.projects(s, "containerAnalysisAttestationProjects", &source_at),
+                    match self.mapping(
+                        source,
+                        &source_at,
+                        &["containerAnalysisAttestationProjects"],
+                    ) {
+                        Some(s) => {
+                            self.projects(s, "containerAnalysisAttestationProjects", &source_at)
+                        }
                         None => Vec::new(),
                     }
                 }
@@ -777,7 +817,8 @@ fn is_gke_policy_name(name: &str) -> bool {
 fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
