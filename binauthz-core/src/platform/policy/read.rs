@@ -47,6 +47,8 @@ pub fn validate_value(value: Value) -> Result<PlatformPolicy, Vec<InputError>> {
 #[derive(Default)]
 struct Reader {
     errors: Vec<InputError>,
+    /// Per check set read, whether its scope could not be read (its order is then not judged).
+    bad_scope: Vec<bool>,
 }
 
 /// A field that is absent or null (proto3 JSON reads null as the default).
@@ -219,6 +221,9 @@ impl Reader {
     /// The server's rules for the list: decreasing specificity (so the first matching set is
     /// the most specific), and a catch-all last.
     fn order(&mut self, sets: &[CheckSet]) {
+        if self.bad_scope.iter().any(|bad| *bad) {
+            return;
+        }
         for (i, set) in sets.iter().enumerate() {
             let at = format!("gkePolicy.checkSets[{i}].scope");
             if set.scope == Scope::Everything && i + 1 < sets.len() {
@@ -282,14 +287,17 @@ impl Reader {
     }
 
     fn check_set(&mut self, value: &Value, path: &str) -> Option<CheckSet> {
-        let errors_before = self.errors.len();
+        // A set with errors is still returned, so the list's order is checked too; the policy
+        // is refused all the same, since errors were recorded.
         let map = self.mapping(
             value,
             path,
             &["displayName", "scope", "imageAllowlist", "checks"],
         )?;
         let display_name = self.string(map, "displayName", path);
+        let before = self.errors.len();
         let scope = self.scope(map, path);
+        self.bad_scope.push(self.errors.len() > before);
         let allowlist = self.allowlist(map, path);
         let items = self.list(map, "checks", path, MAX_PLATFORM_CHECKS);
         let mut checks = Vec::with_capacity(items.len());
@@ -298,7 +306,7 @@ impl Reader {
                 checks.push(check);
             }
         }
-        (self.errors.len() == errors_before).then_some(CheckSet {
+        Some(CheckSet {
             display_name,
             scope: scope.unwrap_or(Scope::Everything),
             allowlist,
