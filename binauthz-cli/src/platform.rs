@@ -12,7 +12,7 @@ use binauthz_core::untrusted::escape;
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::Exit;
-use crate::evaluate::{evaluation_time_or_now, parse_evaluation_time};
+use crate::evaluate::{OutputFormat, evaluation_time_or_now, parse_evaluation_time};
 use crate::input::{CliError, read_text};
 
 const HELP: &str = "\
@@ -50,6 +50,8 @@ pub struct PlatformArgs {
 enum PlatformCommand {
     /// Report every error of a platform policy file, with field paths.
     Validate(ValidateArgs),
+    /// Warn about valid platform policies that check less than they seem to (spec/lint.md §2a).
+    Lint(LintArgs),
     /// Evaluate pods against a platform policy.
     #[command(after_help = EVALUATE_HELP)]
     Evaluate(EvaluateArgs),
@@ -61,6 +63,20 @@ pub struct ValidateArgs {
     /// Platform policy file (YAML or JSON, as gcloud imports and exports it).
     #[arg(value_name = "FILE")]
     policy: PathBuf,
+}
+
+/// Arguments of `binauthz platform-policy lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Platform policy file.
+    #[arg(value_name = "FILE")]
+    policy: PathBuf,
+    /// Exit 1 when there is any warning (infos never fail).
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    output: OutputFormat,
 }
 
 /// How to print the results.
@@ -109,6 +125,7 @@ pub struct EvaluateArgs {
 pub fn run(args: &PlatformArgs) -> Result<Exit, CliError> {
     match &args.command {
         PlatformCommand::Validate(a) => validate(a),
+        PlatformCommand::Lint(a) => lint(a),
         PlatformCommand::Evaluate(a) => evaluate(a),
     }
 }
@@ -167,6 +184,50 @@ fn validate(args: &ValidateArgs) -> Result<Exit, CliError> {
         sets.join("; ")
     );
     Ok(Exit::Ok)
+}
+
+fn lint(args: &LintArgs) -> Result<Exit, CliError> {
+    let text = read_text(&args.policy, MAX_CONFIG_BYTES)?;
+    let findings = match api::lint_platform_policy(&text) {
+        Ok(f) => f,
+        Err(report) => {
+            report_errors(&args.policy, &report);
+            return Ok(Exit::BadInput);
+        }
+    };
+    let warnings = findings
+        .iter()
+        .filter(|l| l.severity == binauthz_core::lint::Severity::Warning)
+        .count();
+    match args.output {
+        OutputFormat::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&findings).map_err(|e| CliError::new("output", e))?
+        ),
+        OutputFormat::Text => {
+            for l in &findings {
+                outln!(
+                    "{}: {} {} `{}`: {}\n    fix: {}",
+                    args.policy.display(),
+                    l.severity,
+                    l.code,
+                    l.path,
+                    escape(&l.message),
+                    escape(&l.fix)
+                );
+            }
+            outln!(
+                "{}: {} findings ({warnings} warnings)",
+                args.policy.display(),
+                findings.len()
+            );
+        }
+    }
+    Ok(if args.deny_warnings && warnings > 0 {
+        Exit::Blocked
+    } else {
+        Exit::Ok
+    })
 }
 
 fn read_all(paths: &[PathBuf]) -> Result<Vec<String>, CliError> {

@@ -216,3 +216,41 @@ fn untrusted_names_are_escaped_in_text_output() {
         run.stdout
     );
 }
+
+#[test]
+fn lint_reports_findings_and_fails_on_warnings_only_when_asked() {
+    let dir = temp_dir("platform-lint");
+    let policy = dir.join("p.yaml");
+    std::fs::write(
+        &policy,
+        "gkePolicy:\n  checkSets:\n  - scope: {kubernetesNamespace: dev}\n    checks: []\n  - checks: [{alwaysDeny: true}]\n",
+    )
+    .unwrap();
+    let p = policy.to_str().unwrap();
+    let run = binauthz(&["platform-policy", "lint", p]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("warning BZ040 `gkePolicy.checkSets[0].checks`"),
+        "{}",
+        run.stdout
+    );
+    let run = binauthz(&[
+        "platform-policy",
+        "lint",
+        p,
+        "--deny-warnings",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.status, 1);
+    let findings: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(findings[0]["code"], "BZ040");
+    let example = binauthz(&[
+        "platform-policy",
+        "lint",
+        &example("platform/platform-policy.yaml"),
+        "--deny-warnings",
+    ]);
+    assert_eq!(example.status, 0, "{}", example.stdout);
+}

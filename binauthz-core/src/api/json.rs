@@ -245,3 +245,8 @@ pub fn platform_cv_events(policy: &str, request: &str) -> Result<String, ErrorRe
         ErrorStage::Request,
     )
 }
+
+/// Lints a platform policy (spec/lint.md §2a); the findings.
+pub fn lint_platform_policy(policy: &str) -> Result<String, ErrorReport> {
+    to_json(&super::lint_platform_policy(policy)?, ErrorStage::Config)
+}

@@ -21,6 +21,13 @@ pub fn validate_platform_policy(policy: &str) -> Result<PlatformPolicy, ErrorRep
         .map_err(|errors| ErrorReport::all(ErrorStage::Config, PLATFORM_POLICY, &errors))
 }
 
+/// Lints a platform policy (spec/lint.md §2a) once it validates; the findings.
+pub fn lint_platform_policy(policy: &str) -> Result<Vec<crate::lint::Lint>, ErrorReport> {
+    Ok(crate::lint::lint_platform(&validate_platform_policy(
+        policy,
+    )?))
+}
+
 /// Reads a platform-policy request document (YAML or JSON).
 pub fn platform_request(request: &str) -> Result<PlatformRequest, ErrorReport> {
     PlatformRequest::parse(request)
