@@ -66,6 +66,9 @@ impl<'a> Checker<'a> {
     /// Counts `n` more pattern matches or compared items; false once the request's allowance
     /// ([`MAX_PLATFORM_PATTERN_MATCHES`]) is spent.
     pub(crate) fn charge_matches(&mut self, n: usize) -> bool {
+        if n == 0 {
+            return true;
+        }
         self.matches = self.matches.saturating_add(n as u64);
         self.matches <= MAX_PLATFORM_PATTERN_MATCHES
     }
