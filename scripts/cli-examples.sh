@@ -53,5 +53,15 @@ check "a wrong expectation fails the policy tests" 1 "FAIL  staging only logs a 
 check "policy tests in JUnit XML" 0 "^<testsuites name=.binauthz test. tests=.[0-9]+. failures=.0. errors=.0.>" -- \
   "$BIN" test . --output junit
 
+PLATFORM=("$BIN" platform-policy evaluate platform/platform-policy.yaml --object platform/pods.json
+  --attestations attestations.json --cosign-signatures platform/cosign-signatures.jsonl
+  --docker-images platform/docker-images.json --vulnerabilities platform/vulnerabilities.json
+  --evaluation-time 2026-11-30T12:00:00Z)
+check "platform policy: the worker violates it" 1 "^NON_CONFORMANT +pod payments/worker-5f8c2" -- "${PLATFORM[@]}"
+check "platform policy: the cosign-signed tool conforms" 1 "^CONFORMANT +pod tools/reports-28190" -- "${PLATFORM[@]}"
+check "platform policy: GCP's response shape" 1 '^  "verdict": "NON_CONFORMANT"' -- "${PLATFORM[@]}" --output json
+check "platform policy: CV log lines" 1 '"podEvent":\{"podNamespace":"default","pod":"miner"' -- "${PLATFORM[@]}" --output cv-log
+check "platform policy validates" 0 "OK: 1 allowlist patterns, 2 check sets" -- \
+  "$BIN" platform-policy validate platform/platform-policy.yaml
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

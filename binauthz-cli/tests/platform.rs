@@ -231,7 +231,7 @@ fn lint_reports_findings_and_fails_on_warnings_only_when_asked() {
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(
         run.stdout
-            .contains("warning BZ040 `gkePolicy.checkSets[0].checks`"),
+            .contains("warning BZ050 `gkePolicy.checkSets[0].checks`"),
         "{}",
         run.stdout
     );
@@ -245,7 +245,7 @@ fn lint_reports_findings_and_fails_on_warnings_only_when_asked() {
     ]);
     assert_eq!(run.status, 1);
     let findings: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(findings[0]["code"], "BZ040");
+    assert_eq!(findings[0]["code"], "BZ050");
     let example = binauthz(&[
         "platform-policy",
         "lint",

@@ -128,9 +128,9 @@ lint_codes! {
     Bz030 = "BZ030", Warning, "a repeated field is written as a single value";
     Bz031 = "BZ031", Warning, "the policy name does not name a GCP project";
     Bz032 = "BZ032", Warning, "a name still has a template placeholder";
-    Bz040 = "BZ040", Warning, "a platform policy's check set has no checks";
-    Bz041 = "BZ041", Info, "an imageFreshnessCheck needs upload times and the evaluation time";
-    Bz042 = "BZ042", Warning, "a slsaCheck cannot pass offline";
+    Bz050 = "BZ050", Warning, "a platform policy's check set has no checks";
+    Bz051 = "BZ051", Info, "an imageFreshnessCheck needs upload times and the evaluation time";
+    Bz052 = "BZ052", Warning, "a slsaCheck cannot pass offline";
 }
 
 impl fmt::Display for LintCode {

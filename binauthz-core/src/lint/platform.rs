@@ -1,4 +1,4 @@
-//! Lints of check-based platform policies (spec/lint.md, BZ040-BZ042, and the allowlist codes
+//! Lints of check-based platform policies (spec/lint.md, BZ050-BZ052, and the allowlist codes
 //! BZ010-BZ014 on every `allowPattern`): valid policies that check less than they appear to, or
 //! that cannot pass when evaluated offline.
 
@@ -23,7 +23,7 @@ pub fn lint_platform(policy: &PlatformPolicy) -> Vec<Lint> {
                 }
             };
             out.push(Lint::new(
-                LintCode::Bz040,
+                LintCode::Bz050,
                 format!("{at}.checks"),
                 format!("the check set has no checks, so {who} conforms whatever images it runs"),
                 "add the checks this scope needs (or `alwaysDeny: true`), or remove the check set if it is meant to exempt the scope".to_owned(),
@@ -34,13 +34,13 @@ pub fn lint_platform(policy: &PlatformPolicy) -> Vec<Lint> {
             patterns(check.allowlist(), &format!("{at}.imageAllowlist"), &mut out);
             match check.kind() {
                 CheckKind::Freshness(days) => out.push(Lint::new(
-                    LintCode::Bz041,
+                    LintCode::Bz051,
                     format!("{at}.imageFreshnessCheck"),
                     format!("imageFreshnessCheck ({days} days) needs each image's upload time and the evaluation time; offline, a request without them makes the check ERROR"),
                     "give `--docker-images` (Artifact Registry's uploadTime) with every evaluation; the CLI supplies the current time".to_owned(),
                 )),
                 CheckKind::Slsa(_) => out.push(Lint::new(
-                    LintCode::Bz042,
+                    LintCode::Bz052,
                     format!("{at}.slsaCheck"),
                     "slsaCheck needs Google Cloud Build's provenance roots of trust, which only GCP fetches: offline it is always ERROR, so every image it reaches is reported".to_owned(),
                     "evaluate SLSA provenance with `gcloud beta container binauthz policy evaluate`, or move the check to a check set binauthz does not evaluate".to_owned(),
@@ -107,16 +107,16 @@ mod tests {
             found,
             [
                 ("BZ010", "gkePolicy.imageAllowlist.allowPattern[0]"),
-                ("BZ040", "gkePolicy.checkSets[0].checks"),
+                ("BZ050", "gkePolicy.checkSets[0].checks"),
                 (
-                    "BZ041",
+                    "BZ051",
                     "gkePolicy.checkSets[1].checks[0].imageFreshnessCheck"
                 ),
                 (
                     "BZ014",
                     "gkePolicy.checkSets[1].checks[1].imageAllowlist.allowPattern[1]"
                 ),
-                ("BZ042", "gkePolicy.checkSets[1].checks[1].slsaCheck"),
+                ("BZ052", "gkePolicy.checkSets[1].checks[1].slsaCheck"),
             ]
         );
     }
@@ -126,6 +126,6 @@ mod tests {
         let text = include_str!("../../../spec/examples/platform/platform-policy.yaml");
         let found = codes(text);
         let codes: Vec<&str> = found.iter().map(|(c, _)| c.as_str()).collect();
-        assert_eq!(codes, ["BZ041"]);
+        assert_eq!(codes, ["BZ051"]);
     }
 }
