@@ -97,7 +97,7 @@ pub enum KeyError {
     #[error(
         "{found} is not supported for cosign signatures; binauthz verifies them with EC P-256, \
          P-384 and P-521 keys and RSA keys of 2048, 3072 or 4096 bits{}",
-        if *.ed25519 { " (Ed25519 keys are not supported)" } else { "" }
+        if *.ed25519 { " (cosign can sign with Ed25519 keys, but binauthz has no Ed25519 verifier)" } else { "" }
     )]
     UnsupportedCosignKey {
         /// What the key is, e.g. "an RSA 2560-bit key".
