@@ -12,7 +12,8 @@ use rsa::pkcs1::DecodeRsaPrivateKey as _;
 use rsa::pkcs8::PrivateKeyInfoRef;
 use rsa::pkcs8::der::Decode as _;
 use rsa::traits::PublicKeyParts as _;
-use sha2::{Sha256, Sha512};
+use sha2::{Digest as _, Sha256, Sha512};
+use signature::hazmat::PrehashSigner as _;
 use signature::{SignatureEncoding as _, Signer as _};
 
 const EXPECTED_FORMATS: &str = "expected an unencrypted PEM private key: `-----BEGIN PRIVATE KEY-----` \
@@ -206,6 +207,38 @@ impl PrivateKey {
             }
         };
         Ok(signature)
+    }
+
+    /// Signs `message` as `cosign sign --key` does: over its SHA-256 whatever the key (ECDSA as
+    /// ASN.1 DER on every curve, RSA with PKCS#1 v1.5), unlike [`PrivateKey::sign`], where the
+    /// GCP algorithm pairs P-384 with SHA-384 and P-521 with SHA-512.
+    pub fn sign_cosign(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+        let failed = |e: signature::Error| format!("signing the cosign payload failed ({e})");
+        let digest = Sha256::digest(message);
+        Ok(match self {
+            PrivateKey::P256(k) => {
+                let sig: p256::ecdsa::DerSignature = p256::ecdsa::SigningKey::from(k)
+                    .sign_prehash(&digest)
+                    .map_err(failed)?;
+                sig.to_vec()
+            }
+            PrivateKey::P384(k) => {
+                let sig: p384::ecdsa::DerSignature = p384::ecdsa::SigningKey::from(k)
+                    .sign_prehash(&digest)
+                    .map_err(failed)?;
+                sig.to_vec()
+            }
+            PrivateKey::P521(k) => {
+                let sig: p521::ecdsa::DerSignature = p521::ecdsa::SigningKey::from(k)
+                    .sign_prehash(&digest)
+                    .map_err(failed)?;
+                sig.to_vec()
+            }
+            PrivateKey::Rsa(k) => rsa::pkcs1v15::SigningKey::<Sha256>::new(k.as_ref().clone())
+                .try_sign(message)
+                .map_err(failed)?
+                .to_vec(),
+        })
     }
 }
 

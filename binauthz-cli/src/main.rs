@@ -86,10 +86,12 @@ struct Cli {
 enum Command {
     /// Decide whether images may run under a policy, given their attestations.
     Evaluate(evaluate::EvaluateArgs),
-    /// Print the payload an attestation signs, byte-identical to gcloud's.
+    /// Print the payload an attestation signs, byte-identical to gcloud's (or cosign's, with
+    /// --type cosign).
     #[command(long_about = payload::LONG_ABOUT)]
     CreateSignaturePayload(payload::PayloadArgs),
-    /// Sign an image's payload with a local private key and print the attestation occurrence.
+    /// Sign an image's payload with a local private key and print the attestation occurrence
+    /// (or, with --type cosign, a `cosign download signature` line).
     #[command(long_about = sign::LONG_ABOUT)]
     Sign(sign::SignArgs),
     /// Replay logged admission requests against a new policy: what would it newly block?

@@ -12,7 +12,8 @@ use std::path::PathBuf;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use binauthz_core::crypto::{PkixKey, SignatureAlgorithm, default_key_id_for_spki_der};
+use binauthz_core::CosignSignatures;
+use binauthz_core::crypto::{CosignKey, PkixKey, SignatureAlgorithm, default_key_id_for_spki_der};
 use binauthz_core::limits::MAX_CONFIG_BYTES;
 use binauthz_core::{Attestor, Occurrence, create_signature_payload};
 use binauthz_core::{AttestorKey, PublicKey};
@@ -22,6 +23,7 @@ use serde_json::{Value, json};
 use crate::Exit;
 use crate::input::{CliError, read_text};
 use crate::keys::PrivateKey;
+use crate::payload::{PayloadType, make_payload};
 
 /// Private key files are small; anything larger is not a key.
 const MAX_PRIVATE_KEY_BYTES: usize = 64 * 1024;
@@ -41,7 +43,14 @@ with the attestor key before anything is printed.
 The occurrence has resourceUri (https:// + the URL without tag), noteName (the attestor's
 noteReference), kind ATTESTATION and attestation.serializedPayload (standard base64) with one
 signature. It has no name, createTime or updateTime: Container Analysis assigns those when it
-stores an occurrence.";
+stores an occurrence.
+
+With --type cosign, sign instead the payload `cosign sign --key` signs (see
+`create-signature-payload --type cosign`) the way cosign does, with SHA-256 whatever the key (ECDSA
+DER on P-256, P-384 and P-521; RSA PKCS#1 v1.5), and print one line as `cosign download signature`
+prints it: {\"Base64Signature\":…,\"Payload\":…} (standard base64 of the signature and of the
+payload bytes). No attestor is needed, and --attestor, --attestor-name, --public-key-id and
+--algorithm are refused. The signature is verified with the private key's public key first.";
 
 const EXAMPLES: &str = "\
 Example (from the repository root; the occurrence goes to stdout):
@@ -51,7 +60,12 @@ Example (from the repository root; the occurrence goes to stdout):
     > built-by-ci.json
   binauthz evaluate --policy spec/examples/policy.yaml --attestor spec/examples/attestors.yaml \\
     --attestations built-by-ci.json --namespace staging \\
-    --image us-docker.pkg.dev/acme/payments/api@sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6";
+    --image us-docker.pkg.dev/acme/payments/api@sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6
+
+Example (a cosign signature, as `cosign download signature` would print it):
+  binauthz sign --type cosign \\
+    --artifact-url us-docker.pkg.dev/acme/payments/api@sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6 \\
+    --private-key spec/examples/keys/built-by-ci.pem > signature.jsonl";
 
 /// Arguments of `binauthz sign`.
 #[derive(Debug, Args)]
@@ -61,10 +75,15 @@ pub struct SignArgs {
     /// dropped).
     #[arg(long, value_name = "URL")]
     artifact_url: String,
+    /// Which payload to sign: gcloud's attestation payload (an occurrence is printed), or the
+    /// one cosign signs (a `cosign download signature` line is printed).
+    #[arg(long = "type", value_enum, default_value_t = PayloadType::Gcloud)]
+    payload_type: PayloadType,
     /// Attestor file (YAML or JSON, as `gcloud container binauthz attestors describe` prints
-    /// it): one attestor, or a list from which the attestor holding the key is used.
+    /// it): one attestor, or a list from which the attestor holding the key is used. Required
+    /// unless --type cosign.
     #[arg(long, value_name = "FILE")]
-    attestor: PathBuf,
+    attestor: Option<PathBuf>,
     /// With a list of attestors: sign for this one (projects/PROJECT/attestors/NAME).
     #[arg(long, value_name = "NAME")]
     attestor_name: Option<String>,
@@ -109,14 +128,24 @@ impl Candidate<'_> {
 
 /// Runs the command.
 pub fn run(args: &SignArgs) -> Result<Exit, CliError> {
+    if args.payload_type == PayloadType::Cosign {
+        return run_cosign(args);
+    }
+    let Some(attestor) = &args.attestor else {
+        return Err(CliError::new(
+            "--attestor",
+            "an attestor file is required to sign an attestation (only --type cosign signs \
+             without one)",
+        ));
+    };
     let algorithm = args
         .algorithm
         .as_deref()
         .map(parse_algorithm)
         .transpose()
         .map_err(|m| CliError::new("--algorithm", m))?;
-    let attestor_file = args.attestor.display().to_string();
-    let text = read_text(&args.attestor, MAX_CONFIG_BYTES)?;
+    let attestor_file = attestor.display().to_string();
+    let text = read_text(attestor, MAX_CONFIG_BYTES)?;
     let attestors = Attestor::parse_many(&text).map_err(|e| CliError::input(&attestor_file, &e))?;
     let key_file = args.private_key.display().to_string();
     let key_text = read_text(&args.private_key, MAX_PRIVATE_KEY_BYTES)?;
@@ -137,6 +166,73 @@ pub fn run(args: &SignArgs) -> Result<Exit, CliError> {
         .and_then(|()| out.flush())
         .map_err(|e| CliError::new("standard output", format!("cannot write: {e}")))?;
     Ok(Exit::Ok)
+}
+
+/// `binauthz sign --type cosign`: the cosign payload signed with SHA-256 whatever the key,
+/// printed as one `cosign download signature` line.
+fn run_cosign(args: &SignArgs) -> Result<Exit, CliError> {
+    let not_for_cosign = [
+        ("--attestor", args.attestor.is_some()),
+        ("--attestor-name", args.attestor_name.is_some()),
+        ("--public-key-id", args.public_key_id.is_some()),
+        ("--algorithm", args.algorithm.is_some()),
+    ];
+    if let Some((flag, _)) = not_for_cosign.iter().find(|(_, given)| *given) {
+        return Err(CliError::new(
+            *flag,
+            "does not apply to --type cosign: a cosign signature names no attestor or key, and \
+             cosign signs with SHA-256 whatever the key",
+        ));
+    }
+    let key_file = args.private_key.display().to_string();
+    let key_text = read_text(&args.private_key, MAX_PRIVATE_KEY_BYTES)?;
+    let line = sign_cosign(&args.artifact_url, &key_text, &key_file)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .map_err(|e| CliError::new("standard output", format!("cannot write: {e}")))?;
+    Ok(Exit::Ok)
+}
+
+/// Signs the cosign payload for an image and returns the verified `cosign download signature`
+/// line: `{"Base64Signature":…,"Payload":…}` (standard padded base64, as Go marshals a
+/// `string` of base64 and a `[]byte`).
+pub fn sign_cosign(artifact_url: &str, key_text: &str, key_file: &str) -> Result<Value, CliError> {
+    let payload = make_payload(PayloadType::Cosign, artifact_url)?;
+    let private_key = PrivateKey::from_pem(key_text).map_err(|m| CliError::new(key_file, m))?;
+    let spki = private_key
+        .public_spki_der()
+        .map_err(|m| CliError::new(key_file, m))?;
+    // The key must be one binauthz can verify cosign signatures with (not RSA-2560, say).
+    let public_pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        STANDARD.encode(&spki)
+    );
+    let public_key = CosignKey::from_pem(&public_pem).map_err(|e| CliError::new(key_file, e))?;
+    let signature = private_key
+        .sign_cosign(payload.as_bytes())
+        .map_err(|m| CliError::new(key_file, m))?;
+    // Belt and braces: the signature must verify as binauthz verifies cosign signatures.
+    public_key
+        .verify(payload.as_bytes(), &signature)
+        .map_err(|e| {
+            CliError::new(
+                key_file,
+                format!("internal error: the new cosign signature does not verify: {e}"),
+            )
+        })?;
+    let line = json!({
+        "Base64Signature": STANDARD.encode(&signature),
+        "Payload": STANDARD.encode(payload.as_bytes()),
+    });
+    // And the core must read what is printed.
+    CosignSignatures::parse_lines(&line.to_string()).map_err(|e| {
+        CliError::new(
+            "signature",
+            format!("internal error: the cosign signature line is not valid: {e}"),
+        )
+    })?;
+    Ok(line)
 }
 
 /// Reads a private key file for signing (at most 64 KiB).

@@ -651,3 +651,114 @@ fn bad_inputs_are_refused_with_exit_2() {
     let r = sign(API, &example("policy.yaml"), &key, &[]);
     assert_eq!(r.status, 2, "a policy is not an attestor");
 }
+
+/// The cosign payload for the API image, as `cosign sign` makes it.
+fn cosign_api_payload() -> String {
+    "{\"critical\":{\"identity\":{\"docker-reference\":\"us-docker.pkg.dev/acme/payments/api\"},\"image\":{\"docker-manifest-digest\":\"sha256:cc3ee79228b782d6da9f514307292a5c017ed8c67615686dabfff7c05fdd3ce6\"},\"type\":\"cosign container image signature\"},\"optional\":null}".to_owned()
+}
+
+#[test]
+fn type_cosign_prints_cosigns_payload_without_a_trailing_newline() {
+    let r = binauthz(&[
+        "create-signature-payload",
+        "--type",
+        "cosign",
+        "--artifact-url",
+        &format!(
+            "https://us-docker.pkg.dev/acme/payments/api:v1@{}",
+            &API[API.len() - 71..]
+        ),
+    ]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, cosign_api_payload());
+    let r = binauthz(&[
+        "create-signature-payload",
+        "--type",
+        "gcloud",
+        "--artifact-url",
+        API,
+    ]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("Google cloud binauthz container signature")
+    );
+    let r = binauthz(&[
+        "create-signature-payload",
+        "--type",
+        "cosign",
+        "--artifact-url",
+        "us-docker.pkg.dev/acme/payments/api:v1",
+    ]);
+    assert_eq!(r.status, 2);
+    assert!(r.stderr.contains("has no digest"), "{}", r.stderr);
+}
+
+#[test]
+fn a_cosign_signature_made_by_sign_type_cosign_verifies_with_cosign_key() {
+    use binauthz_core::CosignSignatures;
+    use binauthz_core::crypto::CosignKey;
+    for name in ["ec-p256", "ec-p384", "ec-p521", "rsa-2048", "rsa-4096"] {
+        let r = binauthz(&[
+            "sign",
+            "--type",
+            "cosign",
+            "--artifact-url",
+            API,
+            "--private-key",
+            &conformance_key(&format!("{name}.pem")),
+        ]);
+        assert_eq!(r.status, 0, "{name}: {}", r.stderr);
+        assert_eq!(r.stdout.lines().count(), 1, "{name}: one line");
+        let line: Value = serde_json::from_str(&r.stdout).unwrap();
+        let fields: Vec<&String> = line.as_object().unwrap().keys().collect();
+        assert_eq!(fields, ["Base64Signature", "Payload"]);
+        let sigs = CosignSignatures::parse_lines(&r.stdout).unwrap();
+        let sig = &sigs.as_slice()[0];
+        assert_eq!(sig.payload(), cosign_api_payload().as_bytes());
+        let pem = std::fs::read_to_string(conformance_key(&format!("{name}.pub.pem"))).unwrap();
+        let key = CosignKey::from_pem(&pem).unwrap();
+        key.verify(sig.payload(), sig.signature())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let digest = binauthz_core::Digest::parse(&API[API.len() - 71..]).unwrap();
+        sig.parse_payload().unwrap().check_digest(&digest).unwrap();
+    }
+}
+
+#[test]
+fn type_rejects_unknown_values_and_cosign_refuses_attestor_flags() {
+    for command in ["create-signature-payload", "sign"] {
+        let r = binauthz(&[command, "--type", "notation", "--artifact-url", API]);
+        assert_eq!(r.status, 2, "{command}");
+        assert!(r.stderr.contains("notation"), "{command}: {}", r.stderr);
+        assert!(r.stderr.contains("cosign"), "{command}: {}", r.stderr);
+    }
+    let key = conformance_key("ec-p256.pem");
+    let attestors = example("attestors.yaml");
+    for extra in [
+        ["--attestor", attestors.as_str()],
+        ["--algorithm", "ECDSA_P256_SHA256"],
+    ] {
+        let mut args = vec![
+            "sign",
+            "--type",
+            "cosign",
+            "--artifact-url",
+            API,
+            "--private-key",
+            &key,
+        ];
+        args.extend(extra);
+        let r = binauthz(&args);
+        assert_eq!(r.status, 2, "{extra:?}");
+        assert!(
+            r.stderr.contains("does not apply to --type cosign"),
+            "{}",
+            r.stderr
+        );
+    }
+    // Without --type cosign, an attestor file is still required.
+    let r = binauthz(&["sign", "--artifact-url", API, "--private-key", &key]);
+    assert_eq!(r.status, 2);
+    assert!(r.stderr.contains("--attestor"), "{}", r.stderr);
+}

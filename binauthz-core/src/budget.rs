@@ -8,7 +8,7 @@
 //! never of the verification cache, the clock or the machine — so a budget spent cold and the
 //! same budget spent warm decide identically.
 
-use crate::crypto::SignatureAlgorithm;
+use crate::crypto::{CosignKey, KeyKind, SignatureAlgorithm};
 use crate::limits::{
     MAX_CHECKS_PER_ATTESTOR_DIGEST, MAX_DIAGNOSIS_COST, MAX_SIGNATURE_CHECKS, MAX_VERIFICATION_COST,
 };
@@ -32,6 +32,30 @@ pub fn pkix_points(algorithm: SignatureAlgorithm) -> u64 {
         | A::RsaPss4096Sha512
         | A::RsaPkcs1_4096Sha256
         | A::RsaPkcs1_4096Sha512 => rsa_points(4096),
+    }
+}
+
+/// The points of one verification of a cosign signature with a key of `kind`: those of the PKIX
+/// verification with a key of the same kind. The public-key operation is the same; only the
+/// digest differs (cosign hashes with SHA-256 whatever the key), and bytes hashed are counted
+/// apart ([`Work::bytes_hashed`]).
+pub fn cosign_points(kind: KeyKind) -> u64 {
+    match kind {
+        KeyKind::EcP256 => pkix_points(SignatureAlgorithm::EcdsaP256Sha256),
+        KeyKind::EcP384 => pkix_points(SignatureAlgorithm::EcdsaP384Sha384),
+        KeyKind::EcP521 => pkix_points(SignatureAlgorithm::EcdsaP521Sha512),
+        KeyKind::Rsa { modulus_bits } => rsa_points(modulus_bits as u64),
+    }
+}
+
+// Defined here rather than in crypto/cosign.rs: this module uses `crypto`, so `crypto` cannot
+// use it (ARCHITECTURE.md: no two modules use each other).
+impl CosignKey {
+    /// The work one verification of a signature over `payload_len` payload bytes costs, for a
+    /// caller's budget: [`cosign_points`] of the key and the payload hashed once, as
+    /// [`Work::verification`] counts a PKIX check.
+    pub fn work(&self, payload_len: usize) -> Work {
+        Work::verification(cosign_points(self.key_kind()), payload_len)
     }
 }
 
@@ -194,6 +218,15 @@ mod tests {
         assert_eq!(rsa_points(4096), 3);
         assert_eq!(rsa_points(8192), 16);
         assert_eq!(rsa_points(16384), 64);
+    }
+
+    #[test]
+    fn a_cosign_verification_costs_what_the_pkix_one_with_the_same_key_costs() {
+        assert_eq!(cosign_points(KeyKind::EcP256), 4);
+        assert_eq!(cosign_points(KeyKind::EcP384), 14);
+        assert_eq!(cosign_points(KeyKind::EcP521), 15);
+        assert_eq!(cosign_points(KeyKind::Rsa { modulus_bits: 2048 }), 1);
+        assert_eq!(cosign_points(KeyKind::Rsa { modulus_bits: 4096 }), 3);
     }
 
     #[test]

@@ -90,6 +90,11 @@ pub use decision::{
 // The model: policies, attestors, attestations, names.
 pub use model::allowlist::AllowlistPattern;
 pub use model::attestor::{Attestor, AttestorKey, PublicKey};
+pub use model::cosign::{
+    COSIGN_PAYLOAD_TYPE, CosignPayload, CosignPayloadError, CosignSignature, CosignSignatures,
+    cosign_signature_payload, cosign_signature_payload_with_annotations,
+    create_cosign_signature_payload,
+};
 pub use model::digest::Digest;
 pub use model::image::ImageRef;
 pub use model::names::{AttestorName, KeyId, NoteName, OccurrenceLabel};

@@ -13,6 +13,17 @@ pub const MAX_IMAGES: usize = 1024;
 pub const MAX_OCCURRENCES: usize = 4096;
 /// Most signatures in one occurrence.
 pub const MAX_SIGNATURES: usize = 64;
+/// Largest cosign simple-signing payload, in bytes. Cosign's payloads are a few hundred bytes
+/// (a repository, a digest and the annotations `cosign sign -a` adds); the bound keeps one
+/// signature from making every key that is tried on it hash mebibytes.
+pub const MAX_COSIGN_PAYLOAD_BYTES: usize = 64 * 1024;
+/// Largest decoded cosign signature, in bytes: twice the largest one binauthz verifies (an
+/// RSA-4096 signature is 512 bytes, a DER P-521 one at most 139), so longer ones are refused
+/// before any arithmetic.
+pub const MAX_COSIGN_SIGNATURE_BYTES: usize = 1024;
+/// Most cosign signatures read at once (the lines of `cosign download signature`); cosign itself
+/// reads at most 100 per image (`maxAllowedSigsOrAtts` in `pkg/cosign/fetch.go`).
+pub const MAX_COSIGN_SIGNATURES: usize = 256;
 /// Most attestors in one config (GCP's per-project limit).
 pub const MAX_ATTESTORS: usize = 200;
 

@@ -91,6 +91,20 @@ pub enum KeyError {
         /// What is wrong with the encoded point.
         reason: String,
     },
+    /// A key cosign may sign with that binauthz does not verify cosign signatures with: an
+    /// algorithm other than EC and RSA (Ed25519 among them), or an RSA key of a size other than
+    /// 2048, 3072 or 4096 bits.
+    #[error(
+        "{found} is not supported for cosign signatures; binauthz verifies them with EC P-256, \
+         P-384 and P-521 keys and RSA keys of 2048, 3072 or 4096 bits{}",
+        if *.ed25519 { " (cosign can sign with Ed25519 keys, but binauthz has no Ed25519 verifier)" } else { "" }
+    )]
+    UnsupportedCosignKey {
+        /// What the key is, e.g. "an RSA 2560-bit key".
+        found: String,
+        /// The key is an Ed25519 key.
+        ed25519: bool,
+    },
 }
 
 fn parenthesised(name: Option<&'static str>) -> String {
@@ -131,6 +145,24 @@ pub enum VerifyError {
         algorithm: SignatureAlgorithm,
         /// A likely cause, when one could be identified.
         hint: Option<MismatchHint>,
+    },
+    /// A cosign signature checked with a scheme GCP's PKIX algorithms do not have (ECDSA P-384
+    /// or P-521 with SHA-256) cannot be a signature for it (empty, too long, not DER, out of
+    /// range). Cosign's P-256 and RSA schemes are PKIX algorithms and use
+    /// [`VerifyError::Malformed`].
+    #[error("{detail}")]
+    CosignMalformed {
+        /// The scheme, e.g. "ECDSA P-384 with SHA-256 (cosign)".
+        scheme: &'static str,
+        /// Full explanation of what was found and what was expected.
+        detail: String,
+    },
+    /// A well-formed cosign signature that does not verify with its key's scheme (ECDSA P-384 or
+    /// P-521 with SHA-256; see [`VerifyError::CosignMalformed`]).
+    #[error("signature does not verify with this key ({scheme})")]
+    CosignMismatch {
+        /// The scheme, e.g. "ECDSA P-384 with SHA-256 (cosign)".
+        scheme: &'static str,
     },
 }
 

@@ -15,10 +15,14 @@
 //! Binary Authorization keys use, and the names of others). The core itself never reads a
 //! private key.
 //!
+//! [`CosignKey`] verifies key-based cosign signatures, which hash with SHA-256 whatever the key
+//! (unlike the PKIX algorithms, where P-384 means SHA-384).
+//!
 //! Everything here is pure and deterministic: no I/O, clock or randomness.
 
 mod algorithm;
 mod backend;
+mod cosign;
 mod error;
 mod key;
 mod key_id;
@@ -27,6 +31,7 @@ mod pem;
 
 pub use algorithm::{DigestAlgorithm, KeyKind, SignatureAlgorithm, SignatureScheme};
 pub use backend::Backend;
+pub use cosign::CosignKey;
 pub use error::{KeyError, MismatchHint, VerifyError};
 pub use key::{HostSignature, PkixKey};
 pub use key_id::{DEFAULT_KEY_ID_PREFIX, default_key_id_for_spki_der};

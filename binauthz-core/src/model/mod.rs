@@ -5,6 +5,7 @@ pub(crate) mod allowlist;
 pub(crate) mod attestor;
 pub(crate) mod config;
 pub(crate) mod context;
+pub(crate) mod cosign;
 pub(crate) mod digest;
 pub(crate) mod image;
 pub(crate) mod names;

@@ -139,7 +139,7 @@ pub fn check_payload(payload: &[u8], digest: &Digest) -> Result<(), PayloadProbl
 /// error as a data error whose text is the visitor's message followed by ` at line L column C`.
 /// Syntax and end-of-input errors are other categories, and [`Strict`] raises no other data
 /// error, so any other error is not about a duplicate.
-fn duplicate_key(e: &serde_json::Error) -> Option<String> {
+pub(crate) fn duplicate_key(e: &serde_json::Error) -> Option<String> {
     if e.classify() != serde_json::error::Category::Data {
         return None;
     }
