@@ -31,6 +31,7 @@ mod lint_manifest;
 mod load;
 mod output;
 mod payload;
+mod platform;
 mod policy_check;
 mod replay;
 mod sign;
@@ -101,6 +102,8 @@ enum Command {
     LintManifest(lint_manifest::LintManifestArgs),
     /// Run policy tests (*_test.yaml): what a policy must decide, checked without a cloud account.
     Test(test_cmd::TestArgs),
+    /// Check-based platform policies (gkePolicy): validate one, or evaluate pods against it.
+    PlatformPolicy(platform::PlatformArgs),
 }
 
 fn main() -> ExitCode {
@@ -125,6 +128,7 @@ fn main() -> ExitCode {
         Command::Policy(args) => policy_check::run(&args),
         Command::LintManifest(args) => lint_manifest::run(&args),
         Command::Test(args) => test_cmd::run(&args),
+        Command::PlatformPolicy(args) => platform::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -223,7 +223,10 @@ pub fn run_tests(file: &str, suite: &str, files: &str) -> Result<String, ErrorRe
 /// says ([`super::PlatformPolicySummary`]).
 pub fn validate_platform_policy(policy: &str) -> Result<String, ErrorReport> {
     let policy = super::validate_platform_policy(policy)?;
-    to_json(&super::PlatformPolicySummary::of(&policy), ErrorStage::Config)
+    to_json(
+        &super::PlatformPolicySummary::of(&policy),
+        ErrorStage::Config,
+    )
 }
 
 /// Evaluates a platform policy for the pods of a request (spec §15.5); GCP's
@@ -237,5 +240,13 @@ pub fn evaluate_platform_policy(policy: &str, request: &str) -> Result<String, E
 /// list: one `podEvent` per pod that does not conform, or one `configErrorEvent` when the policy
 /// cannot be read.
 pub fn platform_cv_events(policy: &str, request: &str) -> Result<String, ErrorReport> {
-    to_json(&super::platform_cv_events(policy, request)?, ErrorStage::Request)
+    to_json(
+        &super::platform_cv_events(policy, request)?,
+        ErrorStage::Request,
+    )
+}
+
+/// Lints a platform policy (spec/lint.md §2a); the findings.
+pub fn lint_platform_policy(policy: &str) -> Result<String, ErrorReport> {
+    to_json(&super::lint_platform_policy(policy)?, ErrorStage::Config)
 }

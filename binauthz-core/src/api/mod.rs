@@ -23,8 +23,9 @@ pub use documents::{
     Checked, Document, check_documents, compile_documents, errors_of_read_documents,
 };
 pub use platform::{
-    CheckSetSummary, CheckSummary, PLATFORM_POLICY, PlatformPolicySummary, evaluate_platform_policy,
-    platform_cv_events, platform_request, validate_platform_policy,
+    CheckSetSummary, CheckSummary, PLATFORM_POLICY, PlatformPolicySummary, PlatformRequestParts,
+    evaluate_platform_policy, lint_platform_policy, platform_cv_events, platform_request,
+    platform_request_from_parts, validate_platform_policy,
 };
 pub use policy_tests::{GivenFiles, TEST_FILE, parse_tests, run_tests, test_file_error};
 pub use report::{ErrorDetail, ErrorReport};

@@ -34,6 +34,7 @@ mod allowlist;
 mod attestors;
 mod cloud_run;
 mod documents;
+mod platform;
 mod rules;
 
 use allowlist::allowlist_pattern;
@@ -42,6 +43,7 @@ pub use cloud_run::source_deploy_finding;
 use documents::{
     attestor_names, cluster_location, placeholder_in, policy_name, rule_names, single_value,
 };
+pub use platform::lint_platform;
 use rules::{default_rule, global_mode, specific_rules};
 
 /// How much a finding matters. Warnings are mistakes (they fail `binauthz policy lint
@@ -126,6 +128,9 @@ lint_codes! {
     Bz030 = "BZ030", Warning, "a repeated field is written as a single value";
     Bz031 = "BZ031", Warning, "the policy name does not name a GCP project";
     Bz032 = "BZ032", Warning, "a name still has a template placeholder";
+    Bz040 = "BZ040", Warning, "a platform policy's check set has no checks";
+    Bz041 = "BZ041", Info, "an imageFreshnessCheck needs upload times and the evaluation time";
+    Bz042 = "BZ042", Warning, "a slsaCheck cannot pass offline";
 }
 
 impl fmt::Display for LintCode {

@@ -71,7 +71,10 @@ impl Checker<'_> {
         if let Some(why) = image.invalid() {
             return Outcome::new(
                 Verdict::NonConformant,
-                format!("`{}` is not an image reference: {why}", shown(image.as_str())),
+                format!(
+                    "`{}` is not an image reference: {why}",
+                    shown(image.as_str())
+                ),
             );
         }
         match kind {
@@ -305,10 +308,14 @@ impl Checker<'_> {
         let Some(upload) = upload else {
             return Outcome::new(
                 Verdict::Error,
-                format!("the upload time of {digest} is unknown: the request's dockerImages has no record of it"),
+                format!(
+                    "the upload time of {digest} is unknown: the request's dockerImages has no record of it"
+                ),
             );
         };
-        let age = now.unix_seconds().saturating_sub(upload.time.unix_seconds());
+        let age = now
+            .unix_seconds()
+            .saturating_sub(upload.time.unix_seconds());
         let max = i64::from(days).saturating_mul(86_400);
         if age > max {
             Outcome::new(
@@ -335,11 +342,11 @@ impl Checker<'_> {
             check.projects.is_empty()
                 || project.is_some_and(|p| check.projects.iter().any(|q| q == p))
         };
-        let scanned = self
-            .request
-            .scans
-            .get(digest)
-            .is_some_and(|scans| scans.iter().any(|p| in_projects(Some(p.as_str()).filter(|p| !p.is_empty()))));
+        let scanned = self.request.scans.get(digest).is_some_and(|scans| {
+            scans
+                .iter()
+                .any(|p| in_projects(Some(p.as_str()).filter(|p| !p.is_empty())))
+        });
         if !scanned {
             return Outcome::new(
                 Verdict::Error,
@@ -368,7 +375,11 @@ impl Checker<'_> {
         {
             counted += 1;
             let severity = v.severity.map_or("SEVERITY_UNSPECIFIED", |s| s.name());
-            let fix = if v.fix_available { "fixable" } else { "unfixable" };
+            let fix = if v.fix_available {
+                "fixable"
+            } else {
+                "unfixable"
+            };
             let cve = shown(&v.cve);
             if blocked.contains(v.cve.as_str()) {
                 violations += 1;
@@ -427,7 +438,9 @@ fn no_digest(image: &ImageRef) -> Outcome {
 /// [`MAX_CHECKS_PER_PLATFORM_CHECK`] of them, then the request's budget (spec §7.2).
 fn admit(budget: &RequestBudget, tried: u64, what: &str) -> Result<(), Outcome> {
     let limit = if tried >= MAX_CHECKS_PER_PLATFORM_CHECK as u64 {
-        format!("at most {MAX_CHECKS_PER_PLATFORM_CHECK} signature checks are run per check and image")
+        format!(
+            "at most {MAX_CHECKS_PER_PLATFORM_CHECK} signature checks are run per check and image"
+        )
     } else {
         match budget.admit(0) {
             Ok(()) => return Ok(()),

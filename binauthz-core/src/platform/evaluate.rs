@@ -98,7 +98,9 @@ fn image_details(
     let description = match result.verdict {
         Verdict::Conformant => "Image conforms to the policy".to_owned(),
         Verdict::NonConformant => "Image violates the policy".to_owned(),
-        Verdict::Error => "Image could not be evaluated: an error is treated as a violation".to_owned(),
+        Verdict::Error => {
+            "Image could not be evaluated: an error is treated as a violation".to_owned()
+        }
     };
     ImageDetails {
         image: result.image_uri.clone(),
@@ -142,7 +144,10 @@ fn scope_result(scope: &Scope) -> Option<ScopeResult> {
 }
 
 /// Evaluates `policy` for every pod of `request`.
-pub fn evaluate(policy: &PlatformPolicy, request: &PlatformRequest) -> InputResult<PlatformEvaluation> {
+pub fn evaluate(
+    policy: &PlatformPolicy,
+    request: &PlatformRequest,
+) -> InputResult<PlatformEvaluation> {
     let mut checker = Checker {
         request,
         budget: RequestBudget::default(),
@@ -206,7 +211,10 @@ fn pod_result(
 ) -> PodResult {
     let mut image_results: Vec<ImageResult> = Vec::new();
     for (_, result) in containers {
-        if !image_results.iter().any(|r| r.image_uri == result.image_uri) {
+        if !image_results
+            .iter()
+            .any(|r| r.image_uri == result.image_uri)
+        {
             image_results.push(result.clone());
         }
     }

@@ -68,7 +68,11 @@ impl DirPattern {
             );
         }
         let labels: Vec<&str> = bare.split('.').collect();
-        if labels.len() < 2 || labels.iter().any(|l| l.is_empty() || !l.chars().all(is_label_char)) {
+        if labels.len() < 2
+            || labels
+                .iter()
+                .any(|l| l.is_empty() || !l.chars().all(is_label_char))
+        {
             return Err(format!(
                 "registry `{registry}` is not two or more dot-separated words of lower-case letters, digits and `-` (as `gcr.io` or `us-docker.pkg.dev`)"
             ));
@@ -120,9 +124,11 @@ impl DirPattern {
         };
         let registry_ok = match &self.registry_suffix {
             None => registry == self.registry,
-            Some(suffix) => registry.strip_suffix(suffix.as_str()).is_some_and(|prefix| {
-                !prefix.is_empty() && prefix.chars().all(|c| c != '.' && c != '/')
-            }),
+            Some(suffix) => registry
+                .strip_suffix(suffix.as_str())
+                .is_some_and(|prefix| {
+                    !prefix.is_empty() && prefix.chars().all(|c| c != '.' && c != '/')
+                }),
         };
         registry_ok
             && match self.tail {
@@ -222,12 +228,24 @@ mod tests {
 
     #[test]
     fn a_pattern_names_the_directory_an_image_lives_in() {
-        assert!(matches("gcr.io/my-project/my-repo", "gcr.io/my-project/my-repo/app"));
-        assert!(!matches("gcr.io/my-project/my-repo", "gcr.io/my-project/my-repo/sub/app"));
-        assert!(!matches("gcr.io/my-project/my-repo", "gcr.io/my-project/my-repo"));
+        assert!(matches(
+            "gcr.io/my-project/my-repo",
+            "gcr.io/my-project/my-repo/app"
+        ));
+        assert!(!matches(
+            "gcr.io/my-project/my-repo",
+            "gcr.io/my-project/my-repo/sub/app"
+        ));
+        assert!(!matches(
+            "gcr.io/my-project/my-repo",
+            "gcr.io/my-project/my-repo"
+        ));
         assert!(matches("*-docker.pkg.dev/p/r", "us-docker.pkg.dev/p/r/app"));
         assert!(!matches("*-docker.pkg.dev/p/r", "-docker.pkg.dev/p/r/app"));
-        assert!(!matches("*-docker.pkg.dev/p/r", "evil.us-docker.pkg.dev/p/r/app"));
+        assert!(!matches(
+            "*-docker.pkg.dev/p/r",
+            "evil.us-docker.pkg.dev/p/r/app"
+        ));
         assert!(matches("*.gcr.io/p", "eu.gcr.io/p/app"));
         assert!(matches("gcr.io/p/*", "gcr.io/p/team/app"));
         assert!(!matches("gcr.io/p/*", "gcr.io/p/team/sub/app"));
@@ -242,7 +260,10 @@ mod tests {
         assert_eq!(normalized_repository("nginx"), "docker.io/library/nginx");
         assert_eq!(normalized_repository("org/app"), "docker.io/org/app");
         assert_eq!(normalized_repository("gcr.io/p/app"), "gcr.io/p/app");
-        assert_eq!(normalized_repository("localhost:5000/app"), "localhost:5000/app");
+        assert_eq!(
+            normalized_repository("localhost:5000/app"),
+            "localhost:5000/app"
+        );
     }
 
     #[test]

@@ -166,7 +166,10 @@ impl PlatformRequest {
     }
 
     fn read_uploads(&mut self, map: &Map<String, Value>) -> InputResult<()> {
-        for (i, item) in list(map, "dockerImages", MAX_DOCKER_IMAGES)?.iter().enumerate() {
+        for (i, item) in list(map, "dockerImages", MAX_DOCKER_IMAGES)?
+            .iter()
+            .enumerate()
+        {
             let at = format!("dockerImages[{i}]");
             let uri = str_field(item, "uri", &at)?.ok_or_else(|| {
                 InputError::invalid(
@@ -215,10 +218,7 @@ impl PlatformRequest {
                 .ok_or_else(|| {
                     InputError::invalid(
                         join_path(&at, "resourceUri"),
-                        format!(
-                            "`{}` names no sha256 digest",
-                            crate::untrusted::shown(uri)
-                        ),
+                        format!("`{}` names no sha256 digest", crate::untrusted::shown(uri)),
                     )
                 })?;
             let project = str_field(item, "name", &at)?.and_then(project_of);
@@ -243,10 +243,10 @@ impl PlatformRequest {
                         join_path(&at, "kind"),
                         format!(
                             "expected VULNERABILITY or DISCOVERY, found {}",
-                            other.map_or_else(|| "nothing".to_owned(), |k| format!(
-                                "`{}`",
-                                crate::untrusted::shown(k)
-                            ))
+                            other.map_or_else(
+                                || "nothing".to_owned(),
+                                |k| format!("`{}`", crate::untrusted::shown(k))
+                            )
                         ),
                     ));
                 }
@@ -368,7 +368,10 @@ fn pods(object: &Value) -> InputResult<Vec<Pod>> {
             let Some(Value::Array(items)) = map.get("items") else {
                 return Err(InputError::invalid(
                     "items",
-                    format!("expected a list of objects, found {}", kind_of(map.get("items").unwrap_or(&Value::Null))),
+                    format!(
+                        "expected a list of objects, found {}",
+                        kind_of(map.get("items").unwrap_or(&Value::Null))
+                    ),
                 ));
             };
             items
@@ -393,6 +396,13 @@ fn pods(object: &Value) -> InputResult<Vec<Pod>> {
         .into_iter()
         .map(|(at, v)| {
             let workload = kubernetes::workload_from_value(v).map_err(|e| e.within(&at))?;
+            if workload.cloud_run.is_some() {
+                return Err(InputError::new(
+                    ErrorCode::Unsupported,
+                    at,
+                    "a Cloud Run object runs under a `cloudRun` platform policy, not a GKE one; evaluate it with the project policy (`binauthz evaluate`)",
+                ));
+            }
             Ok(pod(workload))
         })
         .collect()

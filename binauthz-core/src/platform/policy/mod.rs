@@ -44,9 +44,10 @@ impl Scope {
         match self {
             Scope::Everything => true,
             Scope::Namespace(ns) => ns == namespace,
-            Scope::ServiceAccount { namespace: ns, name } => {
-                ns == namespace && name == service_account
-            }
+            Scope::ServiceAccount {
+                namespace: ns,
+                name,
+            } => ns == namespace && name == service_account,
         }
     }
 }

@@ -47,6 +47,8 @@ pub fn validate_value(value: Value) -> Result<PlatformPolicy, Vec<InputError>> {
 #[derive(Default)]
 struct Reader {
     errors: Vec<InputError>,
+    /// Per check set read, whether its scope could not be read (its order is then not judged).
+    bad_scope: Vec<bool>,
 }
 
 /// A field that is absent or null (proto3 JSON reads null as the default).
@@ -72,7 +74,10 @@ impl Reader {
         fields: &[&str],
     ) -> Option<&'a Map<String, Value>> {
         let Some(map) = value.as_object() else {
-            self.error(path, format!("expected a mapping, found {}", kind_of(value)));
+            self.error(
+                path,
+                format!("expected a mapping, found {}", kind_of(value)),
+            );
             return None;
         };
         for key in map.keys() {
@@ -133,7 +138,13 @@ impl Reader {
         }
     }
 
-    fn strings(&mut self, map: &Map<String, Value>, key: &str, path: &str, max: usize) -> Vec<String> {
+    fn strings(
+        &mut self,
+        map: &Map<String, Value>,
+        key: &str,
+        path: &str,
+        max: usize,
+    ) -> Vec<String> {
         let at = join_path(path, key);
         let items = self.list(map, key, path, max);
         let mut out = Vec::with_capacity(items.len());
@@ -150,6 +161,16 @@ impl Reader {
     }
 
     fn document(&mut self, value: &Value) -> Option<PlatformPolicy> {
+        if let Some(map) = value.as_object()
+            && map.contains_key("defaultAdmissionRule")
+            && !map.contains_key("gkePolicy")
+        {
+            self.error(
+                "defaultAdmissionRule",
+                "this is a project policy (`gcloud container binauthz policy export`), not a check-based platform policy; evaluate it with `binauthz evaluate`",
+            );
+            return None;
+        }
         let map = self.mapping(
             value,
             "",
@@ -200,6 +221,9 @@ impl Reader {
     /// The server's rules for the list: decreasing specificity (so the first matching set is
     /// the most specific), and a catch-all last.
     fn order(&mut self, sets: &[CheckSet]) {
+        if self.bad_scope.iter().any(|bad| *bad) {
+            return;
+        }
         for (i, set) in sets.iter().enumerate() {
             let at = format!("gkePolicy.checkSets[{i}].scope");
             if set.scope == Scope::Everything && i + 1 < sets.len() {
@@ -263,14 +287,17 @@ impl Reader {
     }
 
     fn check_set(&mut self, value: &Value, path: &str) -> Option<CheckSet> {
-        let errors_before = self.errors.len();
+        // A set with errors is still returned, so the list's order is checked too; the policy
+        // is refused all the same, since errors were recorded.
         let map = self.mapping(
             value,
             path,
             &["displayName", "scope", "imageAllowlist", "checks"],
         )?;
         let display_name = self.string(map, "displayName", path);
+        let before = self.errors.len();
         let scope = self.scope(map, path);
+        self.bad_scope.push(self.errors.len() > before);
         let allowlist = self.allowlist(map, path);
         let items = self.list(map, "checks", path, MAX_PLATFORM_CHECKS);
         let mut checks = Vec::with_capacity(items.len());
@@ -279,7 +306,7 @@ impl Reader {
                 checks.push(check);
             }
         }
-        (self.errors.len() == errors_before).then_some(CheckSet {
+        Some(CheckSet {
             display_name,
             scope: scope.unwrap_or(Scope::Everything),
             allowlist,
@@ -426,14 +453,23 @@ impl Reader {
             Some(Value::Number(n)) => n.as_i64(),
             Some(Value::String(s)) => s.parse::<i64>().ok(),
             Some(other) => {
-                self.error(&field, format!("expected a number of days, found {}", kind_of(other)));
+                self.error(
+                    &field,
+                    format!("expected a number of days, found {}", kind_of(other)),
+                );
                 return None;
             }
         };
-        match days.and_then(|d| u32::try_from(d).ok()).filter(|d| (1..=i32::MAX as u32).contains(d)) {
+        match days
+            .and_then(|d| u32::try_from(d).ok())
+            .filter(|d| (1..=i32::MAX as u32).contains(d))
+        {
             Some(d) => Some(CheckKind::Freshness(d)),
             None => {
-                self.error(&field, "expected a whole number of days greater than 0 (int32)");
+                self.error(
+                    &field,
+                    "expected a whole number of days greater than 0 (int32)",
+                );
                 None
             }
         }
@@ -462,7 +498,10 @@ impl Reader {
         let map = self.mapping(
             value,
             at,
-            &["attestationAuthenticators", "containerAnalysisAttestationProjects"],
+            &[
+                "attestationAuthenticators",
+                "containerAnalysisAttestationProjects",
+            ],
         )?;
         let projects = self.projects(map, "containerAnalysisAttestationProjects", at);
         let items = self.list(map, "attestationAuthenticators", at, MAX_PLATFORM_LIST);
@@ -623,7 +662,10 @@ impl Reader {
         let map = self.mapping(value, at, &["rules"])?;
         let items = self.list(map, "rules", at, MAX_PLATFORM_LIST);
         if items.is_empty() {
-            self.error(&join_path(at, "rules"), "field is required: at least one rule");
+            self.error(
+                &join_path(at, "rules"),
+                "field is required: at least one rule",
+            );
         }
         let mut rules = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
@@ -656,8 +698,14 @@ impl Reader {
                 None => Vec::new(),
                 Some(source) => {
                     let source_at = join_path(&path, "attestationSource");
-                    match self.mapping(source, &source_at, &["containerAnalysisAttestationProjects"]) {
-                        Some(s) => self.projects(s, "containerAnalysisAttestationProjects", &source_at),
+                    match self.mapping(
+                        source,
+                        &source_at,
+                        &["containerAnalysisAttestationProjects"],
+                    ) {
+                        Some(s) => {
+                            self.projects(s, "containerAnalysisAttestationProjects", &source_at)
+                        }
                         None => Vec::new(),
                     }
                 }
@@ -777,7 +825,8 @@ fn is_gke_policy_name(name: &str) -> bool {
 fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
