@@ -15,7 +15,8 @@ TARGET=$CARGO_TARGET_DIR
 OUT=$TARGET/ffi-test
 FFI=$ROOT/binauthz-ffi
 CASES=$ROOT/spec/conformance/cases
-PLATFORM_CASES=$ROOT/spec/conformance/platform/cases
+# BINAUTHZ_PLATFORM_CASES runs the platform-policy runners (C, Go) on another directory.
+PLATFORM_CASES=${BINAUTHZ_PLATFORM_CASES:-$ROOT/spec/conformance/platform/cases}
 VERSION=$(awk -F'"' '/^version/ {print $2; exit}' Cargo.toml)
 T0=$SECONDS
 step() { echo; echo "=== $* (t+$((SECONDS - T0))s)"; }
