@@ -34,7 +34,7 @@ for t in "${TARGETS[@]}"; do
   if [[ $t == yaml_deep ]]; then
     extra=(-dict="$ROOT/fuzz/yaml.dict")
   fi
-  if ! cargo +nightly fuzz run -O "$t" "corpus/$t" ../spec/conformance/cases ../spec/examples \
+  if ! cargo +nightly fuzz run -O "$t" "corpus/$t" ../spec/conformance/cases ../spec/conformance/platform/cases ../spec/examples \
       ../spec/conformance/keys -- -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 \
       -timeout=30 -print_final_stats=1 "${extra[@]}" >"$log" 2>&1; then
     tail -40 "$log"

@@ -81,6 +81,10 @@ pub const MAX_PLATFORM_PODS: usize = 5000;
 /// The most check results one platform-policy request may produce (pods × images × checks),
 /// bounding the response as the request's size bounds its input.
 pub const MAX_PLATFORM_RESULTS: usize = 100_000;
+/// The most pattern matches (allowlist and trusted-directory patterns, for each distinct image
+/// and check set) one platform-policy request may cause: about a tenth of a second natively,
+/// half a second as WebAssembly.
+pub const MAX_PLATFORM_PATTERN_MATCHES: u64 = 2_000_000;
 /// The most vulnerability and discovery occurrences one platform-policy request may hold.
 pub const MAX_VULNERABILITY_OCCURRENCES: usize = 65_536;
 /// The most image records (`dockerImages`) one platform-policy request may hold.

@@ -2,12 +2,13 @@
 //! the request's budget (spec §7.2) and capped per check and image, so whoever files
 //! attestations or signatures cannot make an evaluation cost more than a request may.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::budget::RequestBudget;
-use crate::limits::MAX_CHECKS_PER_PLATFORM_CHECK;
+use crate::limits::{MAX_CHECKS_PER_PLATFORM_CHECK, MAX_PLATFORM_PATTERN_MATCHES};
 use crate::model::digest::Digest;
 use crate::model::image::ImageRef;
+use crate::model::occurrence::Occurrence;
 use crate::model::payload::check_payload;
 use crate::platform::pattern::normalized_repository;
 use crate::platform::policy::{CheckKind, SigstoreAuthority, VulnerabilityCheck};
@@ -36,8 +37,51 @@ impl Outcome {
 
 /// Everything checks share while one request is evaluated.
 pub(crate) struct Checker<'a> {
-    pub(crate) request: &'a PlatformRequest,
-    pub(crate) budget: RequestBudget,
+    request: &'a PlatformRequest,
+    budget: RequestBudget,
+    /// The attestation occurrences by the digest they concern.
+    attestations: HashMap<&'a Digest, Vec<&'a Occurrence>>,
+    /// Pattern matches and listed items compared so far (spec §15.5).
+    matches: u64,
+}
+
+impl<'a> Checker<'a> {
+    /// A checker for one request, with its budgets unspent.
+    pub(crate) fn new(request: &'a PlatformRequest) -> Self {
+        let mut attestations: HashMap<&Digest, Vec<&Occurrence>> = HashMap::new();
+        for occurrence in request.attestations.valid() {
+            attestations
+                .entry(occurrence.digest())
+                .or_default()
+                .push(occurrence);
+        }
+        Checker {
+            request,
+            budget: RequestBudget::default(),
+            attestations,
+            matches: 0,
+        }
+    }
+
+    /// Counts `n` more pattern matches or compared items; false once the request's allowance
+    /// ([`MAX_PLATFORM_PATTERN_MATCHES`]) is spent.
+    pub(crate) fn charge_matches(&mut self, n: usize) -> bool {
+        if n == 0 {
+            return true;
+        }
+        self.matches = self.matches.saturating_add(n as u64);
+        self.matches <= MAX_PLATFORM_PATTERN_MATCHES
+    }
+}
+
+/// The outcome of a check stopped because the request's matching allowance is spent.
+fn matches_spent(what: &str) -> Outcome {
+    Outcome::new(
+        Verdict::Error,
+        format!(
+            "stopped before comparing the image's {what}: the request's {MAX_PLATFORM_PATTERN_MATCHES} pattern matches and compared items are spent (spec §15.5)"
+        ),
+    )
 }
 
 /// Reasons a check did not find a valid signature, kept short.
@@ -89,18 +133,26 @@ impl Checker<'_> {
                         Verdict::Conformant,
                         format!("the image is in trusted directory `{}`", p.as_str()),
                     ),
-                    None => Outcome::new(
-                        Verdict::NonConformant,
-                        format!(
-                            "the image's repository `{}` is not in a trusted directory ({})",
-                            shown(&repository),
-                            patterns
-                                .iter()
-                                .map(|p| format!("`{}`", p.as_str()))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ),
+                    None => {
+                        // Name a few patterns, not all: an explanation is repeated for every
+                        // image, and a list may hold a thousand.
+                        let mut listed: Vec<String> = patterns
+                            .iter()
+                            .take(REASONS_SHOWN)
+                            .map(|p| format!("`{}`", p.as_str()))
+                            .collect();
+                        if patterns.len() > REASONS_SHOWN {
+                            listed.push(format!("{} more", patterns.len() - REASONS_SHOWN));
+                        }
+                        Outcome::new(
+                            Verdict::NonConformant,
+                            format!(
+                                "the image's repository `{}` is not in a trusted directory ({})",
+                                shown(&repository),
+                                listed.join(", ")
+                            ),
+                        )
+                    }
                 }
             }
             CheckKind::SimpleSigning {
@@ -138,10 +190,11 @@ impl Checker<'_> {
         let mut reasons = Reasons::default();
         let mut tried = 0u64;
         let mut seen = 0usize;
-        for occurrence in self.request.attestations.valid() {
-            if occurrence.digest() != digest {
-                continue;
-            }
+        let occurrences = self.attestations.get(digest).cloned().unwrap_or_default();
+        if !self.charge_matches(occurrences.len()) {
+            return matches_spent("attestations");
+        }
+        for occurrence in occurrences {
             let project = occurrence.name().and_then(project_of);
             if !projects.is_empty() && !project.as_ref().is_some_and(|p| projects.contains(p)) {
                 reasons.push(format!(
@@ -362,6 +415,10 @@ impl Checker<'_> {
         }
         let allowed: HashSet<&str> = check.allowed_cves.iter().map(String::as_str).collect();
         let blocked: HashSet<&str> = check.blocked_cves.iter().map(String::as_str).collect();
+        let listed = self.request.vulnerabilities.get(digest).map_or(0, Vec::len);
+        if !self.charge_matches(listed) {
+            return matches_spent("vulnerabilities");
+        }
         let mut reasons = Reasons::default();
         let mut counted = 0usize;
         let mut violations = 0usize;

@@ -5,9 +5,8 @@
 
 use std::collections::HashMap;
 
-use crate::budget::RequestBudget;
 use crate::error::{ErrorCode, InputError, InputResult};
-use crate::limits::MAX_PLATFORM_RESULTS;
+use crate::limits::{MAX_PLATFORM_PATTERN_MATCHES, MAX_PLATFORM_RESULTS};
 use crate::model::allowlist::AllowlistPattern;
 use crate::model::image::ImageRef;
 use crate::model::workload::ContainerType;
@@ -148,12 +147,10 @@ pub fn evaluate(
     policy: &PlatformPolicy,
     request: &PlatformRequest,
 ) -> InputResult<PlatformEvaluation> {
-    let mut checker = Checker {
-        request,
-        budget: RequestBudget::default(),
-    };
+    let mut checker = Checker::new(request);
     let mut memo: HashMap<(Option<usize>, String), ImageResult> = HashMap::new();
     let mut results_made = 0usize;
+    let set_patterns: Vec<usize> = policy.check_sets().iter().map(pattern_count).collect();
     let mut pods = Vec::with_capacity(request.pods().len());
     let mut containers = Vec::with_capacity(request.pods().len());
     for pod in request.pods() {
@@ -164,20 +161,9 @@ pub fn evaluate(
             .find(|(_, s)| s.scope().matches(&pod.namespace, &pod.service_account));
         let mut pod_containers = Vec::with_capacity(pod.containers.len());
         for container in &pod.containers {
-            let key = (set.map(|(i, _)| i), container.image.clone());
-            let result = match memo.get(&key) {
-                Some(r) => r.clone(),
-                None => {
-                    let r = image_result(policy, set, &container.image, &mut checker);
-                    memo.insert(key, r.clone());
-                    r
-                }
-            };
-            results_made += 1 + result
-                .check_set_result
-                .as_ref()
-                .and_then(|s| s.check_results.as_ref())
-                .map_or(0, |c| c.results.len());
+            // Counted before the image is evaluated, so a request over the limit stops before
+            // it costs more than the limit's worth of checks.
+            results_made += 1 + set.map_or(0, |(_, s)| s.checks().len());
             if results_made > MAX_PLATFORM_RESULTS {
                 return Err(InputError::new(
                     ErrorCode::Limit,
@@ -187,6 +173,28 @@ pub fn evaluate(
                     ),
                 ));
             }
+            let key = (set.map(|(i, _)| i), container.image.clone());
+            let result = match memo.get(&key) {
+                Some(r) => r.clone(),
+                None => {
+                    // Every pattern an image may be matched against is counted before it is
+                    // (spec §15.5): many distinct images times long pattern lists is work.
+                    let patterns = policy.allowlist().len()
+                        + set.map_or(0, |(i, _)| set_patterns.get(i).copied().unwrap_or(0));
+                    if !checker.charge_matches(patterns) {
+                        return Err(InputError::new(
+                            ErrorCode::Limit,
+                            "object",
+                            format!(
+                                "the pods' distinct images times the policy's patterns make more than {MAX_PLATFORM_PATTERN_MATCHES} pattern matches; evaluate fewer pods at a time"
+                            ),
+                        ));
+                    }
+                    let r = image_result(policy, set, &container.image, &mut checker);
+                    memo.insert(key, r.clone());
+                    r
+                }
+            };
             pod_containers.push((container.clone(), result));
         }
         pods.push(pod_result(pod, &pod_containers));
@@ -203,6 +211,23 @@ pub fn evaluate(
         containers,
         policy_name: policy.name().map(str::to_owned),
     })
+}
+
+/// The patterns one image may be matched against in a check set: its allowlist, and each
+/// check's allowlist and trusted directories.
+fn pattern_count(set: &CheckSet) -> usize {
+    let checks: usize = set
+        .checks()
+        .iter()
+        .map(|c| {
+            c.allowlist().len()
+                + match c.kind() {
+                    crate::platform::CheckKind::TrustedDirectory(p) => p.len(),
+                    _ => 0,
+                }
+        })
+        .sum();
+    set.allowlist().len() + checks
 }
 
 fn pod_result(

@@ -142,3 +142,38 @@ fn verdicts_combine_with_non_conformance_over_errors_over_conformance() {
     assert_eq!(NonConformant.combine(Conformant), NonConformant);
     assert_eq!(Conformant.combine(Conformant), Conformant);
 }
+
+#[test]
+fn compared_items_share_one_allowance_per_request() {
+    // 40,000 vulnerabilities on one digest, reached through 80 distinct image references:
+    // comparing them all would be 3,200,000 items, more than the request's allowance, so the
+    // checks after it are ERROR, never an allow and never unbounded.
+    let policy = policy(json!([{"checks": [{"vulnerabilityCheck": {
+        "maximumFixableSeverity": "CRITICAL", "maximumUnfixableSeverity": "CRITICAL"}}]}]));
+    let uri = format!("https://gcr.io/a/b@{DIGEST}");
+    let mut vulnerabilities = vec![json!({"kind": "DISCOVERY", "resourceUri": uri,
+        "discovery": {"analysisStatus": "FINISHED_SUCCESS"}})];
+    vulnerabilities.extend((0..40_000).map(|i| {
+        json!({"kind": "VULNERABILITY", "resourceUri": uri, "noteName": format!("projects/goog-vulnz/notes/CVE-{i}"),
+               "vulnerability": {"effectiveSeverity": "LOW"}})
+    }));
+    let images: Vec<String> = (0..80).map(|i| format!("gcr.io/a/b{i}@{DIGEST}")).collect();
+    let images: Vec<&str> = images.iter().map(String::as_str).collect();
+    let evaluation = evaluate_json(
+        &policy,
+        json!({"object": pod("p", &images), "vulnerabilities": vulnerabilities}),
+    );
+    let verdicts: Vec<Verdict> = evaluation.response().results[0]
+        .image_results
+        .iter()
+        .map(|i| i.verdict)
+        .collect();
+    let conformant = verdicts
+        .iter()
+        .filter(|v| **v == Verdict::Conformant)
+        .count();
+    // 50 × 40,000 is exactly the allowance.
+    assert_eq!(conformant, 50, "{verdicts:?}");
+    assert!(verdicts[50..].iter().all(|v| *v == Verdict::Error));
+    assert_eq!(evaluation.verdict(), Verdict::Error);
+}
