@@ -15,6 +15,8 @@ TARGET=$CARGO_TARGET_DIR
 OUT=$TARGET/ffi-test
 FFI=$ROOT/binauthz-ffi
 CASES=$ROOT/spec/conformance/cases
+# BINAUTHZ_PLATFORM_CASES runs the platform-policy runners (C, Go) on another directory.
+PLATFORM_CASES=${BINAUTHZ_PLATFORM_CASES:-$ROOT/spec/conformance/platform/cases}
 VERSION=$(awk -F'"' '/^version/ {print $2; exit}' Cargo.toml)
 T0=$SECONDS
 step() { echo; echo "=== $* (t+$((SECONDS - T0))s)"; }
@@ -58,32 +60,33 @@ echo "$(wc -l <"$OUT/so.syms") functions: $(tr '\n' ' ' <"$OUT/so.syms")"
 
 # ---- 3. the C suite ----
 CFLAGS=(-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Wpedantic -Werror -g -I"$FFI/include")
-SRC=("$FFI/tests/c/test_ffi.c" "$FFI/tests/c/hostile.c" "$FFI/tests/c/hostile_review.c" "$FFI/tests/c/json.c")
+SRC=("$FFI/tests/c/test_ffi.c" "$FFI/tests/c/hostile.c" "$FFI/tests/c/hostile_review.c" "$FFI/tests/c/json.c"
+  "$FFI/tests/c/platform.c")
 LIBS=(-lpthread -ldl -lm)
 # Rust prints the panic of the panic-guard test to stderr; keep it short.
 export RUST_BACKTRACE=0
 
-step "C: every conformance case, error paths, 8 threads, panic guard"
+step "C: every conformance case (and platform-policy case), error paths, 8 threads, panic guard"
 cc "${CFLAGS[@]}" -O1 -DBINAUTHZ_TEST_PANIC "${SRC[@]}" "$OUT/libbinauthz_test.a" "${LIBS[@]}" -o "$OUT/test_ffi"
-"$OUT/test_ffi" "$CASES" "$VERSION"
+"$OUT/test_ffi" "$CASES" "$VERSION" "$PLATFORM_CASES"
 
 step "C under valgrind (memcheck: leaks and invalid accesses are errors)"
 valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-  --log-file="$OUT/valgrind.log" "$OUT/test_ffi" "$CASES" "$VERSION"
+  --log-file="$OUT/valgrind.log" "$OUT/test_ffi" "$CASES" "$VERSION" "$PLATFORM_CASES"
 grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|All heap blocks' "$OUT/valgrind.log" | sed 's/^==[0-9]*== //'
 
 step "C under AddressSanitizer + UndefinedBehaviorSanitizer"
 cc "${CFLAGS[@]}" -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
   -DBINAUTHZ_TEST_PANIC "${SRC[@]}" "$OUT/libbinauthz_test.a" "${LIBS[@]}" -o "$OUT/test_ffi_asan"
 ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  "$OUT/test_ffi_asan" "$CASES" "$VERSION"
+  "$OUT/test_ffi_asan" "$CASES" "$VERSION" "$PLATFORM_CASES"
 
 step "C against the shipped static and shared libraries"
 cc "${CFLAGS[@]}" -O2 "${SRC[@]}" "$LIB/libbinauthz.a" "${LIBS[@]}" -o "$OUT/test_ffi_static"
 cc "${CFLAGS[@]}" -O2 "${SRC[@]}" -L"$LIB" -lbinauthz -Wl,-rpath,"$LIB" -o "$OUT/test_ffi_shared"
 [[ "$(ldd "$OUT/test_ffi_shared")" == *"$LIB/libbinauthz.so"* ]] || { echo "not linked to $LIB/libbinauthz.so"; exit 1; }
-"$OUT/test_ffi_static" "$CASES" "$VERSION" | tail -1
-"$OUT/test_ffi_shared" "$CASES" "$VERSION" | tail -1
+"$OUT/test_ffi_static" "$CASES" "$VERSION" "$PLATFORM_CASES" | tail -1
+"$OUT/test_ffi_shared" "$CASES" "$VERSION" "$PLATFORM_CASES" | tail -1
 if command -v c++ >/dev/null; then
   echo '#include "binauthz.h"' | c++ -x c++ -Wall -Werror -fsyntax-only -I"$FFI/include" - && echo "header compiles as C++"
 fi
@@ -91,11 +94,13 @@ fi
 step "C and Go on freshly generated conformance vectors (new keys and signatures)"
 rm -rf "$OUT/conformance-fresh"
 python3 spec/conformance/generate.py --out "$OUT/conformance-fresh" >/dev/null
-"$OUT/test_ffi_static" "$OUT/conformance-fresh/cases" "$VERSION" | tail -1
+"$OUT/test_ffi_static" "$OUT/conformance-fresh/cases" "$VERSION" "$PLATFORM_CASES" | tail -1
 
-# The runners must notice a wrong expectation: two mutated cases must fail, in C and in Go.
+# The runners must notice a wrong expectation: two mutated cases must fail, in C and in Go; and
+# three mutated platform cases (a response, CV events, an error's path).
 rm -rf "$OUT/conformance-mutated" && cp -r "$CASES" "$OUT/conformance-mutated"
-python3 - "$OUT/conformance-mutated" <<'PY'
+rm -rf "$OUT/platform-mutated" && cp -r "$PLATFORM_CASES" "$OUT/platform-mutated"
+python3 - "$OUT/conformance-mutated" "$OUT/platform-mutated" <<'PY'
 import json, pathlib, sys
 done = set()
 for path in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
@@ -107,12 +112,31 @@ for path in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
     else:
         continue
     path.write_text(json.dumps(case))
+for path in sorted(pathlib.Path(sys.argv[2]).glob("*.json")):
+    case = json.loads(path.read_text())
+    if "response" in case and "response" not in done:
+        case["response"]["verdict"] = "MUTATED"; done.add("response")
+    elif "cvEvents" in case and "cvEvents" not in done:
+        case["cvEvents"].append({"configErrorEvent": {"description": "MUTATED"}}); done.add("cvEvents")
+    elif "expectError" in case and "platform error" not in done:
+        case["expectError"]["path"] = "mutated"; done.add("platform error")
+    else:
+        continue
+    path.write_text(json.dumps(case))
 PY
-if "$OUT/test_ffi_static" "$OUT/conformance-mutated" "$VERSION" >"$OUT/mutated-c.log" 2>&1 ||
-  ! grep -q "^conformance: [0-9]* cases, 2 failed" "$OUT/mutated-c.log"; then
-  cat "$OUT/mutated-c.log"; echo "the C runner did not catch the two mutated cases"; exit 1
+if "$OUT/test_ffi_static" "$OUT/conformance-mutated" "$VERSION" "$OUT/platform-mutated" >"$OUT/mutated-c.log" 2>&1 ||
+  ! grep -q "^conformance: [0-9]* cases, 2 failed" "$OUT/mutated-c.log" ||
+  ! grep -q "^platform conformance: [0-9]* cases, 3 failed" "$OUT/mutated-c.log"; then
+  cat "$OUT/mutated-c.log"; echo "the C runner did not catch the two mutated cases and the three mutated platform cases"; exit 1
 fi
 echo "C runner on 2 mutated cases: $(grep '^conformance:' "$OUT/mutated-c.log")"
+echo "C runner on 3 mutated platform cases: $(grep '^platform conformance:' "$OUT/mutated-c.log")"
+# Nor may an empty platform directory pass.
+mkdir -p "$OUT/platform-empty"
+if "$OUT/test_ffi_static" "$CASES" "$VERSION" "$OUT/platform-empty" >"$OUT/empty-c.log" 2>&1 ||
+  ! grep -q "no platform conformance cases" "$OUT/empty-c.log"; then
+  cat "$OUT/empty-c.log"; echo "the C runner passed without platform cases"; exit 1
+fi
 
 # ---- 4. Go ----
 export GOPROXY=off GOTOOLCHAIN=local GOFLAGS=-mod=mod GO111MODULE=on CGO_ENABLED=1
@@ -125,6 +149,15 @@ export CGO_LDFLAGS="-L$LIB"
     cat "$OUT/mutated-go.log"; echo "the Go runner did not catch the two mutated cases"; exit 1
   fi
   echo "Go runner on 2 mutated cases: $(grep -o '[0-9]* passed, 2 failed' "$OUT/mutated-go.log")"
+  if BINAUTHZ_PLATFORM_CASES="$OUT/platform-mutated" go test -count=1 -run PlatformConformance . \
+      >"$OUT/platform-mutated-go.log" 2>&1 || ! grep -q "platform: [0-9]* passed, 3 failed" "$OUT/platform-mutated-go.log"; then
+    cat "$OUT/platform-mutated-go.log"; echo "the Go runner did not catch the three mutated platform cases"; exit 1
+  fi
+  echo "Go runner on 3 mutated platform cases: $(grep -o 'platform: [0-9]* passed, 3 failed' "$OUT/platform-mutated-go.log")"
+  if BINAUTHZ_PLATFORM_CASES="$OUT/platform-empty" go test -count=1 -run PlatformConformance . \
+      >"$OUT/platform-empty-go.log" 2>&1 || ! grep -q "no platform conformance cases" "$OUT/platform-empty-go.log"; then
+    cat "$OUT/platform-empty-go.log"; echo "the Go runner passed without platform cases"; exit 1
+  fi
   step "Go: gofmt, go vet, go test -race"
   unformatted=$(gofmt -l .)
   [[ -z "$unformatted" ]] || { echo "gofmt -l: $unformatted"; exit 1; }

@@ -91,8 +91,8 @@ type Lint struct {
 	Fix string `json:"fix"`
 }
 
-// documentsCall runs one of the library's checks of a policy and an attestor document and
-// returns the JSON it wrote.
+// documentsCall runs one of the library's calls over two documents (a policy and an attestor
+// document, or a platform policy and a request) and returns the JSON it wrote.
 func documentsCall(policy, attestors []byte,
 	call func(p *C.uint8_t, pl C.size_t, a *C.uint8_t, al C.size_t, out, msg **C.char) C.int) ([]byte, error) {
 	var out, msg *C.char

@@ -37,10 +37,12 @@
  * reports (`binauthz_error_json`), `binauthz_abi_version`, `binauthz_engine_new_from_documents`,
  * `binauthz_check_policy`, `binauthz_lint_policy`, `binauthz_engine_answer_review` and
  * `binauthz_refuse_review`; 3 added `binauthz_engine_new_from_documents_with_cache` and
- * `binauthz_read_attestations` (for webhooks); 4 added `binauthz_engine_set_verify_threads`.
+ * `binauthz_read_attestations` (for webhooks); 4 added `binauthz_engine_set_verify_threads`;
+ * 5 added `binauthz_platform_validate`, `binauthz_platform_evaluate` and
+ * `binauthz_platform_cv_events` (check-based platform policies, GCP's `gkePolicy`).
  * Compare it with `binauthz_abi_version()`, the linked library's.
  */
-#define BINAUTHZ_ABI_VERSION 4
+#define BINAUTHZ_ABI_VERSION 5
 
 /**
  * Status codes. Every fallible function returns one of these as an `int`; 0 is success.
@@ -456,6 +458,67 @@ int binauthz_read_attestations(const uint8_t *document,
                                size_t document_len,
                                char **entries_json_out,
                                char **error_out);
+
+/**
+ * Validates a check-based platform policy document (`{"gkePolicy": {...}}`, YAML or JSON, at
+ * most 2 MiB; spec/README.md section 15.1) and stores a summary of what it says as JSON in
+ * `*summary_json_out` (free with `binauthz_string_free`): `{"name", "allowPatterns",
+ * "checkSets": [{"displayName", "scope", "allowPatterns", "checks": [{"displayName", "type",
+ * "allowPatterns", "keyIds"}]}]}`. On failure the error report (`binauthz_error_json`, stage
+ * `config`, document `platform policy`) lists every error of the document.
+ *
+ * # Safety
+ * `policy` is NULL (only with `policy_len` 0) or points to `policy_len` readable bytes;
+ * `summary_json_out` and `error_out` are NULL or writable.
+ */
+int binauthz_platform_validate(const uint8_t *policy,
+                               size_t policy_len,
+                               char **summary_json_out,
+                               char **error_out);
+
+/**
+ * Evaluates a check-based platform policy (as for `binauthz_platform_validate`) for the pods of
+ * a request (spec/README.md section 15.5: `{"object": <Pod, Deployment, ..., AdmissionReview, or
+ * {"kind": "List", "items": [pods]}>, "attestations", "cosignSignatures", "dockerImages",
+ * "vulnerabilities", "evaluationTime"}`, YAML or JSON, at most 8 MiB) and stores GCP's
+ * `EvaluateGkePolicyResponse` as JSON in `*response_json_out` (free with
+ * `binauthz_string_free`); its `"verdict"` says whether the pods conform.
+ *
+ * On failure (the policy or the request is invalid) nothing was evaluated: the error report
+ * has stage `config` for the policy (every error of it) or `request` for the request.
+ *
+ * # Safety
+ * `policy` is NULL (only with `policy_len` 0) or points to `policy_len` readable bytes;
+ * `request` likewise with `request_len`; `response_json_out` and `error_out` are NULL or
+ * writable.
+ */
+int binauthz_platform_evaluate(const uint8_t *policy,
+                               size_t policy_len,
+                               const uint8_t *request,
+                               size_t request_len,
+                               char **response_json_out,
+                               char **error_out);
+
+/**
+ * The Continuous Validation log's events for the pods of a request under a platform policy
+ * (documents as for `binauthz_platform_evaluate`; spec/README.md section 15.6), stored as a
+ * JSON list of `ContinuousValidationEvent`s in `*events_json_out` (free with
+ * `binauthz_string_free`): one `podEvent` per pod that does not conform (empty when all do).
+ *
+ * A policy that cannot be read is not an error here, as Continuous Validation logs it: the list
+ * is one `configErrorEvent` whose description is the policy's error message (for a policy that
+ * is not UTF-8, the `syntax` error `binauthz_platform_validate` reports). A request that cannot
+ * be read is an error (stage `request`).
+ *
+ * # Safety
+ * As for `binauthz_platform_evaluate`, with `events_json_out` for `response_json_out`.
+ */
+int binauthz_platform_cv_events(const uint8_t *policy,
+                                size_t policy_len,
+                                const uint8_t *request,
+                                size_t request_len,
+                                char **events_json_out,
+                                char **error_out);
 
 #ifdef __cplusplus
 }  // extern "C"

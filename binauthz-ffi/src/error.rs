@@ -17,7 +17,7 @@ use std::str::Utf8Error;
 use binauthz_core::ErrorCode;
 use binauthz_core::ErrorStage;
 use binauthz_core::InputError;
-use binauthz_core::api::ErrorReport;
+use binauthz_core::api::{ErrorReport, PLATFORM_POLICY};
 
 /// Status codes. Every fallible function returns one of these as an `int`; 0 is success.
 ///
@@ -174,7 +174,7 @@ impl Failure {
         );
         // The stage is the document's: policies and attestors are config, the rest request.
         let stage = match document {
-            "config" | "policy" | "attestors" => ErrorStage::Config,
+            "config" | "policy" | "attestors" | PLATFORM_POLICY => ErrorStage::Config,
             _ => ErrorStage::Request,
         };
         Failure::Report(ErrorReport::one(stage, document, &error))

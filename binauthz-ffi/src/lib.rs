@@ -11,6 +11,7 @@
 //! - `error.rs`: the status codes and the failures (the core's error report, or an error of how
 //!   the API was called, with the report it gets);
 //! - `panic.rs`: the panic guard every entry point runs behind;
+//! - `platform.rs`: check-based platform policies (`gkePolicy`), which need no engine;
 //! - `strings.rs`: documents in, strings out (one allocation per string, with a header, so an
 //!   error string carries its report after its message);
 //! - `tests.rs`: the unit tests.
@@ -30,6 +31,7 @@
 mod attestations;
 mod error;
 mod panic;
+mod platform;
 mod strings;
 #[cfg(test)]
 mod tests;
@@ -46,15 +48,20 @@ pub use attestations::binauthz_read_attestations;
 pub use error::BinauthzStatus;
 use error::Failure;
 use panic::{guarded, returning_engine, returning_string};
+pub use platform::{
+    binauthz_platform_cv_events, binauthz_platform_evaluate, binauthz_platform_validate,
+};
 use strings::{input_bytes, input_c_str, input_text, optional_text};
 
 /// The version of the C ABI this header describes: 1 was the first release; 2 added the error
 /// reports (`binauthz_error_json`), `binauthz_abi_version`, `binauthz_engine_new_from_documents`,
 /// `binauthz_check_policy`, `binauthz_lint_policy`, `binauthz_engine_answer_review` and
 /// `binauthz_refuse_review`; 3 added `binauthz_engine_new_from_documents_with_cache` and
-/// `binauthz_read_attestations` (for webhooks); 4 added `binauthz_engine_set_verify_threads`.
+/// `binauthz_read_attestations` (for webhooks); 4 added `binauthz_engine_set_verify_threads`;
+/// 5 added `binauthz_platform_validate`, `binauthz_platform_evaluate` and
+/// `binauthz_platform_cv_events` (check-based platform policies, GCP's `gkePolicy`).
 /// Compare it with `binauthz_abi_version()`, the linked library's.
-pub const BINAUTHZ_ABI_VERSION: c_int = 4;
+pub const BINAUTHZ_ABI_VERSION: c_int = 5;
 
 /// A compiled policy with its attestors (opaque). Immutable and thread-safe: build one with
 /// `binauthz_engine_new`, share it between threads without locking, free it once with

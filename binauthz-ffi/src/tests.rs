@@ -418,3 +418,107 @@ fn answers_reviews_through_the_api() {
     );
     unsafe { binauthz_engine_free(e) };
 }
+
+/// A platform-policy call as C makes it: the status, the JSON out, and the error's report.
+fn platform_call(
+    call: unsafe extern "C" fn(
+        *const u8,
+        usize,
+        *const u8,
+        usize,
+        *mut *mut c_char,
+        *mut *mut c_char,
+    ) -> c_int,
+    policy: &[u8],
+    request: &[u8],
+) -> (c_int, Option<String>, Option<Value>) {
+    let (mut out, mut error) = (null_mut(), null_mut());
+    let status = unsafe {
+        call(
+            policy.as_ptr(),
+            policy.len(),
+            request.as_ptr(),
+            request.len(),
+            &mut out,
+            &mut error,
+        )
+    };
+    (status, take(out), take_error(error).map(|(_, r)| r))
+}
+
+const PLATFORM_POLICY: &str = r#"{"gkePolicy": {"checkSets": []}}"#;
+const PLATFORM_REQUEST: &str = r#"{"object": {"apiVersion": "v1", "kind": "Pod",
+    "metadata": {"name": "web", "namespace": "prod"},
+    "spec": {"containers": [{"name": "c", "image": "gcr.io/acme/app:1"}]}}}"#;
+
+#[test]
+fn platform_policies_are_the_cores() {
+    let (mut out, mut error) = (null_mut(), null_mut());
+    let status = unsafe {
+        binauthz_platform_validate(
+            PLATFORM_POLICY.as_ptr(),
+            PLATFORM_POLICY.len(),
+            &mut out,
+            &mut error,
+        )
+    };
+    assert_eq!(status, 0);
+    assert_eq!(
+        take(out).unwrap(),
+        json::validate_platform_policy(PLATFORM_POLICY).unwrap()
+    );
+    assert!(error.is_null());
+
+    let (p, r) = (PLATFORM_POLICY.as_bytes(), PLATFORM_REQUEST.as_bytes());
+    let (status, response, _) = platform_call(binauthz_platform_evaluate, p, r);
+    assert_eq!(status, 0);
+    assert_eq!(
+        response.unwrap(),
+        json::evaluate_platform_policy(PLATFORM_POLICY, PLATFORM_REQUEST).unwrap()
+    );
+    let (status, events, _) = platform_call(binauthz_platform_cv_events, p, r);
+    assert_eq!((status, events.as_deref()), (0, Some("[]")));
+
+    // An invalid policy: the core's report for evaluate, one configErrorEvent for CV.
+    let bad = br#"{"gkePolicy": {"checkSets": "no"}}"#;
+    let (status, response, report) = platform_call(binauthz_platform_evaluate, bad, r);
+    let want = json::evaluate_platform_policy(std::str::from_utf8(bad).unwrap(), PLATFORM_REQUEST)
+        .unwrap_err();
+    assert_eq!(
+        (status, response),
+        (BinauthzStatus::from(want.code) as c_int, None)
+    );
+    assert_eq!(report.unwrap(), serde_json::to_value(&want).unwrap());
+    let (status, events, _) = platform_call(binauthz_platform_cv_events, bad, r);
+    let events: Value = serde_json::from_str(&events.unwrap()).unwrap();
+    assert_eq!(status, 0);
+    assert_eq!(events.as_array().unwrap().len(), 1);
+    assert!(events[0].get("configErrorEvent").is_some(), "{events}");
+
+    // A policy that is not UTF-8: a config syntax error, and a configErrorEvent for CV.
+    let (status, _, report) = platform_call(binauthz_platform_evaluate, b"\xff", r);
+    let report = report.unwrap();
+    assert_eq!(status, BinauthzStatus::Syntax as c_int);
+    assert_eq!(
+        (report["stage"].as_str(), report["code"].as_str()),
+        (Some("config"), Some("syntax"))
+    );
+    assert_eq!(report["errors"][0]["document"], "platform policy");
+    let (status, events, _) = platform_call(binauthz_platform_cv_events, b"\xff", r);
+    assert_eq!(status, 0);
+    assert!(events.unwrap().contains("configErrorEvent"));
+
+    // A request that is not UTF-8, and NULL documents.
+    let (status, _, report) = platform_call(binauthz_platform_cv_events, p, b"\xff");
+    assert_eq!(status, BinauthzStatus::Syntax as c_int);
+    assert_eq!(report.unwrap()["stage"], "request");
+    let (mut out, mut error) = (null_mut(), null_mut());
+    let status =
+        unsafe { binauthz_platform_evaluate(null(), 3, r.as_ptr(), r.len(), &mut out, &mut error) };
+    assert_eq!(status, BinauthzStatus::NullArgument as c_int);
+    assert!(out.is_null());
+    assert_eq!(
+        take_error(error).unwrap().1["errors"][0]["document"],
+        "policy"
+    );
+}

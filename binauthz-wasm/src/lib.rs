@@ -490,6 +490,87 @@ pub fn run_tests(
     from_json(core::run_tests(&file, &suite, &files))
 }
 
+/// Validates a check-based platform policy (GCP's `gkePolicy`, spec/README.md §15; YAML or JSON
+/// text, or an object) and returns what the engine understood. Throws a `BinauthzError` (stage
+/// `config`, document `platform policy`) when it is invalid, with every error under `errors`.
+#[wasm_bindgen(
+    js_name = validatePlatformPolicy,
+    unchecked_return_type = "PlatformPolicySummary"
+)]
+pub fn validate_platform_policy(
+    #[wasm_bindgen(unchecked_param_type = "PlatformPolicy | string")] policy: JsValue,
+) -> Result<JsValue, JsValue> {
+    let text = document_text(
+        &policy,
+        STAGE_CONFIG,
+        api::PLATFORM_POLICY,
+        MAX_CONFIG_BYTES,
+    )
+    .map_err(|f| to_js_error(&f))?;
+    from_json(core::validate_platform_policy(&text))
+}
+
+/// Reads a platform policy and a platform request (each YAML or JSON text, or an object) as
+/// text, for the core.
+fn platform_documents(policy: &JsValue, request: &JsValue) -> Result<(String, String), JsValue> {
+    let policy = document_text(policy, STAGE_CONFIG, api::PLATFORM_POLICY, MAX_CONFIG_BYTES)
+        .map_err(|f| to_js_error(&f))?;
+    let request = document_text(request, STAGE_REQUEST, api::REQUEST, MAX_REQUEST_BYTES)
+        .map_err(|f| to_js_error(&f))?;
+    Ok((policy, request))
+}
+
+/// Evaluates a platform policy for the pods of a request (`{object, attestations,
+/// cosignSignatures, dockerImages, vulnerabilities, evaluationTime}`, spec/README.md §15.5; each
+/// document as YAML or JSON text or as an object) and returns GCP's `EvaluateGkePolicyResponse`;
+/// its `verdict` says whether the pods conform. Throws a `BinauthzError` with stage `config` when
+/// the policy is invalid (every error of it), `request` when the request is.
+#[wasm_bindgen(
+    js_name = evaluatePlatformPolicy,
+    unchecked_return_type = "EvaluateGkePolicyResponse"
+)]
+pub fn evaluate_platform_policy(
+    #[wasm_bindgen(unchecked_param_type = "PlatformPolicy | string")] policy: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PlatformRequest | string")] request: JsValue,
+) -> Result<JsValue, JsValue> {
+    let (policy, request) = platform_documents(&policy, &request)?;
+    from_json(core::evaluate_platform_policy(&policy, &request))
+}
+
+/// The Continuous Validation log's events for the pods of a request under a platform policy
+/// (documents as for `evaluatePlatformPolicy`; spec/README.md §15.6): one `podEvent` per pod
+/// that does not conform. A policy that cannot be read (too large included) is not thrown: it is
+/// one `configErrorEvent`, as CV logs it. Throws a `BinauthzError` (stage `request`) when the
+/// request cannot be read, and for arguments that are not documents at all (`undefined`, a value
+/// `JSON.stringify` cannot convert).
+#[wasm_bindgen(
+    js_name = platformCvEvents,
+    unchecked_return_type = "ContinuousValidationEvent[]"
+)]
+pub fn platform_cv_events(
+    #[wasm_bindgen(unchecked_param_type = "PlatformPolicy | string")] policy: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PlatformRequest | string")] request: JsValue,
+) -> Result<JsValue, JsValue> {
+    let policy = match document_text(
+        &policy,
+        STAGE_CONFIG,
+        api::PLATFORM_POLICY,
+        MAX_CONFIG_BYTES,
+    ) {
+        Ok(text) => text,
+        // Refused before it is copied in, as the core would refuse it (`limit`); CV logs a policy
+        // it cannot read as a configErrorEvent, so this one is logged the same way.
+        Err(f) if f.code == ErrorCode::Limit => {
+            let events = [binauthz_core::platform::config_error_event(f.message)];
+            return from_json(core::to_json(&events, STAGE_REQUEST));
+        }
+        Err(f) => return Err(to_js_error(&f)),
+    };
+    let request = document_text(&request, STAGE_REQUEST, api::REQUEST, MAX_REQUEST_BYTES)
+        .map_err(|f| to_js_error(&f))?;
+    from_json(core::platform_cv_events(&policy, &request))
+}
+
 /// The payload to sign for an image, byte-identical to
 /// `gcloud container binauthz create-signature-payload --artifact-url=URL`.
 /// Throws a `BinauthzError` (code `invalid`) when the URL has no valid sha256 digest.

@@ -34,6 +34,16 @@ function conformanceCases() {
     .map((file) => ({ file, ...JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")) }));
 }
 
+/** The platform-policy conformance cases (spec §15): the committed ones, or
+ * BINAUTHZ_PLATFORM_CASES. A directory that is missing or empty throws: a runner over no cases
+ * must not pass. */
+function platformCases() {
+  const dir = process.env.BINAUTHZ_PLATFORM_CASES || path.join(ROOT, "spec", "conformance", "platform", "cases");
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+  if (files.length === 0) throw new Error(`no platform conformance cases in ${dir}`);
+  return files.map((file) => ({ file, ...JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")) }));
+}
+
 /** Calls `fn`; returns its value, or the thrown error under `error`. */
 function attempt(fn) {
   try {
@@ -43,4 +53,4 @@ function attempt(fn) {
   }
 }
 
-module.exports = { HERE, ROOT, ARTIFACTS, binauthz, nopgp, NOPGP_DIR, example, conformanceCases, attempt, API, WORKER, MIGRATE };
+module.exports = { HERE, ROOT, ARTIFACTS, binauthz, nopgp, NOPGP_DIR, example, conformanceCases, platformCases, attempt, API, WORKER, MIGRATE };

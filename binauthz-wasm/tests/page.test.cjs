@@ -210,3 +210,68 @@ test("the policy-tests panel runs a test file against the page's editors", { tim
 
   assert.deepStrictEqual(problems, []);
 });
+
+/** The verdict shown on each pod card of a platform-policy response, by namespace/name. */
+async function podVerdicts(page) {
+  return page.$$eval('[data-testid="pod"]', (cards) =>
+    Object.fromEntries(cards.map((c) => [c.dataset.pod, c.querySelector(':scope > header [data-testid="verdict"]').textContent])),
+  );
+}
+
+/** Checks a radio button and waits for the re-evaluation it starts. */
+async function choose(page, selector) {
+  const before = Number(await page.getAttribute("body", "data-evaluations"));
+  await page.check(selector);
+  await page.waitForFunction((n) => Number(document.body.dataset.evaluations) > n, before);
+}
+
+test("the preview page switches to a platform policy and evaluates it with evaluatePlatformPolicy", { timeout: 120_000 }, async (t) => {
+  const { page, problems } = await openPage(t);
+  assert.ok(await page.isVisible("#policy"), "the project policy is shown first");
+  assert.ok(!(await page.isVisible("#platform-policy")), "the platform policy editor is hidden at first");
+
+  // The worked example of spec/README.md §15.7 decides as its table says.
+  await choose(page, "#kind-platform");
+  assert.ok(await page.isVisible("#platform-policy") && await page.isVisible("#platform-request"));
+  for (const id of ["#policy", "#attestors", "#attestations", "#manifest", "#tests"]) {
+    assert.ok(!(await page.isVisible(id)), `${id} is hidden for a platform policy`);
+  }
+  assert.match(await page.textContent("#platform-policy-status"), /^✓ .*payments \(payments: 3 checks\); everything else \(every other pod: 2 checks\), 1 allowlist pattern/);
+  assert.match(await page.textContent("#overall"), /^NON CONFORMANT\s*4 pods: 2 conformant, 2 non-conformant, 0 could not be evaluated/);
+  assert.equal(await page.getAttribute("#overall", "data-verdict"), "NON_CONFORMANT");
+  assert.deepStrictEqual(await podVerdicts(page), {
+    "payments/api-7d4b9": "CONFORMANT",
+    "payments/worker-5f8c2": "NON CONFORMANT",
+    "tools/reports-28190": "CONFORMANT",
+    "default/miner": "NON CONFORMANT",
+  });
+  // Each image shows its check set's checks, with the engine's explanations.
+  const worker = page.locator('[data-testid="pod"][data-pod="payments/worker-5f8c2"]');
+  const failing = await worker.locator('[data-testid="check"].verdict-NON_CONFORMANT .name').allTextContents();
+  assert.deepStrictEqual(failing.sort(), ["fresh (ImageFreshnessCheck)", "scanned (VulnerabilityCheck)"]);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, "preview-platform.png"), fullPage: true });
+
+  // An invalid platform policy shows every error under its editor, and no decision.
+  const policy = await page.inputValue("#platform-policy");
+  await edit(page, "#platform-policy", policy.replace("imageFreshnessCheck:", "imageFreshnesCheck:"));
+  assert.match(await page.textContent("#platform-policy-status"), /imageFreshnesCheck.*\[code: invalid\]/s);
+  assert.match(await page.textContent("#overall"), /^NO DECISION/);
+  assert.equal(await page.locator('[data-testid="pod"]').count(), 0);
+  // A request that cannot be read: the engine's error under the request editor.
+  await edit(page, "#platform-policy", policy);
+  const request = await page.inputValue("#platform-request");
+  await edit(page, "#platform-request", request.replace('"evaluationTime": "2026-11-30T12:00:00Z"', '"evaluationTime": "yesterday"'));
+  assert.match(await page.textContent("#platform-request-status"), /evaluationTime.*\[code: invalid\]/s);
+  assert.match(await page.textContent("#overall"), /^NO DECISION/);
+  await edit(page, "#platform-request", request);
+  assert.match(await page.textContent("#overall"), /^NON CONFORMANT/);
+
+  // Back to the project policy: its decision again, from the editors as they were left.
+  await choose(page, "#kind-project");
+  assert.ok(await page.isVisible("#policy") && !(await page.isVisible("#platform-policy")));
+  assert.match(await page.textContent("#overall"), /^BLOCKED/);
+  assert.equal(await page.getAttribute("#overall", "data-verdict"), null);
+  assert.deepStrictEqual(await verdicts(page), { [API]: "ALLOWED", [WORKER]: "DENIED", [MIGRATE]: "ALLOWED" });
+  assert.deepStrictEqual(problems, []);
+});

@@ -701,3 +701,164 @@ export interface TestSuiteResult {
 export interface TestReport {
   suites: TestSuiteResult[];
 }
+
+// ---- Check-based platform policies (GCP's gkePolicy; spec/README.md §15) ----
+
+/** An allowlist of a platform policy, a check set or a check. */
+export interface ImageAllowlist {
+  allowPattern: string[];
+}
+
+/** A platform policy document, as `gcloud beta container binauthz policy create --platform=gke`
+ * takes it ({@link validatePlatformPolicy}, {@link evaluatePlatformPolicy}). */
+export interface PlatformPolicy {
+  /** `projects/P/platforms/gke/policies/NAME`. */
+  name?: string;
+  description?: string;
+  etag?: string;
+  updateTime?: string;
+  gkePolicy: {
+    imageAllowlist?: ImageAllowlist;
+    /** Tried in order; the first whose scope matches the pod applies. */
+    checkSets?: PlatformCheckSetDocument[];
+  };
+}
+
+/** One check set of a {@link PlatformPolicy}. */
+export interface PlatformCheckSetDocument {
+  displayName?: string;
+  /** One of the two, or absent for the catch-all set (which must be last). */
+  scope?: { kubernetesNamespace?: string; kubernetesServiceAccount?: string };
+  imageAllowlist?: ImageAllowlist;
+  checks?: PlatformCheckDocument[];
+}
+
+/** One check of a {@link PlatformCheckSetDocument}: a display name, an allowlist, and exactly one
+ * check kind. */
+export interface PlatformCheckDocument {
+  displayName?: string;
+  imageAllowlist?: ImageAllowlist;
+  alwaysDeny?: boolean;
+  trustedDirectoryCheck?: { trustedDirPatterns: string[] };
+  imageFreshnessCheck?: { maxUploadAgeDays: number };
+  simpleSigningAttestationCheck?: object;
+  sigstoreSignatureCheck?: object;
+  vulnerabilityCheck?: object;
+  slsaCheck?: object;
+}
+
+/** What {@link evaluatePlatformPolicy} and {@link platformCvEvents} evaluate (spec §15.5). */
+export interface PlatformRequest {
+  /** A Pod, a workload (Deployment, …), an AdmissionReview, or `{kind: "List", items: [pods]}`. */
+  object: KubernetesObject | AdmissionReview | { kind: "List"; items: KubernetesObject[] };
+  /** Container Analysis attestation occurrences, as for the project policy. */
+  attestations?: Occurrence[];
+  /** cosign signatures of the images (spec §15.5). */
+  cosignSignatures?: object[];
+  /** Artifact Registry's DockerImage resources (upload times, for imageFreshnessCheck). */
+  dockerImages?: object[];
+  /** Container Analysis vulnerability occurrences (for vulnerabilityCheck). */
+  vulnerabilities?: object[];
+  /** RFC 3339; when freshness is judged. */
+  evaluationTime?: string;
+}
+
+/** What {@link validatePlatformPolicy} returns. */
+export interface PlatformPolicySummary {
+  name?: string;
+  allowPatterns: string[];
+  checkSets: {
+    displayName?: string;
+    /** The namespace, `namespace:serviceAccount`, or `*` for the catch-all set. */
+    scope: string;
+    allowPatterns: string[];
+    checks: {
+      displayName?: string;
+      /** The check's type, e.g. `SimpleSigningAttestationCheck`. */
+      type: string;
+      allowPatterns: string[];
+      /** A simple-signing check's key ids (GCP's default ids filled in). */
+      keyIds?: string[];
+    }[];
+  }[];
+}
+
+/** A verdict of GCP's `EvaluateGkePolicy`. */
+export type PlatformVerdict = "CONFORMANT" | "NON_CONFORMANT" | "ERROR";
+
+/** The allowlist pattern that exempted an image or a check. */
+export interface AllowlistResult {
+  matchedPattern: string;
+}
+
+/** A check set's scope in results. */
+export interface ScopeResult {
+  kubernetesNamespace?: string;
+  kubernetesServiceAccount?: string;
+}
+
+/** GCP's `EvaluateGkePolicyResponse` ({@link evaluatePlatformPolicy}; spec §15.6). */
+export interface EvaluateGkePolicyResponse {
+  verdict: PlatformVerdict;
+  results: {
+    podName?: string;
+    kubernetesNamespace: string;
+    kubernetesServiceAccount: string;
+    verdict: PlatformVerdict;
+    imageResults: {
+      imageUri: string;
+      verdict: PlatformVerdict;
+      allowlistResult?: AllowlistResult;
+      checkSetResult?: {
+        /** The check set's index, as a string. */
+        index: string;
+        displayName?: string;
+        scope?: ScopeResult;
+        allowlistResult?: AllowlistResult;
+        checkResults?: {
+          results: {
+            /** The check's index, as a string. */
+            index: string;
+            displayName?: string;
+            type: string;
+            allowlistResult?: AllowlistResult;
+            evaluationResult?: { verdict: PlatformVerdict };
+            explanation: string;
+          }[];
+        };
+        explanation?: string;
+      };
+      explanation?: string;
+    }[];
+  }[];
+}
+
+/** One line of the Continuous Validation log ({@link platformCvEvents}; spec §15.6): a pod that
+ * violates the policy, or a policy that cannot be applied. */
+export interface ContinuousValidationEvent {
+  "@type": "type.googleapis.com/google.cloud.binaryauthorization.v1beta1.ContinuousValidationEvent";
+  podEvent?: {
+    podNamespace: string;
+    pod: string;
+    policyName?: string;
+    verdict: "VIOLATES_POLICY";
+    images: {
+      image: string;
+      containerName: string;
+      containerType: "CONTAINER" | "INIT_CONTAINER" | "EPHEMERAL_CONTAINER";
+      result: "ALLOW" | "DENY";
+      description: string;
+      checkResults?: {
+        checkSetIndex: string;
+        checkSetName?: string;
+        checkSetScope?: ScopeResult;
+        checkIndex: string;
+        checkName?: string;
+        checkType: string;
+        verdict: PlatformVerdict;
+        explanation: string;
+      }[];
+    }[];
+  };
+  configErrorEvent?: { description: string };
+}

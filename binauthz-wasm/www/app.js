@@ -4,7 +4,7 @@ import init, * as binauthz from "../pkg-web/binauthz_wasm.js";
 import { examples } from "../pkg-web/examples.js";
 
 const $ = (id) => document.getElementById(id);
-const EDITORS = ["policy", "attestors", "attestations", "manifest", "images", "tests"];
+const EDITORS = ["policy", "attestors", "attestations", "manifest", "images", "tests", "platform-policy", "platform-request"];
 const CONTEXT_FIELDS = ["cluster", "namespace", "serviceAccount", "istioIdentity"];
 const RULE_PHRASE = {
   default: "default admission rule",
@@ -50,6 +50,11 @@ function setStatus(id, kind, text) {
 
 function mode() {
   return document.querySelector('input[name="mode"]:checked').value;
+}
+
+/** `project` (a policy with admission rules) or `platform` (a check-based platform policy). */
+function kind() {
+  return document.querySelector('input[name="kind"]:checked').value;
 }
 
 // ---- the engine, recompiled only when the policy or the attestors change ----
@@ -233,6 +238,7 @@ function showDecision(decision, containers, lint) {
     el("span", "message", decision.message),
   );
   overall.dataset.allowed = String(decision.allowed);
+  delete overall.dataset.verdict;
   const warnings = $("warnings");
   warnings.replaceChildren(
     ...lint.map((w) =>
@@ -254,6 +260,7 @@ function showNoDecision(text) {
   overall.className = "overall error";
   overall.replaceChildren(el("strong", null, "NO DECISION"), el("span", "message", text));
   overall.dataset.allowed = "";
+  delete overall.dataset.verdict;
   $("warnings").replaceChildren();
   $("images-out").replaceChildren();
   $("audit-box").hidden = true;
@@ -360,9 +367,100 @@ function runPolicyTests() {
   $("tests-out").replaceChildren(...result.cases.map(caseItem));
 }
 
+// ---- check-based platform policies (spec/README.md §15): evaluatePlatformPolicy ----
+
+const PLATFORM_VERDICT = { CONFORMANT: "allowed", NON_CONFORMANT: "blocked", ERROR: "error" };
+
+function describePlatformPolicy(p) {
+  const sets = p.checkSets.map((s) => `${s.displayName ?? `set ${s.scope}`} (${s.scope === "*" ? "every other pod" : s.scope}: ${s.checks.length} check${s.checks.length === 1 ? "" : "s"})`);
+  const allow = p.allowPatterns.length ? `, ${p.allowPatterns.length} allowlist pattern(s)` : "";
+  return `✓ ${p.name ?? "platform policy"}: ${sets.join("; ") || "no check sets"}${allow}`;
+}
+
+function badge(verdict) {
+  const node = el("span", "badge", verdict.replaceAll("_", " "));
+  node.dataset.testid = "verdict";
+  return node;
+}
+
+function checkItem(check) {
+  const verdict = check.evaluationResult?.verdict ?? "CONFORMANT";
+  const name = check.displayName ? `${check.displayName} (${check.type})` : check.type;
+  const item = el("li", `verdict-${verdict}`, badge(verdict), " ", el("span", "name", name), ": ", check.explanation);
+  item.dataset.testid = "check";
+  return item;
+}
+
+function imageResultItem(image) {
+  const item = el("li", `verdict-${image.verdict}`, badge(image.verdict), " ", el("code", "ref", image.imageUri));
+  item.dataset.testid = "image-result";
+  item.dataset.image = image.imageUri;
+  const set = image.checkSetResult;
+  if (image.allowlistResult) item.append(" allowlisted by ", el("code", null, image.allowlistResult.matchedPattern));
+  if (set) item.append(el("span", "muted", ` · check set ${set.index}${set.displayName ? ` (${set.displayName})` : ""}`));
+  const why = image.explanation ?? set?.explanation;
+  if (why) item.append(el("p", "muted", why));
+  if (set?.checkResults) item.append(el("ul", "checks", ...set.checkResults.results.map(checkItem)));
+  return item;
+}
+
+function podCard(pod) {
+  const card = el("article", `image pod verdict-${pod.verdict}`);
+  card.dataset.testid = "pod";
+  card.dataset.pod = `${pod.kubernetesNamespace}/${pod.podName ?? ""}`;
+  card.append(
+    el("header", null, badge(pod.verdict), el("code", "ref", `${pod.kubernetesNamespace}/${pod.podName ?? "(unnamed)"}`), el("span", "muted", ` service account ${pod.kubernetesServiceAccount}`)),
+    el("ul", "reasons", ...pod.imageResults.map(imageResultItem)),
+  );
+  return card;
+}
+
+function showPlatformResponse(response) {
+  const overall = $("overall");
+  overall.className = `overall ${PLATFORM_VERDICT[response.verdict]}`;
+  const count = (v) => response.results.filter((p) => p.verdict === v).length;
+  const pods = response.results.length;
+  overall.replaceChildren(
+    el("strong", null, response.verdict.replaceAll("_", " ")),
+    el("span", "message", `${pods} pod${pods === 1 ? "" : "s"}: ${count("CONFORMANT")} conformant, ${count("NON_CONFORMANT")} non-conformant, ${count("ERROR")} could not be evaluated`),
+  );
+  overall.dataset.allowed = String(response.verdict === "CONFORMANT");
+  overall.dataset.verdict = response.verdict;
+  $("warnings").replaceChildren();
+  $("images-out").replaceChildren(...response.results.map(podCard));
+  $("audit-box").hidden = true;
+}
+
+function evaluatePlatform() {
+  const policy = $("platform-policy").value;
+  const request = $("platform-request").value;
+  setStatus("platform-request-status", "", "");
+  try {
+    setStatus("platform-policy-status", "ok", describePlatformPolicy(binauthz.validatePlatformPolicy(policy)));
+  } catch (e) {
+    setStatus("platform-policy-status", "error", describeError(e));
+    showNoDecision("fix the platform policy first (see the message under the editor)");
+    return;
+  }
+  try {
+    const response = binauthz.evaluatePlatformPolicy(policy, request);
+    setStatus("platform-request-status", "ok", "✓ read");
+    showPlatformResponse(response);
+  } catch (e) {
+    setStatus("platform-request-status", "error", describeError(e));
+    showNoDecision("fix the pods and evidence first (see the message under the editor)");
+  }
+}
+
 // ---- the loop: re-evaluate shortly after every edit ----
 
 function evaluate() {
+  if (kind() === "platform") {
+    evaluatePlatform();
+    document.body.dataset.state = "ready";
+    document.body.dataset.evaluations = String(Number(document.body.dataset.evaluations ?? 0) + 1);
+    return;
+  }
   for (const id of ["attestations-status", "workload-status"]) setStatus(id, "", "");
   const { engine, lint } = compile();
   let work = null;
@@ -398,6 +496,11 @@ function schedule() {
   timer = setTimeout(evaluate, 150);
 }
 
+/** Shows the editors of the policy kind chosen; the other kind's text is kept for switching back. */
+function applyKind() {
+  for (const node of document.querySelectorAll("[data-kind]")) node.hidden = node.dataset.kind !== kind();
+}
+
 function applyMode() {
   const manifest = mode() === "manifest";
   $("manifest").hidden = !manifest;
@@ -417,6 +520,8 @@ async function main() {
   $("attestations").value = examples.attestations;
   $("manifest").value = examples.manifest;
   $("tests").value = EXAMPLE_TESTS;
+  $("platform-policy").value = examples.platformPolicy;
+  $("platform-request").value = examples.platformRequest;
   const pod = binauthz.extractImages(examples.manifest);
   $("images").value = pod.images.join("\n");
   $("namespace").value = pod.context.namespace ?? "";
@@ -435,6 +540,13 @@ async function main() {
       schedule();
     });
   }
+  for (const radio of document.querySelectorAll('input[name="kind"]')) {
+    radio.addEventListener("change", () => {
+      applyKind();
+      evaluate();
+    });
+  }
+  applyKind();
   applyMode();
   evaluate();
 }

@@ -1,10 +1,11 @@
 /* The C test suite of the binauthz C API (scripts/test-ffi.sh builds and runs it, natively, under
  * valgrind and under ASan/UBSan).
  *
- *   test_ffi CASES_DIR VERSION
+ *   test_ffi CASES_DIR VERSION PLATFORM_CASES_DIR
  *
  * 1. every conformance case in CASES_DIR (spec/README.md section 9), compared on exactly the fields
- *    the Rust runner (binauthz-core/tests/conformance.rs) compares;
+ *    the Rust runner (binauthz-core/tests/conformance.rs) compares; and every platform-policy case
+ *    in PLATFORM_CASES_DIR (spec/conformance/platform/cases, platform.c);
  * 2. error paths: bad configs and requests, NULL arguments, invalid UTF-8, huge inputs; the error
  *    reports (binauthz_error_json) and the entry points over the core's API (documents, checks,
  *    lint, AdmissionReview answers);
@@ -44,6 +45,8 @@ void check(int ok, const char *fmt, ...) {
   fputc('\n', stderr);
   va_end(ap);
 }
+
+int failures(void) { return failed; }
 
 char *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
@@ -1173,13 +1176,14 @@ static void test_panic_guard(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s CASES_DIR VERSION\n", argv[0]);
+  if (argc != 4) {
+    fprintf(stderr, "usage: %s CASES_DIR VERSION PLATFORM_CASES_DIR\n", argv[0]);
     return 2;
   }
   char **paths = NULL;
   size_t n = list_cases(argv[1], &paths);
   test_conformance(paths, n);
+  test_platform(argv[3]);
   int before = failed;
   test_errors(argv[2]);
   printf("error paths: %d failed\n", failed - before);

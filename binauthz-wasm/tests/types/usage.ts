@@ -6,7 +6,10 @@ import {
   extractImages,
   features,
   lintPolicy,
+  evaluatePlatformPolicy,
+  platformCvEvents,
   validateAttestors,
+  validatePlatformPolicy,
   validatePolicy,
   version,
   type AttestorSummary,
@@ -14,11 +17,16 @@ import {
   type CacheStats,
   type Config,
   type Decision,
+  type ContinuousValidationEvent,
   type ErrorCode,
+  type EvaluateGkePolicyResponse,
   type EvaluationRequest,
   type ExtractedImages,
   type ImageDecision,
   type LintFinding,
+  type PlatformPolicy,
+  type PlatformPolicySummary,
+  type PlatformRequest,
   type PolicySummary,
   type ReasonKind,
   type Verdict,
@@ -107,6 +115,22 @@ const cache: CacheStats = engine.cacheStats();
 const hitRate: number = cache.hits / Math.max(1, cache.hits + cache.misses);
 const cacheHits: number = decision.diagnostics.cacheHits;
 
+// Check-based platform policies: documents as objects or text.
+const platformPolicy: PlatformPolicy = {
+  gkePolicy: { checkSets: [{ displayName: "deny", checks: [{ displayName: "no", alwaysDeny: true }] }] },
+};
+const platformRequest: PlatformRequest = {
+  object: { apiVersion: "v1", kind: "Pod", metadata: { name: "web", namespace: "prod" } },
+  evaluationTime: "2026-01-01T00:00:00Z",
+};
+const platformSummary: PlatformPolicySummary = validatePlatformPolicy(platformPolicy);
+const firstScope: string | undefined = platformSummary.checkSets[0]?.scope;
+const gke: EvaluateGkePolicyResponse = evaluatePlatformPolicy(platformPolicy, platformRequest);
+const conforms: boolean = gke.verdict === "CONFORMANT";
+const fromYaml: EvaluateGkePolicyResponse = evaluatePlatformPolicy("gkePolicy: {}", JSON.stringify(platformRequest));
+const cvEvents: ContinuousValidationEvent[] = platformCvEvents(platformPolicy, platformRequest);
+const cvErrors: string[] = cvEvents.flatMap((e) => (e.configErrorEvent ? [e.configErrorEvent.description] : []));
+
 async function webCrypto(): Promise<void> {
   const d: Decision = await engine.evaluateAsync(request);
   const fromText: Decision = await engine.evaluateAsync("images: [gcr.io/p/app:1]");
@@ -167,8 +191,15 @@ const notCode: ErrorCode = "internal";
 const notLint: LintFinding["code"] = "BZ999";
 // @ts-expect-error: evaluationTime is text
 engine.evaluateImages(["a"], null, null, 1700000000);
+// @ts-expect-error: not a platform verdict
+const notPlatformVerdict: EvaluateGkePolicyResponse["verdict"] = "ALLOWED";
+// @ts-expect-error: a platform request needs an object
+evaluatePlatformPolicy(platformPolicy, { evaluationTime: "2026-01-01T00:00:00Z" });
+// @ts-expect-error: a platform policy is under gkePolicy
+validatePlatformPolicy({ checkSets: [] });
 // @ts-expect-error: unknown algorithm
 const notAlgorithm: AttestorSummary["publicKeys"][number]["signatureAlgorithm"] = "ML_DSA_65";
 
 void [fromText, fromDocs, name, attestorNames, verdict, kinds, denied, ruleKey, verifiedKey, dryRunLabel, rulesKind, attestors, payload, v, web, webCrypto];
 void [notNumber, notVerdict, digest, invalidReference, notKind, notCode, notAlgorithm, notLint, hasPgp, warnings, hitRate, cacheHits];
+void [firstScope, conforms, fromYaml, cvErrors, notPlatformVerdict];
