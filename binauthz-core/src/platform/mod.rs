@@ -4,7 +4,6 @@
 //! documents; results come back in GCP's own shapes.
 
 mod checks;
-mod cosign_key;
 mod evaluate;
 mod pattern;
 mod policy;

@@ -12,11 +12,11 @@ use crate::limits::{
     MAX_DOCKER_IMAGES, MAX_OCCURRENCES, MAX_PLATFORM_PODS, MAX_REQUEST_BYTES,
     MAX_VULNERABILITY_OCCURRENCES,
 };
+use crate::model::cosign::CosignSignature;
 use crate::model::digest::Digest;
 use crate::model::occurrence::Occurrences;
 use crate::model::workload::{ContainerImage, Workload};
 use crate::objects::kubernetes;
-use crate::platform::cosign_key;
 use crate::platform::severity::VulnSeverity;
 use crate::text::document;
 use crate::text::document::shape::kind_of;
@@ -152,13 +152,18 @@ impl PlatformRequest {
         let items = list(map, "cosignSignatures", crate::limits::MAX_OCCURRENCES)?;
         for (i, item) in items.iter().enumerate() {
             let at = format!("cosignSignatures[{i}]");
-            let (payload, signature) = cosign_key::read_signature(item, &at)?;
-            match cosign_key::payload_digest(&payload) {
-                Ok(digest) => self
+            let signature = CosignSignature::from_value(item).map_err(|e| e.within(&at))?;
+            // A payload that is not cosign's is kept out of every check, and counted in the
+            // explanation of the images it might have been meant for.
+            match signature.parse_payload() {
+                Ok(payload) => self
                     .cosign
-                    .entry(digest)
+                    .entry(payload.digest().clone())
                     .or_default()
-                    .push(CosignEntry { payload, signature }),
+                    .push(CosignEntry {
+                        payload: signature.payload().to_vec(),
+                        signature: signature.signature().to_vec(),
+                    }),
                 Err(why) => self.unreadable_cosign.push(format!("{at}: {why}")),
             }
         }

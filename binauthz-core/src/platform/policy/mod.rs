@@ -87,7 +87,7 @@ pub struct Authenticator {
 #[derive(Debug, Clone)]
 pub struct SigstoreAuthority {
     pub(crate) display_name: Option<String>,
-    pub(crate) keys: Vec<Arc<crate::platform::cosign_key::CosignKey>>,
+    pub(crate) keys: Vec<Arc<crate::crypto::CosignKey>>,
 }
 
 /// One `slsaCheck.rules` entry.

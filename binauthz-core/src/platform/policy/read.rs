@@ -10,7 +10,7 @@ use super::{
     Authenticator, AuthenticatorKey, Check, CheckKind, CheckSet, PlatformPolicy, Scope,
     SigstoreAuthority, SlsaRule, VulnerabilityCheck,
 };
-use crate::crypto::{PkixKey, SignatureAlgorithm};
+use crate::crypto::{CosignKey, PkixKey, SignatureAlgorithm};
 use crate::error::{ErrorCode, InputError, join_path};
 use crate::limits::{
     MAX_PLATFORM_CHECK_SETS, MAX_PLATFORM_CHECKS, MAX_PLATFORM_KEYS, MAX_PLATFORM_LIST,
@@ -18,7 +18,6 @@ use crate::limits::{
 };
 use crate::model::allowlist::AllowlistPattern;
 use crate::model::names::{KeyId, uri_reference_problem};
-use crate::platform::cosign_key::CosignKey;
 use crate::platform::pattern::{DirPattern, RepoPattern};
 use crate::platform::severity::Severity;
 use crate::text::document::shape::kind_of;
