@@ -23,6 +23,7 @@ use crate::decision::{AuditRecord, Decision};
 use crate::evaluation::cache::CacheStats;
 use crate::kubernetes::Extracted;
 use crate::model::config::RawConfig;
+use crate::platform::{ContinuousValidationEvent, EvaluateGkePolicyResponse};
 use crate::request::RawRequest;
 use crate::testing::{Suite, TestReport};
 
@@ -62,6 +63,14 @@ pub fn all() -> Vec<(&'static str, Value)> {
         (
             "test-report.schema.json",
             output::<TestReport>("TestReport"),
+        ),
+        (
+            "platform-response.schema.json",
+            output::<EvaluateGkePolicyResponse>("EvaluateGkePolicyResponse"),
+        ),
+        (
+            "cv-event.schema.json",
+            output::<ContinuousValidationEvent>("ContinuousValidationEvent"),
         ),
     ]
 }

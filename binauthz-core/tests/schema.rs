@@ -196,6 +196,48 @@ fn every_conformance_case_fits_the_schemas() {
     );
 }
 
+#[test]
+fn every_platform_case_s_response_and_cv_events_fit_their_schemas() {
+    let v = validators();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/conformance/platform/cases");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    let mut failures = Vec::new();
+    let mut responses = 0;
+    for path in paths {
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        if let Some(response) = case.get("response") {
+            responses += 1;
+            for e in v["platform-response.schema.json"].validate(response) {
+                failures.push(format!("{}: response: {e}", path.display()));
+            }
+            for event in case["cvEvents"].as_array().unwrap() {
+                for e in v["cv-event.schema.json"].validate(event) {
+                    failures.push(format!("{}: cvEvents: {e}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(responses >= 40, "only {responses} platform responses");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The schema is closed: a field the engine never writes is refused.
+    let mut response = serde_json::json!({"verdict": "CONFORMANT"});
+    assert!(
+        v["platform-response.schema.json"]
+            .validate(&response)
+            .is_empty()
+    );
+    response["verdicts"] = serde_json::json!([]);
+    assert!(
+        !v["platform-response.schema.json"]
+            .validate(&response)
+            .is_empty()
+    );
+}
+
 /// The values a case expects (spec §9: a projection of the decision, or an error's stage and
 /// code) against the schema's definitions of those fields, so that a vector cannot expect a
 /// verdict, stage, reason kind or code the engine cannot give.

@@ -155,9 +155,11 @@ var boundTypes = map[string]reflect.Type{
 }
 
 var notBound = map[string]string{
-	"config.schema.json":      "NewEngine takes the config as a document ([]byte)",
-	"test-suite.schema.json":  "policy tests run from the CLI, Rust and WebAssembly; the C ABI has no runner (spec §14)",
-	"test-report.schema.json": "policy tests run from the CLI, Rust and WebAssembly; the C ABI has no runner (spec §14)",
+	"config.schema.json":            "NewEngine takes the config as a document ([]byte)",
+	"test-suite.schema.json":        "policy tests run from the CLI, Rust and WebAssembly; the C ABI has no runner (spec §14)",
+	"test-report.schema.json":       "policy tests run from the CLI, Rust and WebAssembly; the C ABI has no runner (spec §14)",
+	"platform-response.schema.json": "EvaluatePlatformPolicy returns the core's JSON as it is (json.RawMessage), compared byte for byte with the platform vectors",
+	"cv-event.schema.json":          "PlatformCVEvents returns the core's JSON lines as they are (json.RawMessage), compared byte for byte with the platform vectors",
 }
 
 func loadSchema(t *testing.T, name string) map[string]interface{} {

@@ -31,6 +31,8 @@ const ROOTS = [
   { file: "request.schema.json", types: ["ImagesRequest", "ObjectRequest"], output: false },
   { file: "test-suite.schema.json", types: ["TestSuite"], output: false },
   { file: "test-report.schema.json", types: ["TestReport"], output: true },
+  { file: "platform-response.schema.json", types: ["EvaluateGkePolicyResponse"], output: true },
+  { file: "cv-event.schema.json", types: ["ContinuousValidationEvent"], output: true },
 ];
 
 /** Properties a declaration has beyond its schema, and why. */

@@ -800,12 +800,14 @@ export interface ScopeResult {
 /** GCP's `EvaluateGkePolicyResponse` ({@link evaluatePlatformPolicy}; spec §15.6). */
 export interface EvaluateGkePolicyResponse {
   verdict: PlatformVerdict;
-  results: {
+  /** Left out when there are no pods (proto3 JSON leaves out empty lists). */
+  results?: {
     podName?: string;
     kubernetesNamespace: string;
     kubernetesServiceAccount: string;
     verdict: PlatformVerdict;
-    imageResults: {
+    /** Left out for a pod without containers. */
+    imageResults?: {
       imageUri: string;
       verdict: PlatformVerdict;
       allowlistResult?: AllowlistResult;

@@ -410,7 +410,7 @@ function podCard(pod) {
   card.dataset.pod = `${pod.kubernetesNamespace}/${pod.podName ?? ""}`;
   card.append(
     el("header", null, badge(pod.verdict), el("code", "ref", `${pod.kubernetesNamespace}/${pod.podName ?? "(unnamed)"}`), el("span", "muted", ` service account ${pod.kubernetesServiceAccount}`)),
-    el("ul", "reasons", ...pod.imageResults.map(imageResultItem)),
+    el("ul", "reasons", ...(pod.imageResults ?? []).map(imageResultItem)),
   );
   return card;
 }
@@ -427,7 +427,7 @@ function showPlatformResponse(response) {
   overall.dataset.allowed = String(response.verdict === "CONFORMANT");
   overall.dataset.verdict = response.verdict;
   $("warnings").replaceChildren();
-  $("images-out").replaceChildren(...response.results.map(podCard));
+  $("images-out").replaceChildren(...(response.results ?? []).map(podCard));
   $("audit-box").hidden = true;
 }
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// A verdict of a check, an image, a pod or the whole response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum Verdict {
@@ -42,6 +43,7 @@ impl Verdict {
 
 /// `EvaluateGkePolicyResponse`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EvaluateGkePolicyResponse {
     /// The verdict over every pod.
@@ -53,6 +55,7 @@ pub struct EvaluateGkePolicyResponse {
 
 /// `PodResult`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PodResult {
     /// The pod's (or workload's) name.
@@ -71,6 +74,7 @@ pub struct PodResult {
 
 /// `AllowlistResult`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AllowlistResult {
     /// The pattern that matched.
@@ -79,6 +83,7 @@ pub struct AllowlistResult {
 
 /// `ImageResult`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ImageResult {
     /// The image as the pod names it.
@@ -98,6 +103,7 @@ pub struct ImageResult {
 
 /// `Scope` in results and logs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ScopeResult {
     /// `kubernetesNamespace`.
@@ -110,6 +116,7 @@ pub struct ScopeResult {
 
 /// `CheckSetResult`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CheckSetResult {
     /// The check set's index in `checkSets` (int64, as a string).
@@ -133,6 +140,7 @@ pub struct CheckSetResult {
 
 /// `CheckResults`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CheckResults {
     /// One per check, in order.
@@ -141,6 +149,7 @@ pub struct CheckResults {
 
 /// `EvaluationResult`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EvaluationResult {
     /// The check's verdict.
@@ -149,6 +158,7 @@ pub struct EvaluationResult {
 
 /// `CheckResult`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CheckResult {
     /// The check's index in its set (int64, as a string).
@@ -180,6 +190,7 @@ impl CheckResult {
 
 /// `ContinuousValidationEvent`, one line of the CV log (`jsonPayload`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContinuousValidationEvent {
     /// `type.googleapis.com/google.cloud.binaryauthorization.v1beta1.ContinuousValidationEvent`.
     #[serde(rename = "@type")]
@@ -198,6 +209,7 @@ pub const CV_EVENT_TYPE: &str =
 
 /// `ContinuousValidationEvent.configErrorEvent`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConfigErrorEvent {
     /// What is wrong.
     pub description: String,
@@ -205,6 +217,7 @@ pub struct ConfigErrorEvent {
 
 /// `ContinuousValidationPodEvent`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PodEvent {
     /// The pod's namespace.
@@ -222,6 +235,7 @@ pub struct PodEvent {
 
 /// `ContinuousValidationPodEvent.ImageDetails`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ImageDetails {
     /// The image.
@@ -241,6 +255,7 @@ pub struct ImageDetails {
 
 /// `ContinuousValidationPodEvent.ImageDetails.CheckResult`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CvCheckResult {
     /// The check set's index (a string).
