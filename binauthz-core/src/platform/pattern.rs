@@ -40,15 +40,7 @@ fn is_label_char(c: char) -> bool {
 impl DirPattern {
     /// Validates a pattern with GCP's documented grammar; the error says what is wrong.
     pub fn parse(text: &str) -> Result<Self, String> {
-        if text.is_empty() {
-            return Err("pattern is empty".into());
-        }
-        if text.chars().any(|c| !c.is_ascii_graphic()) {
-            return Err("pattern contains whitespace, control or non-ASCII characters".into());
-        }
-        if text.contains("://") {
-            return Err("pattern has a scheme; write `registry/path/to/directory`".into());
-        }
+        plain_text(text, "registry/path/to/directory")?;
         let Some((registry, path)) = text.split_once('/') else {
             return Err("pattern has no directory: write `registry/path/to/directory`".into());
         };
@@ -149,15 +141,7 @@ pub struct RepoPattern(String);
 impl RepoPattern {
     /// Validates a pattern.
     pub fn parse(text: &str) -> Result<Self, String> {
-        if text.is_empty() {
-            return Err("pattern is empty".into());
-        }
-        if text.chars().any(|c| !c.is_ascii_graphic()) {
-            return Err("pattern contains whitespace, control or non-ASCII characters".into());
-        }
-        if text.contains("://") {
-            return Err("pattern has a scheme; write `host/path` (as `github.com/org/*`)".into());
-        }
+        plain_text(text, "host/path")?;
         let stem = text
             .strip_suffix("**")
             .or_else(|| text.strip_suffix('*'))
@@ -175,6 +159,21 @@ impl RepoPattern {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// What both pattern kinds refuse: empty text, whitespace, control or non-ASCII characters,
+/// and a scheme (the form to write instead is `form`).
+fn plain_text(text: &str, form: &str) -> Result<(), String> {
+    if text.is_empty() {
+        return Err("pattern is empty".into());
+    }
+    if text.chars().any(|c| !c.is_ascii_graphic()) {
+        return Err("pattern contains whitespace, control or non-ASCII characters".into());
+    }
+    if text.contains("://") {
+        return Err(format!("pattern has a scheme; write `{form}`"));
+    }
+    Ok(())
 }
 
 /// An image's repository as a registry reads it: Docker Hub's short names completed
