@@ -71,7 +71,7 @@ bash scripts/test-wasm.sh
 # ---- benchmarks: a quick pass that measures and reports, asserting no timing ----
 step "benchmarks, quick: cargo bench -p binauthz-benches -- --quick"
 cargo bench --locked -p binauthz-benches --bench verify --bench evaluate --bench bindings --bench memory \
-  --bench hostile -- --quick --warm-up-time 1
+  --bench hostile --bench platform -- --quick --warm-up-time 1
 
 step "binauthz-webhook under load, quick: QUICK=1 benches/webhook-load.sh (wrk over HTTPS; results in target/)"
 QUICK=1 RESULTS="${CARGO_TARGET_DIR:-$ROOT/target}/webhook-load-results.md" bash benches/webhook-load.sh
