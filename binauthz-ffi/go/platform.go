@@ -65,6 +65,23 @@ func ValidatePlatformPolicy(policy []byte) (*PlatformPolicySummary, error) {
 	return summary, nil
 }
 
+// LintPlatformPolicy lints a check-based platform policy (spec/lint.md §2a): the findings, in
+// LintPolicy's shape (none: an empty list). The policy is validated first: an invalid policy is
+// ValidatePlatformPolicy's *Error (stage "config", document "platform policy").
+func LintPlatformPolicy(policy []byte) ([]Lint, error) {
+	raw, err := documentsCall(policy, nil, func(p *C.uint8_t, pl C.size_t, _ *C.uint8_t, _ C.size_t, out, msg **C.char) C.int {
+		return C.binauthz_platform_lint(p, pl, out, msg)
+	})
+	if err != nil {
+		return nil, err
+	}
+	findings := []Lint{}
+	if err := json.Unmarshal(raw, &findings); err != nil {
+		return nil, fmt.Errorf("binauthz: decoding the findings: %w", err)
+	}
+	return findings, nil
+}
+
 // EvaluatePlatformPolicy evaluates a platform policy for the pods of a request (spec/README.md
 // §15.5: {"object": a Pod, Deployment, …, AdmissionReview or {"kind": "List", "items": [pods]},
 // "attestations", "cosignSignatures", "dockerImages", "vulnerabilities", "evaluationTime"},

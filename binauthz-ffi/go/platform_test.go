@@ -185,3 +185,37 @@ func TestPlatformPolicyAPI(t *testing.T) {
 		t.Errorf("CV events of a policy that is not UTF-8: %s (%v)", events, err)
 	}
 }
+
+func TestLintPlatformPolicy(t *testing.T) {
+	// The worked example: exactly one finding, BZ051.
+	example, err := os.ReadFile(filepath.Join("..", "..", "spec", "examples", "platform", "platform-policy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings, err := LintPlatformPolicy(example)
+	if err != nil || len(findings) != 1 || findings[0].Code != "BZ051" || findings[0].Message == "" || findings[0].Fix == "" {
+		t.Fatalf("worked example: %+v (%v)", findings, err)
+	}
+	// An empty check set: BZ050 at its path.
+	empty := `{"gkePolicy":{"checkSets":[{"scope":{"kubernetesNamespace":"dev"},"checks":[]},{"checks":[{"alwaysDeny":true}]}]}}`
+	findings, err = LintPlatformPolicy([]byte(empty))
+	if err != nil || len(findings) != 1 || findings[0].Code != "BZ050" || findings[0].Path != "gkePolicy.checkSets[0].checks" {
+		t.Fatalf("empty check set: %+v (%v)", findings, err)
+	}
+	// An invalid policy: ValidatePlatformPolicy's error, stage config.
+	_, verr := ValidatePlatformPolicy([]byte(platformInvalid))
+	_, err = LintPlatformPolicy([]byte(platformInvalid))
+	var e *Error
+	if !errors.As(err, &e) || e.Stage != "config" || e.Code != "invalid" || len(e.Errors) < 2 ||
+		e.Errors[0].Document != "platform policy" || !reflect.DeepEqual(err, verr) {
+		t.Fatalf("invalid policy: %#v, validate %#v", err, verr)
+	}
+	// Not UTF-8, and the empty document.
+	if _, err := LintPlatformPolicy([]byte("{\"gkePolicy\": {\"name\": \"\xc3\x28\"}}")); !errors.As(err, &e) ||
+		e.Stage != "config" || e.Code != "syntax" || len(e.Errors) == 0 || e.Errors[0].Document != "platform policy" {
+		t.Errorf("not UTF-8: %#v", err)
+	}
+	if _, err := LintPlatformPolicy(nil); !errors.As(err, &e) || e.Stage != "config" {
+		t.Errorf("empty policy: %#v", err)
+	}
+}

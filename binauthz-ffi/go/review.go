@@ -76,7 +76,7 @@ type KeyedRule struct {
 	RuleSummary
 }
 
-// Lint is one finding of LintPolicy (spec/lint.md).
+// Lint is one finding of LintPolicy or LintPlatformPolicy (spec/lint.md).
 type Lint struct {
 	// Code is stable, e.g. "BZ002".
 	Code string `json:"code"`

@@ -38,8 +38,8 @@
  * `binauthz_check_policy`, `binauthz_lint_policy`, `binauthz_engine_answer_review` and
  * `binauthz_refuse_review`; 3 added `binauthz_engine_new_from_documents_with_cache` and
  * `binauthz_read_attestations` (for webhooks); 4 added `binauthz_engine_set_verify_threads`;
- * 5 added `binauthz_platform_validate`, `binauthz_platform_evaluate` and
- * `binauthz_platform_cv_events` (check-based platform policies, GCP's `gkePolicy`).
+ * 5 added `binauthz_platform_validate`, `binauthz_platform_lint`, `binauthz_platform_evaluate`
+ * and `binauthz_platform_cv_events` (check-based platform policies, GCP's `gkePolicy`).
  * Compare it with `binauthz_abi_version()`, the linked library's.
  */
 #define BINAUTHZ_ABI_VERSION 5
@@ -475,6 +475,22 @@ int binauthz_platform_validate(const uint8_t *policy,
                                size_t policy_len,
                                char **summary_json_out,
                                char **error_out);
+
+/**
+ * Lints a check-based platform policy (as for `binauthz_platform_validate`; spec/lint.md section
+ * 2a) and stores the findings as a JSON list in `*findings_json_out` (free with
+ * `binauthz_string_free`): `[{"code", "severity", "attestor", "path", "message", "fix"}]`, the
+ * shape of `binauthz_lint_policy`'s, empty when there is nothing to say. The policy is validated
+ * first: an invalid policy is `binauthz_platform_validate`'s error (stage `config`, document
+ * `platform policy`, every error of it).
+ *
+ * # Safety
+ * As for `binauthz_platform_validate`, with `findings_json_out` for `summary_json_out`.
+ */
+int binauthz_platform_lint(const uint8_t *policy,
+                           size_t policy_len,
+                           char **findings_json_out,
+                           char **error_out);
 
 /**
  * Evaluates a check-based platform policy (as for `binauthz_platform_validate`) for the pods of

@@ -49,7 +49,8 @@ pub use error::BinauthzStatus;
 use error::Failure;
 use panic::{guarded, returning_engine, returning_string};
 pub use platform::{
-    binauthz_platform_cv_events, binauthz_platform_evaluate, binauthz_platform_validate,
+    binauthz_platform_cv_events, binauthz_platform_evaluate, binauthz_platform_lint,
+    binauthz_platform_validate,
 };
 use strings::{input_bytes, input_c_str, input_text, optional_text};
 
@@ -58,8 +59,8 @@ use strings::{input_bytes, input_c_str, input_text, optional_text};
 /// `binauthz_check_policy`, `binauthz_lint_policy`, `binauthz_engine_answer_review` and
 /// `binauthz_refuse_review`; 3 added `binauthz_engine_new_from_documents_with_cache` and
 /// `binauthz_read_attestations` (for webhooks); 4 added `binauthz_engine_set_verify_threads`;
-/// 5 added `binauthz_platform_validate`, `binauthz_platform_evaluate` and
-/// `binauthz_platform_cv_events` (check-based platform policies, GCP's `gkePolicy`).
+/// 5 added `binauthz_platform_validate`, `binauthz_platform_lint`, `binauthz_platform_evaluate`
+/// and `binauthz_platform_cv_events` (check-based platform policies, GCP's `gkePolicy`).
 /// Compare it with `binauthz_abi_version()`, the linked library's.
 pub const BINAUTHZ_ABI_VERSION: c_int = 5;
 

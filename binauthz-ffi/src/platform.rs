@@ -1,6 +1,6 @@
 //! Check-based platform policies (GCP's `gkePolicy`, spec/README.md section 15): the core's
-//! `api::json::validate_platform_policy`, `evaluate_platform_policy` and `platform_cv_events`,
-//! marshalled. They take no engine: a platform policy is read for each call, as GCP's
+//! `api::json::validate_platform_policy`, `lint_platform_policy`, `evaluate_platform_policy` and
+//! `platform_cv_events`, marshalled. They take no engine: a platform policy is read for each call, as GCP's
 //! `EvaluateGkePolicy` reads it.
 
 use std::ffi::{c_char, c_int};
@@ -59,6 +59,39 @@ pub unsafe extern "C" fn binauthz_platform_validate(
             ErrorStage::Config,
             summary_json_out,
             "summary_json_out",
+            error_out,
+            body,
+        )
+    }
+}
+
+/// Lints a check-based platform policy (as for `binauthz_platform_validate`; spec/lint.md section
+/// 2a) and stores the findings as a JSON list in `*findings_json_out` (free with
+/// `binauthz_string_free`): `[{"code", "severity", "attestor", "path", "message", "fix"}]`, the
+/// shape of `binauthz_lint_policy`'s, empty when there is nothing to say. The policy is validated
+/// first: an invalid policy is `binauthz_platform_validate`'s error (stage `config`, document
+/// `platform policy`, every error of it).
+///
+/// # Safety
+/// As for `binauthz_platform_validate`, with `findings_json_out` for `summary_json_out`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn binauthz_platform_lint(
+    policy: *const u8,
+    policy_len: usize,
+    findings_json_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> c_int {
+    let body = || {
+        // SAFETY: the caller guarantees `policy_len` readable bytes at `policy`.
+        let policy = unsafe { input_text(policy, policy_len, "policy", PLATFORM_POLICY) }?;
+        Ok(json::lint_platform_policy(policy)?)
+    };
+    // SAFETY: the caller guarantees `findings_json_out` and `error_out` are NULL or writable.
+    unsafe {
+        returning_string(
+            ErrorStage::Config,
+            findings_json_out,
+            "findings_json_out",
             error_out,
             body,
         )

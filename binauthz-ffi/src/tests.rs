@@ -469,6 +469,26 @@ fn platform_policies_are_the_cores() {
     );
     assert!(error.is_null());
 
+    // Lint: the core's findings, and an invalid policy is validate's report.
+    for policy in [PLATFORM_POLICY, r#"{"gkePolicy": {"checkSets": "no"}}"#] {
+        let (mut out, mut error) = (null_mut(), null_mut());
+        let status =
+            unsafe { binauthz_platform_lint(policy.as_ptr(), policy.len(), &mut out, &mut error) };
+        match json::lint_platform_policy(policy) {
+            Ok(findings) => assert_eq!((status, take(out)), (0, Some(findings))),
+            Err(want) => {
+                assert_eq!(
+                    (status, take(out)),
+                    (BinauthzStatus::from(want.code) as c_int, None)
+                );
+                assert_eq!(
+                    take_error(error).unwrap().1,
+                    serde_json::to_value(&want).unwrap()
+                );
+            }
+        }
+    }
+
     let (p, r) = (PLATFORM_POLICY.as_bytes(), PLATFORM_REQUEST.as_bytes());
     let (status, response, _) = platform_call(binauthz_platform_evaluate, p, r);
     assert_eq!(status, 0);

@@ -510,6 +510,23 @@ pub fn validate_platform_policy(
     from_json(core::validate_platform_policy(&text))
 }
 
+/// Lints a check-based platform policy (text or an object, as for `validatePlatformPolicy`;
+/// spec/lint.md §2a): the findings, in `lintPolicy`'s shape (`BZ050` …); an empty list means
+/// nothing was found. Throws like `validatePlatformPolicy` when the policy is invalid.
+#[wasm_bindgen(js_name = lintPlatformPolicy, unchecked_return_type = "LintFinding[]")]
+pub fn lint_platform_policy(
+    #[wasm_bindgen(unchecked_param_type = "PlatformPolicy | string")] policy: JsValue,
+) -> Result<JsValue, JsValue> {
+    let text = document_text(
+        &policy,
+        STAGE_CONFIG,
+        api::PLATFORM_POLICY,
+        MAX_CONFIG_BYTES,
+    )
+    .map_err(|f| to_js_error(&f))?;
+    from_json(core::lint_platform_policy(&text))
+}
+
 /// Reads a platform policy and a platform request (each YAML or JSON text, or an object) as
 /// text, for the core.
 fn platform_documents(policy: &JsValue, request: &JsValue) -> Result<(String, String), JsValue> {

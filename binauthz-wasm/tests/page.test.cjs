@@ -239,6 +239,8 @@ test("the preview page switches to a platform policy and evaluates it with evalu
   assert.match(await page.textContent("#platform-policy-status"), /^✓ .*payments \(payments: 3 checks\); everything else \(every other pod: 2 checks\), 1 allowlist pattern/);
   assert.match(await page.textContent("#overall"), /^NON CONFORMANT\s*4 pods: 2 conformant, 2 non-conformant, 0 could not be evaluated/);
   assert.equal(await page.getAttribute("#overall", "data-verdict"), "NON_CONFORMANT");
+  // Its one lint finding (lintPlatformPolicy): the freshness check needs upload times.
+  assert.deepStrictEqual(await page.$$eval("#warnings li.lint code", (l) => l.map((x) => x.textContent)), ["BZ051"]);
   assert.deepStrictEqual(await podVerdicts(page), {
     "payments/api-7d4b9": "CONFORMANT",
     "payments/worker-5f8c2": "NON CONFORMANT",

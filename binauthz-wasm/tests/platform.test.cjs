@@ -3,11 +3,12 @@
 // compares them: an expected error by its stage, code and path; otherwise the
 // EvaluateGkePolicyResponse and the CV events deep-equal to the case's. (The `expect` projection
 // is the Rust runner's alone.) Then the API's own paths: documents as objects, errors as
-// BinauthzError, CV's configErrorEvent for a policy that cannot be read.
+// BinauthzError, CV's configErrorEvent for a policy that cannot be read, and lintPlatformPolicy
+// (spec/lint.md §2a).
 // BINAUTHZ_PLATFORM_CASES runs another directory; one without cases fails.
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const { binauthz, nopgp, platformCases, attempt } = require("./helpers.cjs");
+const { binauthz, nopgp, platformCases, attempt, example } = require("./helpers.cjs");
 
 const cases = platformCases();
 
@@ -105,4 +106,34 @@ test("platform policies: errors are BinauthzErrors with the core's report", () =
   const logged = binauthz.platformCvEvents(huge, POD);
   assert.equal(logged.length, 1);
   assert.equal(logged[0].configErrorEvent.description, tooLarge.message);
+});
+
+// An empty check set (BZ050) before a catch-all set that denies.
+const EMPTY_SET = { gkePolicy: { checkSets: [{ scope: { kubernetesNamespace: "dev" }, checks: [] }, { checks: [{ alwaysDeny: true }] }] } };
+
+test("lintPlatformPolicy: the findings, as lintPolicy's; an invalid policy is validate's error", () => {
+  // The worked example: exactly one finding, BZ051 (imageFreshnessCheck needs upload times).
+  const findings = binauthz.lintPlatformPolicy(example("platform/platform-policy.yaml"));
+  assert.deepStrictEqual(findings.map((f) => f.code), ["BZ051"], JSON.stringify(findings));
+  assert.deepStrictEqual(Object.keys(findings[0]).sort(), ["attestor", "code", "fix", "message", "path", "severity"]);
+  // An empty check set: BZ050 at its path, the same for the object and its text.
+  const empty = binauthz.lintPlatformPolicy(EMPTY_SET);
+  assert.deepStrictEqual(empty.map((f) => [f.code, f.severity, f.path]), [["BZ050", "warning", "gkePolicy.checkSets[0].checks"]]);
+  assert.deepStrictEqual(binauthz.lintPlatformPolicy(JSON.stringify(EMPTY_SET)), empty);
+  assert.deepStrictEqual(binauthz.lintPlatformPolicy(DENY), []);
+  // An invalid policy: validatePlatformPolicy's BinauthzError, stage config.
+  const invalid = attempt(() => binauthz.validatePlatformPolicy(INVALID)).error;
+  const linted = attempt(() => binauthz.lintPlatformPolicy(INVALID)).error;
+  assert.equal(linted.name, "BinauthzError");
+  assert.deepStrictEqual(
+    [linted.stage, linted.code, linted.path, linted.message, linted.errors],
+    [invalid.stage, invalid.code, invalid.path, invalid.message, invalid.errors],
+  );
+  assert.equal(linted.stage, "config");
+  // Not a document, and too large: thrown as validate throws them.
+  const notDocument = attempt(() => binauthz.lintPlatformPolicy(undefined)).error;
+  assert.deepStrictEqual([notDocument.name, notDocument.stage, notDocument.code], ["BinauthzError", "config", "invalid"]);
+  const tooLarge = attempt(() => binauthz.lintPlatformPolicy(`gkePolicy: {}\n#${"x".repeat(3 << 20)}`)).error;
+  assert.deepStrictEqual([tooLarge.stage, tooLarge.code], ["config", "limit"], tooLarge.message);
+  if (nopgp) assert.deepStrictEqual(nopgp.lintPlatformPolicy(EMPTY_SET), empty);
 });

@@ -72,11 +72,14 @@ function realOutputs() {
     platform.responses.push(response.value);
     platform.events.push(...binauthz.platformCvEvents(c.policyText, request));
     platform.summaries.push(binauthz.validatePlatformPolicy(c.policyText));
+    const platformLints = binauthz.lintPlatformPolicy(c.policyText);
+    if (platformLints.length) lints.push(platformLints);
     const policy = attempt(() => JSON.parse(c.policyText));
     if (policy.value) platform.policies.push(policy.value);
     if (c.request) platform.requests.push(c.request);
   }
   platform.events.push(...binauthz.platformCvEvents("gkePolicy: {checkSets: 1}", "{}"));
+  lints.push(binauthz.lintPlatformPolicy(example("platform/platform-policy.yaml")));
   return { decisions, configs, requests, errors, extracted, policies, attestorSummaries, lints, validationErrors, platform, features: binauthz.features() };
 }
 
@@ -146,6 +149,7 @@ test("the declarations are not `any`: pkg/*.d.ts name every shape", () => {
       "export function validatePolicy(policy: Policy | string): PolicySummary;",
       "export function validatePlatformPolicy(policy: PlatformPolicy | string): PlatformPolicySummary;",
       "export function evaluatePlatformPolicy(policy: PlatformPolicy | string, request: PlatformRequest | string): EvaluateGkePolicyResponse;",
+      "export function lintPlatformPolicy(policy: PlatformPolicy | string): LintFinding[];",
       "export function platformCvEvents(policy: PlatformPolicy | string, request: PlatformRequest | string): ContinuousValidationEvent[];",
       "export function validateAttestors(attestors: Attestor | Attestor[] | string): AttestorSummary[];",
       "export function createSignaturePayload(artifactUrl: string): string;",

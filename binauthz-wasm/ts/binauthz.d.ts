@@ -565,9 +565,10 @@ export type LintCode =
   | "BZ001" | "BZ002" | "BZ003" | "BZ004" | "BZ005" | "BZ006" | "BZ007" | "BZ008" | "BZ009"
   | "BZ010" | "BZ011" | "BZ012" | "BZ013" | "BZ014"
   | "BZ020" | "BZ021" | "BZ022" | "BZ023"
-  | "BZ030" | "BZ031" | "BZ032";
+  | "BZ030" | "BZ031" | "BZ032"
+  | "BZ050" | "BZ051" | "BZ052";
 
-/** One finding of {@link lintPolicy}. */
+/** One finding of {@link lintPolicy} or {@link lintPlatformPolicy} (`BZ050`…). */
 export interface LintFinding {
   code: LintCode;
   /** `warning`: probably a mistake; `info`: often intended, worth a look. */

@@ -230,6 +230,13 @@ function imageCard(image, container) {
   return card;
 }
 
+/** A lint finding (lintPolicy, lintPlatformPolicy) as a line above the decision. */
+function lintItem(w) {
+  return w.code
+    ? el("li", `lint ${w.severity}`, el("code", null, w.code), ` ${w.attestor ? `${w.attestor}: ` : ""}${w.path}: ${w.message}. Fix: ${w.fix}`)
+    : el("li", "lint warning", w.message);
+}
+
 function showDecision(decision, containers, lint) {
   const overall = $("overall");
   overall.className = `overall ${decision.allowed ? "allowed" : "blocked"}`;
@@ -241,11 +248,7 @@ function showDecision(decision, containers, lint) {
   delete overall.dataset.verdict;
   const warnings = $("warnings");
   warnings.replaceChildren(
-    ...lint.map((w) =>
-      w.code
-        ? el("li", `lint ${w.severity}`, el("code", null, w.code), ` ${w.attestor ? `${w.attestor}: ` : ""}${w.path}: ${w.message}. Fix: ${w.fix}`)
-        : el("li", "lint warning", w.message),
-    ),
+    ...lint.map(lintItem),
     ...decision.notes.map((n) => el("li", "note", n)),
   );
   $("images-out").replaceChildren(
@@ -415,7 +418,7 @@ function podCard(pod) {
   return card;
 }
 
-function showPlatformResponse(response) {
+function showPlatformResponse(response, lint) {
   const overall = $("overall");
   overall.className = `overall ${PLATFORM_VERDICT[response.verdict]}`;
   const count = (v) => response.results.filter((p) => p.verdict === v).length;
@@ -426,7 +429,7 @@ function showPlatformResponse(response) {
   );
   overall.dataset.allowed = String(response.verdict === "CONFORMANT");
   overall.dataset.verdict = response.verdict;
-  $("warnings").replaceChildren();
+  $("warnings").replaceChildren(...lint.map(lintItem));
   $("images-out").replaceChildren(...(response.results ?? []).map(podCard));
   $("audit-box").hidden = true;
 }
@@ -442,10 +445,17 @@ function evaluatePlatform() {
     showNoDecision("fix the platform policy first (see the message under the editor)");
     return;
   }
+  // Valid, but probably not what the author meant (spec/lint.md §2a).
+  let lint;
+  try {
+    lint = binauthz.lintPlatformPolicy(policy);
+  } catch (e) {
+    lint = [{ message: describeError(e) }];
+  }
   try {
     const response = binauthz.evaluatePlatformPolicy(policy, request);
     setStatus("platform-request-status", "ok", "✓ read");
-    showPlatformResponse(response);
+    showPlatformResponse(response, lint);
   } catch (e) {
     setStatus("platform-request-status", "error", describeError(e));
     showNoDecision("fix the pods and evidence first (see the message under the editor)");

@@ -1,5 +1,6 @@
 /* Check-based platform policies through the C ABI (binauthz_platform_validate,
- * binauthz_platform_evaluate, binauthz_platform_cv_events; spec/README.md section 15):
+ * binauthz_platform_lint, binauthz_platform_evaluate, binauthz_platform_cv_events; spec/README.md
+ * section 15):
  *
  * 1. every platform conformance case (spec/conformance/platform/cases), compared as the Rust
  *    runner compares them: an expected error by its stage, code and path (from the error report,
@@ -7,7 +8,10 @@
  *    (json_equal: objects as unordered maps, numbers by value). The `expect` projection is the
  *    Rust runner's alone;
  * 2. the error paths: NULL and non-UTF-8 arguments, an invalid policy's report, and CV's
- *    configErrorEvent for a policy that cannot be read. */
+ *    configErrorEvent for a policy that cannot be read;
+ * 3. lint (spec/lint.md section 2a): the worked example (spec/examples/platform, read from the
+ *    working directory, the repository's root) has exactly one finding, BZ051; an empty check
+ *    set is BZ050 at its path; an invalid policy is validate's error; NULL and non-UTF-8. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -327,9 +331,86 @@ static void test_platform_errors(void) {
   binauthz_string_free(out);
 }
 
+/* ---- 3. lint ---- */
+
+static const char *EXAMPLE = "spec/examples/platform/platform-policy.yaml";
+/* An empty check set (BZ050) before a catch-all set that denies. */
+static const char *EMPTY_SET = "{\"gkePolicy\":{\"checkSets\":[{\"scope\":{\"kubernetesNamespace\":\"dev\"},"
+                               "\"checks\":[]},{\"checks\":[{\"alwaysDeny\":true}]}]}}";
+
+/* Lints a policy; checks that it succeeds with exactly one finding of the given code and path (NULL:
+ * any path), every member of the finding's shape present. */
+static void expect_one_finding(const char *name, const uint8_t *policy, size_t len, const char *code,
+                               const char *path) {
+  char *out = NULL, *error = NULL;
+  int status = binauthz_platform_lint(policy, len, &out, &error);
+  jval *v = parsed(out);
+  const jval *f = v != NULL && v->type == J_ARRAY && v->count == 1 ? v->items[0] : NULL;
+  const char *members[] = {"code", "severity", "attestor", "path", "message", "fix"};
+  int shaped = f != NULL && f->type == J_OBJECT;
+  for (size_t i = 0; shaped && i < 6; i++) shaped = json_get(f, members[i]) != NULL;
+  check(status == BINAUTHZ_STATUS_OK && error == NULL && shaped && strcmp(string_at(json_get(f, "code")), code) == 0 &&
+            (path == NULL || strcmp(string_at(json_get(f, "path")), path) == 0),
+        "%s: %s %s %s", name, binauthz_status_name(status), or_null(out), or_null(error));
+  json_free(v);
+  binauthz_string_free(out);
+  binauthz_string_free(error);
+}
+
+static void test_platform_lint(void) {
+  char *out, *error;
+  int status;
+  size_t len;
+  char *example = read_file(EXAMPLE, &len);
+  check(example != NULL, "platform_lint: cannot read %s (run from the repository's root)", EXAMPLE);
+  if (example != NULL) expect_one_finding("platform_lint(worked example)", (const uint8_t *)example, len, "BZ051", NULL);
+  free(example);
+  expect_one_finding("platform_lint(empty check set)", TEXT(EMPTY_SET), "BZ050", "gkePolicy.checkSets[0].checks");
+
+  /* An invalid policy: validate's report (stage config, every error naming the platform policy). */
+  status = binauthz_platform_validate(TEXT(INVALID), &out, &error);
+  check(status == BINAUTHZ_STATUS_INVALID && error != NULL, "platform_validate(invalid): %s",
+        binauthz_status_name(status));
+  char *validate_error = error;
+  status = binauthz_platform_lint(TEXT(INVALID), &out, &error);
+  jval *r = platform_report(error);
+  const jval *errors = json_get(r, "errors");
+  check(status == BINAUTHZ_STATUS_INVALID && out == NULL && errors != NULL && errors->type == J_ARRAY &&
+            errors->count >= 2 && strcmp(string_at(json_get(r, "stage")), "config") == 0 &&
+            strcmp(string_at(json_get(errors->items[0], "document")), "platform policy") == 0 &&
+            strcmp(or_null(binauthz_error_json(error)), or_null(binauthz_error_json(validate_error))) == 0,
+        "platform_lint(invalid) reports as validate: %s %s", binauthz_status_name(status),
+        or_null(binauthz_error_json(error)));
+  json_free(r);
+  binauthz_string_free(error);
+  binauthz_string_free(validate_error);
+
+  /* NULL and non-UTF-8 arguments, as for validate. */
+  status = binauthz_platform_lint(NULL, 1, &out, &error);
+  expect_failure("platform_lint(NULL policy)", status, out, error, BINAUTHZ_STATUS_NULL_ARGUMENT, "config", "invalid",
+                 "policy");
+  status = binauthz_platform_lint(TEXT(POLICY), NULL, &error);
+  expect_failure("platform_lint(NULL out)", status, NULL, error, BINAUTHZ_STATUS_NULL_ARGUMENT, "config", "invalid",
+                 "findings_json_out");
+  out = (char *)(uintptr_t)1;
+  status = binauthz_platform_lint(TEXT(INVALID), &out, NULL);
+  check(status == BINAUTHZ_STATUS_INVALID && out == NULL, "platform_lint(error_out NULL): %s",
+        binauthz_status_name(status));
+  status = binauthz_platform_lint(NULL, 0, &out, &error);
+  check(status != BINAUTHZ_STATUS_OK && status != BINAUTHZ_STATUS_NULL_ARGUMENT && out == NULL && error != NULL,
+        "platform_lint(NULL, 0): %s %s", binauthz_status_name(status), or_null(error));
+  binauthz_string_free(error);
+  status = binauthz_platform_lint(TEXT("{\"gkePolicy\": {\"name\": \"\xc3\x28\"}}"), &out, &error);
+  expect_failure("platform_lint(not UTF-8)", status, out, error, BINAUTHZ_STATUS_SYNTAX, "config", "syntax",
+                 "platform policy");
+}
+
 void test_platform(const char *cases_dir) {
   test_platform_conformance(cases_dir);
   int before = failures();
   test_platform_errors();
   printf("platform policy error paths: %d failed\n", failures() - before);
+  before = failures();
+  test_platform_lint();
+  printf("platform policy lint: %d failed\n", failures() - before);
 }

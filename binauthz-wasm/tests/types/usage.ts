@@ -5,6 +5,7 @@ import {
   createSignaturePayload,
   extractImages,
   features,
+  lintPlatformPolicy,
   lintPolicy,
   evaluatePlatformPolicy,
   platformCvEvents,
@@ -129,6 +130,8 @@ const gke: EvaluateGkePolicyResponse = evaluatePlatformPolicy(platformPolicy, pl
 const conforms: boolean = gke.verdict === "CONFORMANT";
 const fromYaml: EvaluateGkePolicyResponse = evaluatePlatformPolicy("gkePolicy: {}", JSON.stringify(platformRequest));
 const cvEvents: ContinuousValidationEvent[] = platformCvEvents(platformPolicy, platformRequest);
+const platformFindings: LintFinding[] = lintPlatformPolicy(platformPolicy);
+const emptySets: string[] = platformFindings.filter((f) => f.code === "BZ050").map((f) => f.path);
 const cvErrors: string[] = cvEvents.flatMap((e) => (e.configErrorEvent ? [e.configErrorEvent.description] : []));
 
 async function webCrypto(): Promise<void> {
@@ -202,4 +205,4 @@ const notAlgorithm: AttestorSummary["publicKeys"][number]["signatureAlgorithm"] 
 
 void [fromText, fromDocs, name, attestorNames, verdict, kinds, denied, ruleKey, verifiedKey, dryRunLabel, rulesKind, attestors, payload, v, web, webCrypto];
 void [notNumber, notVerdict, digest, invalidReference, notKind, notCode, notAlgorithm, notLint, hasPgp, warnings, hitRate, cacheHits];
-void [firstScope, conforms, fromYaml, cvErrors, notPlatformVerdict];
+void [firstScope, conforms, fromYaml, cvErrors, emptySets, notPlatformVerdict];
