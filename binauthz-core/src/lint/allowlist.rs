@@ -11,10 +11,7 @@ pub(super) fn wildcard(pattern: &str) -> Option<(&str, bool)> {
     }
 }
 
-/// Whether the first path segment of a reference is a registry host (as Docker decides it).
-pub(super) fn is_registry_host(segment: &str) -> bool {
-    segment.contains(['.', ':']) || segment == "localhost"
-}
+pub(super) use crate::model::image::is_registry_host;
 
 pub(super) fn allowlist_pattern(i: usize, pattern: &str, out: &mut Vec<Lint>) {
     let path = format!("admissionWhitelistPatterns[{i}].namePattern");

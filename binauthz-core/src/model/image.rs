@@ -204,6 +204,11 @@ fn problem(s: &str) -> Option<String> {
 }
 
 /// Removes an `https://` or `http://` prefix (Grafeas resource URIs carry one).
+/// Whether the first path segment of a reference is a registry host (as Docker decides it).
+pub(crate) fn is_registry_host(segment: &str) -> bool {
+    segment.contains(['.', ':']) || segment == "localhost"
+}
+
 pub(crate) fn strip_scheme(s: &str) -> &str {
     s.strip_prefix("https://")
         .or_else(|| s.strip_prefix("http://"))

@@ -3,7 +3,7 @@
 //! conforms when the set's allowlist exempts it or every check allows it. Verdicts combine with
 //! non-conformance over errors over conformance.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::{ErrorCode, InputError, InputResult};
 use crate::limits::{MAX_PLATFORM_PATTERN_MATCHES, MAX_PLATFORM_RESULTS};
@@ -234,15 +234,13 @@ fn pod_result(
     pod: &Pod,
     containers: &[(crate::model::workload::ContainerImage, ImageResult)],
 ) -> PodResult {
-    let mut image_results: Vec<ImageResult> = Vec::new();
-    for (_, result) in containers {
-        if !image_results
-            .iter()
-            .any(|r| r.image_uri == result.image_uri)
-        {
-            image_results.push(result.clone());
-        }
-    }
+    // A pod may run a thousand containers: a set, not a scan of the results so far.
+    let mut seen: HashSet<&str> = HashSet::with_capacity(containers.len());
+    let image_results: Vec<ImageResult> = containers
+        .iter()
+        .filter(|(_, result)| seen.insert(result.image_uri.as_str()))
+        .map(|(_, result)| result.clone())
+        .collect();
     PodResult {
         pod_name: pod.name.clone(),
         kubernetes_namespace: pod.namespace.clone(),

@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::model::image::is_registry_host;
+
 /// A `trustedDirPatterns` entry: `registry/path/to/directory`, where the registry is two or more
 /// dot-separated labels and may begin with one `*` that matches part of a subdomain
 /// (`*-docker.pkg.dev`, `*.gcr.io`), and the path may end in `*` (the rest of one directory
@@ -180,8 +182,7 @@ fn plain_text(text: &str, form: &str) -> Result<(), String> {
 /// (`nginx` → `docker.io/library/nginx`, `org/app` → `docker.io/org/app`).
 pub(crate) fn normalized_repository(repository: &str) -> String {
     let first = repository.split('/').next().unwrap_or_default();
-    let has_registry = repository.contains('/')
-        && (first.contains('.') || first.contains(':') || first == "localhost");
+    let has_registry = repository.contains('/') && is_registry_host(first);
     if has_registry {
         repository.to_owned()
     } else if repository.contains('/') {

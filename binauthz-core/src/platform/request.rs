@@ -263,11 +263,9 @@ impl PlatformRequest {
 
 /// `projects/P` of an occurrence's name `projects/P/occurrences/ID`.
 pub(crate) fn project_of(name: &str) -> Option<String> {
-    let mut parts = name.split('/');
-    match (parts.next(), parts.next()) {
-        (Some("projects"), Some(p)) if !p.is_empty() => Some(format!("projects/{p}")),
-        _ => None,
-    }
+    crate::model::names::project_of(name)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("projects/{p}"))
 }
 
 fn vulnerability(item: &Value, at: &str, project: Option<String>) -> InputResult<Vulnerability> {

@@ -1,7 +1,8 @@
 //! The keys of the specific-rule maps, validated the way GCP documents them and normalised for
 //! lookup (spec/README.md §2.1).
 
-fn is_label(s: &str) -> bool {
+/// A DNS-1123 label, as Kubernetes requires of a namespace.
+pub(crate) fn is_label(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b.len() <= 63
@@ -11,7 +12,8 @@ fn is_label(s: &str) -> bool {
         && b.last().is_some_and(u8::is_ascii_alphanumeric)
 }
 
-fn is_subdomain(s: &str) -> bool {
+/// A DNS-1123 subdomain, as Kubernetes requires of a service account's name.
+pub(crate) fn is_subdomain(s: &str) -> bool {
     !s.is_empty() && s.len() <= 253 && s.split('.').all(is_label)
 }
 

@@ -13,7 +13,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub(crate) use keys::{is_gcp_location, normalize_istio};
+pub(crate) use keys::{is_gcp_location, is_label, is_subdomain, normalize_istio};
 pub use rule::{AdmissionRule, EnforcementMode, EvaluationMode, RuleAction};
 
 use crate::error::{InputError, InputResult};

@@ -8,6 +8,7 @@ use super::{Check, CheckSet, PlatformPolicy, Scope};
 use crate::error::{ErrorCode, InputError, join_path};
 use crate::limits::{MAX_PLATFORM_CHECK_SETS, MAX_PLATFORM_CHECKS, MAX_PLATFORM_LIST};
 use crate::model::allowlist::AllowlistPattern;
+use crate::model::policy::{is_label, is_subdomain};
 use crate::text::document::shape::kind_of;
 
 mod kinds;
@@ -327,7 +328,7 @@ impl Reader {
                 None
             }
             (Some(ns), None) => {
-                if !is_dns_label(&ns) {
+                if !is_label(&ns) {
                     self.error(
                         &join_path(&at, "kubernetesNamespace"),
                         format!(
@@ -340,7 +341,7 @@ impl Reader {
                 Some(Scope::Namespace(ns))
             }
             (None, Some(sa)) => match sa.split_once(':') {
-                Some((ns, name)) if is_dns_label(ns) && is_dns_subdomain(name) => {
+                Some((ns, name)) if is_label(ns) && is_subdomain(name) => {
                     Some(Scope::ServiceAccount {
                         namespace: ns.to_owned(),
                         name: name.to_owned(),
@@ -429,19 +430,4 @@ impl Reader {
 fn is_gke_policy_name(name: &str) -> bool {
     let parts: Vec<&str> = name.split('/').collect();
     matches!(parts.as_slice(), ["projects", p, "platforms", "gke", "policies", id] if !p.is_empty() && !id.is_empty())
-}
-
-/// A DNS-1123 label, as Kubernetes requires of a namespace.
-fn is_dns_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
-
-/// A DNS-1123 subdomain, as Kubernetes requires of a service account's name.
-fn is_dns_subdomain(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns_label)
 }
