@@ -22,7 +22,7 @@ use spki::SubjectPublicKeyInfoRef;
 use spki::der::Decode as _;
 
 use super::algorithm::{KeyKind, SignatureAlgorithm};
-use super::error::{KeyError, VerifyError};
+use super::error::{KeyError, VerifyError, not_der_detail};
 use super::key::PkixKey;
 use super::oid::KeyAlgorithm;
 use crate::limits::MAX_COSIGN_SIGNATURE_BYTES;
@@ -249,20 +249,9 @@ fn not_on_curve(curve: &'static str) -> KeyError {
 
 /// The error for a signature that is not a DER ECDSA signature, worded like the PKIX one.
 fn not_der(scheme: &'static str, curve: &str, field_len: usize, signature: &[u8]) -> VerifyError {
-    let raw_note = if signature.len() == 2 * field_len {
-        format!(
-            "; its {} bytes look like a raw {curve} r||s (IEEE P1363) value",
-            signature.len()
-        )
-    } else {
-        String::new()
-    };
     VerifyError::CosignMalformed {
         scheme,
-        detail: format!(
-            "signature is not a DER-encoded ECDSA signature (raw r||s signatures are not \
-             accepted); {scheme} needs an ASN.1 DER SEQUENCE of r and s{raw_note}"
-        ),
+        detail: not_der_detail(&scheme, curve, field_len, signature),
     }
 }
 

@@ -215,3 +215,25 @@ impl fmt::Display for MismatchHint {
         }
     }
 }
+
+/// Why a signature is not a DER ECDSA signature for `name` (an algorithm or cosign's scheme) on
+/// `curve`, noting when its length is that of a raw `r || s` value, the usual mistake.
+pub(crate) fn not_der_detail(
+    name: &dyn fmt::Display,
+    curve: &str,
+    field_len: usize,
+    signature: &[u8],
+) -> String {
+    let raw_note = if signature.len() == 2 * field_len {
+        format!(
+            "; its {} bytes look like a raw {curve} r||s (IEEE P1363) value",
+            signature.len()
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "signature is not a DER-encoded ECDSA signature (raw r||s signatures are not \
+         accepted); {name} needs an ASN.1 DER SEQUENCE of r and s{raw_note}"
+    )
+}

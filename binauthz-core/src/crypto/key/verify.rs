@@ -5,7 +5,7 @@ use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
 
 use super::super::algorithm::{DigestAlgorithm, SignatureAlgorithm, SignatureScheme};
-use super::super::error::{MismatchHint, VerifyError};
+use super::super::error::{MismatchHint, VerifyError, not_der_detail};
 use super::bit_len;
 
 pub(super) fn malformed(algorithm: SignatureAlgorithm, detail: String) -> VerifyError {
@@ -33,20 +33,9 @@ fn ecdsa_not_der(
     field_len: usize,
     signature: &[u8],
 ) -> VerifyError {
-    let raw_note = if signature.len() == 2 * field_len {
-        format!(
-            "; its {} bytes look like a raw {curve} r||s (IEEE P1363) value",
-            signature.len()
-        )
-    } else {
-        String::new()
-    };
     malformed(
         algorithm,
-        format!(
-            "signature is not a DER-encoded ECDSA signature (raw r||s signatures are not \
-             accepted); {algorithm} needs an ASN.1 DER SEQUENCE of r and s{raw_note}"
-        ),
+        not_der_detail(&algorithm, curve, field_len, signature),
     )
 }
 
