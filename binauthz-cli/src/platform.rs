@@ -265,7 +265,7 @@ fn evaluate(args: &EvaluateArgs) -> Result<Exit, CliError> {
         evaluation_time: Some(&now),
     };
     let request = api::platform_request_from_parts(&parts)
-        .map_err(|r| CliError::new("request", r.message))?;
+        .map_err(|report| file_at_fault(args, &parts, &report))?;
     let evaluation = binauthz_core::platform::evaluate(&policy, &request)
         .map_err(|e| CliError::new(args.object.display().to_string(), e))?;
     match args.output {
@@ -289,6 +289,56 @@ fn evaluate(args: &EvaluateArgs) -> Result<Exit, CliError> {
     } else {
         Exit::Blocked
     })
+}
+
+/// The error of a request built from several files, naming the file at fault: the files of the
+/// part the error's path names are read again one at a time (only when the request failed), so
+/// the path is the one within that file.
+fn file_at_fault(
+    args: &EvaluateArgs,
+    parts: &PlatformRequestParts<'_>,
+    report: &ErrorReport,
+) -> CliError {
+    let field = report.path.split(['.', '[']).next().unwrap_or_default();
+    let (paths, texts): (&[PathBuf], &[&str]) = match field {
+        "attestations" => (&args.attestations, &parts.attestations),
+        "cosignSignatures" => (&args.cosign_signatures, &parts.cosign_signatures),
+        "dockerImages" => (&args.docker_images, &parts.docker_images),
+        "vulnerabilities" => (&args.vulnerabilities, &parts.vulnerabilities),
+        _ => return CliError::new(args.object.display().to_string(), &report.message),
+    };
+    for (path, text) in paths.iter().zip(texts) {
+        let alone = PlatformRequestParts {
+            object: parts.object,
+            attestations: Vec::new(),
+            cosign_signatures: Vec::new(),
+            docker_images: Vec::new(),
+            vulnerabilities: Vec::new(),
+            evaluation_time: parts.evaluation_time,
+        };
+        let alone = match field {
+            "attestations" => PlatformRequestParts {
+                attestations: vec![text],
+                ..alone
+            },
+            "cosignSignatures" => PlatformRequestParts {
+                cosign_signatures: vec![text],
+                ..alone
+            },
+            "dockerImages" => PlatformRequestParts {
+                docker_images: vec![text],
+                ..alone
+            },
+            _ => PlatformRequestParts {
+                vulnerabilities: vec![text],
+                ..alone
+            },
+        };
+        if let Err(own) = api::platform_request_from_parts(&alone) {
+            return CliError::new(path.display().to_string(), own.message);
+        }
+    }
+    CliError::new("request", &report.message)
 }
 
 /// One line per pod, image and check; everything from the input is escaped.

@@ -254,3 +254,35 @@ fn lint_reports_findings_and_fails_on_warnings_only_when_asked() {
     ]);
     assert_eq!(example.status, 0, "{}", example.stdout);
 }
+
+#[test]
+fn a_bad_request_file_is_named_with_the_path_within_it() {
+    let dir = temp_dir("platform-bad-part");
+    let bad = dir.join("bad-images.json");
+    let digest = "a".repeat(64);
+    std::fs::write(
+        &bad,
+        format!(
+            r#"[{{"uri": "us-docker.pkg.dev/a/b/c@sha256:{digest}", "uploadTime": "yesterday"}}]"#
+        ),
+    )
+    .unwrap();
+    let good = example("platform/docker-images.json");
+    let run = binauthz(&[
+        "platform-policy",
+        "evaluate",
+        &example("platform/platform-policy.yaml"),
+        "--object",
+        &example("platform/pods.json"),
+        "--docker-images",
+        &good,
+        "--docker-images",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status, 2);
+    let want = format!(
+        "{}: invalid request: `dockerImages[0].uploadTime`",
+        bad.display()
+    );
+    assert!(run.stderr.contains(&want), "{}", run.stderr);
+}
